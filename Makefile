@@ -1,0 +1,62 @@
+# Operation Endurance pipeline. The README's two commands: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+# Official boundaries live outside the repository (never committed). Use the shared
+# folder beside the checkout when it exists, unless the caller set ENDURANCE_GEODATA.
+SHARED_GEODATA := $(abspath ../shared/geodata)
+ifneq ($(wildcard $(SHARED_GEODATA)/*.geojson),)
+export ENDURANCE_GEODATA ?= $(SHARED_GEODATA)
+endif
+export PREFECT_SERVER_ANALYTICS_ENABLED := false
+export DO_NOT_TRACK := 1
+
+.PHONY: demo test lint bench serve clean assets chromium
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+# Pinned Leaflet assets for offline maps. Without npm the maps fall back to CDN links
+# (and say so on the map).
+assets: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+			npm ci --no-audit --no-fund --loglevel=error; \
+		fi; \
+	else \
+		echo "npm not found: maps will load Leaflet from CDN links and need internet to open"; \
+	fi
+
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+chromium:
+	@test -x /usr/bin/chromium || { \
+		echo "installing Debian chromium for the browser tests"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	}
+
+demo: $(STAMP) assets
+	$(BIN)/endurance demo
+
+test: $(STAMP) assets chromium
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check endurance pipelines tests benchmarks geodata
+	$(BIN)/ruff format --check endurance pipelines tests benchmarks geodata
+	$(BIN)/mypy
+
+bench: $(STAMP) assets
+	$(BIN)/python benchmarks/run.py
+
+serve: $(STAMP) assets
+	PREFECT_HOME=$${ENDURANCE_PREFECT_HOME:-$(CURDIR)/out/.prefect} $(BIN)/python -m pipelines.serve
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,181 @@
+"""The DuckDB warehouse: connections, migrations and the run ledger.
+
+The warehouse is one DuckDB file with the layers ``raw`` (rows as received),
+``staging`` (typed, validated, reprojected), ``marts`` (what maps and exports read),
+``geo`` (reference geography) and ``ops`` (run ledger, file manifest, quarantine).
+
+Every connection loads the spatial extension from the file that the
+``duckdb-extension-spatial`` package ships, so nothing is ever downloaded.
+Schema changes are numbered ``.sql`` files under ``endurance/sql/migrations``;
+``ops.schema_migrations`` records which have been applied.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from endurance._errors import WarehouseError
+
+__all__ = ["WarehouseError", "connect", "migrate", "transaction"]
+
+_SQL_ROOT = resources.files("endurance") / "sql"
+LAYERS = ("raw", "staging", "marts", "ops", "geo")
+
+
+def spatial_extension_path() -> Path:
+    """Return the path of the spatial extension file shipped by its PyPI package."""
+    package = resources.files("duckdb_extension_spatial")
+    version = f"v{duckdb.__version__}"
+    path = Path(str(package)) / "extensions" / version / "spatial.duckdb_extension"
+    if not path.exists():
+        raise WarehouseError(
+            f"spatial extension for DuckDB {duckdb.__version__} not found at {path}; "
+            "install duckdb-extension-spatial with the same version as duckdb"
+        )
+    return path
+
+
+def connect(db_path: Path | str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse with the spatial extension loaded and migrations applied.
+
+    Parameters
+    ----------
+    db_path
+        The DuckDB file, created with its folder when missing; ``:memory:`` for tests.
+    read_only
+        Open without writing (no migrations are applied).
+    """
+    if str(db_path) != ":memory:":
+        if Path(db_path).stem in LAYERS:
+            # DuckDB names the catalog after the file, which would shadow the schema.
+            raise WarehouseError(
+                f"warehouse file {db_path} may not be named after a schema ({', '.join(LAYERS)})"
+            )
+        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise WarehouseError(f"cannot open warehouse {db_path}: {exc}") from exc
+    con.execute(f"LOAD '{spatial_extension_path()}'")
+    if not read_only:
+        migrate(con)
+    return con
+
+
+def sql_text(relative: str) -> str:
+    """Return the text of a ``.sql`` file under ``endurance/sql``."""
+    return (_SQL_ROOT / relative).read_text(encoding="utf-8")
+
+
+def quote_identifier(name: str) -> str:
+    """Quote a SQL identifier (one part) for DuckDB."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _migration_files() -> list[tuple[int, str]]:
+    found = []
+    for entry in (_SQL_ROOT / "migrations").iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.name))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS ops")
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS ops.schema_migrations ("
+        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM ops.schema_migrations").fetchall()}
+    applied = []
+    for version, name in _migration_files():
+        if version in done:
+            continue
+        con.execute("BEGIN")
+        try:
+            con.execute(sql_text(f"migrations/{name}"))
+            con.execute(
+                "INSERT INTO ops.schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name]
+            )
+            con.execute("COMMIT")
+        except duckdb.Error as exc:
+            con.execute("ROLLBACK")
+            raise WarehouseError(f"migration {name} failed: {exc}") from exc
+        applied.append(name)
+    return applied
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """Return the highest migration number applied to this warehouse."""
+    row = con.execute("SELECT coalesce(max(version), 0) FROM ops.schema_migrations").fetchone()
+    return int(row[0]) if row else 0
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Run a block in one transaction: all of it lands, or none of it."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+@dataclass
+class RunRecord:
+    """What one flow run did, written to ``ops.runs`` as it goes."""
+
+    flow: str
+    parameters: dict[str, Any]
+    settings: dict[str, str] = field(default_factory=dict)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    started_at: datetime = field(default_factory=datetime.now)
+    inputs: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, Any] = field(default_factory=dict)
+    outputs: list[dict[str, Any]] = field(default_factory=list)
+
+
+def start_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
+    """Record that a run has started."""
+    con.execute(
+        "INSERT INTO ops.runs (run_id, flow, started_at, status, parameters, settings)"
+        " VALUES (?, ?, ?, 'running', ?, ?)",
+        [
+            record.run_id,
+            record.flow,
+            record.started_at,
+            json.dumps(record.parameters, default=str),
+            json.dumps(record.settings),
+        ],
+    )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection, record: RunRecord, *, status: str, error: str | None = None
+) -> None:
+    """Record how a run ended, with its inputs, reconciled counts and outputs."""
+    con.execute(
+        "UPDATE ops.runs SET finished_at = now()::TIMESTAMP, status = ?, inputs = ?, counts = ?,"
+        " outputs = ?, error = ? WHERE run_id = ?",
+        [
+            status,
+            json.dumps(record.inputs, default=str),
+            json.dumps(record.counts, default=str),
+            json.dumps(record.outputs, default=str),
+            error,
+            record.run_id,
+        ],
+    )

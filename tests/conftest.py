@@ -1,0 +1,105 @@
+"""Shared fixtures: warehouses with real boundaries, one Prefect harness, one demo run."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+# Prefect reads its settings when first imported: give every test session its own home
+# (and no telemetry) before anything imports it.
+_PREFECT_HOME = tempfile.mkdtemp(prefix="endurance-prefect-")
+os.environ["PREFECT_HOME"] = _PREFECT_HOME
+os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+os.environ["DO_NOT_TRACK"] = "1"
+
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
+
+from endurance import geography, warehouse  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = Path(__file__).parent / "data"
+
+
+def _geodata_dir() -> Path | None:
+    configured = os.environ.get("ENDURANCE_GEODATA")
+    for candidate in (configured, str(REPO.parent / "shared" / "geodata")):
+        if candidate and any(Path(candidate).glob("*wards_*.geojson")):
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def geodata_dir() -> Path:
+    """The official boundaries (../shared/geodata or ENDURANCE_GEODATA)."""
+    folder = _geodata_dir()
+    if folder is None:
+        pytest.skip("official boundaries not available: set ENDURANCE_GEODATA")
+    return folder
+
+
+@pytest.fixture
+def con() -> Iterator[duckdb.DuckDBPyConnection]:
+    """An empty in-memory warehouse, migrated, with spatial loaded."""
+    connection = warehouse.connect(":memory:")
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def geo_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
+    """A warehouse file with every official layer and the gazetteer loaded."""
+    path = tmp_path_factory.mktemp("geo") / "boundaries.duckdb"
+    with warehouse.connect(path) as connection:
+        geography.load_official_layers(connection, geodata_dir)
+        geography.load_hotspots(connection)
+    return path
+
+
+@pytest.fixture
+def geo_con(geo_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private writable copy of the geography warehouse for one test."""
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes(geo_db.read_bytes())
+    connection = warehouse.connect(copy)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test harness (a temporary API and database) for the whole session."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path,
+             prefect_harness: None) -> dict:
+    """Generate the demo inputs and run the nightly flow on them once per session."""
+    from endurance.demo import generate_demo_inputs
+    from pipelines.nightly import nightly
+
+    out = tmp_path_factory.mktemp("demo-out")
+    saved = {k: os.environ.get(k) for k in ("ENDURANCE_OUT", "ENDURANCE_DB", "ENDURANCE_GEODATA")}
+    os.environ.update({"ENDURANCE_OUT": str(out), "ENDURANCE_DB": str(out / "endurance.duckdb"),
+                       "ENDURANCE_GEODATA": str(geodata_dir)})
+    try:
+        inputs = generate_demo_inputs(out / "demo-inputs", geodata_dir)
+        result = nightly(input_dir=str(inputs.folder), period_from="2025-01", period_to="2025-12",
+                         data_label="SYNTHETIC DEMO DATA")
+        # A second run over the same files must change nothing (idempotent loads).
+        second = nightly(input_dir=str(inputs.folder), period_from="2025-01", period_to="2025-12",
+                         data_label="SYNTHETIC DEMO DATA")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return {"out": out, "inputs": inputs, "result": result, "second": second,
+            "db": out / "endurance.duckdb"}
