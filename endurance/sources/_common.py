@@ -1,0 +1,401 @@
+"""Plumbing shared by every source: reading files, locating points, and loading.
+
+A source module describes its columns and turns a frame of text cells into staged
+rows plus rejects (``stage``). ``load_file`` does the rest the same way for every
+source: checksum, file-level validation that reports every problem at once, raw rows,
+staged rows, quarantine, duplicate detection and the reconciliation
+``rows in = staged + rejected + duplicate``, all in one transaction per file.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import duckdb
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+
+from endurance import DISPLAY_CRS, PROJECT_CRS
+from endurance._errors import InputError
+from endurance.warehouse import transaction
+
+ENCODINGS = ("utf-8-sig", "cp1252")
+
+_TO_BNG = Transformer.from_crs(DISPLAY_CRS, PROJECT_CRS, always_xy=True)
+_TO_WGS = Transformer.from_crs(PROJECT_CRS, DISPLAY_CRS, always_xy=True)
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One row that cannot be staged, and why."""
+
+    row_number: int
+    field: str
+    reason: str
+    message: str
+
+
+@dataclass
+class Staged:
+    """What a source's ``stage`` returns for one file."""
+
+    rows: pd.DataFrame                      # one row per staged entity, with event_id
+    restricted: pd.DataFrame | None = None  # free text kept apart, keyed by event_id
+    rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AreaCheck:
+    """The force area grown by a buffer: points outside it are rejected or repaired."""
+
+    polygon: shapely.Geometry
+    buffer_m: float
+
+    def contains(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        ok = np.isfinite(x) & np.isfinite(y)
+        inside = np.zeros(len(x), dtype=bool)
+        inside[ok] = shapely.contains_xy(self.polygon, x[ok], y[ok])
+        return inside
+
+    @classmethod
+    def from_warehouse(
+        cls, con: duckdb.DuckDBPyConnection, pfa_code: str, *, buffer_m: float = 2000.0
+    ) -> AreaCheck:
+        row = con.execute(
+            "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ?"
+            " ORDER BY vintage DESC LIMIT 1",
+            [pfa_code],
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"force area {pfa_code} is not loaded; load the geography first")
+        polygon = shapely.buffer(shapely.from_wkb(bytes(row[0])), buffer_m)
+        shapely.prepare(polygon)
+        return cls(polygon, buffer_m)
+
+
+@dataclass
+class Context:
+    """What ``stage`` may consult: the area check, the load time, the gazetteer."""
+
+    area: AreaCheck
+    now: datetime
+    places: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower name -> (kind, id)
+
+
+class Source(Protocol):
+    """What a source module provides."""
+
+    NAME: str
+    COLUMNS: dict[str, str]          # header in the file -> raw column name
+    RAW_TABLE: str
+    STAGING_TABLE: str
+    RESTRICTED_TABLE: str | None
+
+    def stage(self, frame: pd.DataFrame, ctx: Context) -> Staged: ...
+
+
+@dataclass
+class FileLoad:
+    """The reconciled outcome of loading one file."""
+
+    path: str
+    source: str
+    sha256: str
+    status: str                       # loaded | already_loaded
+    rows_in: int = 0
+    staged: int = 0
+    rejected: int = 0
+    duplicate: int = 0
+    unlocated: int = 0
+    repaired: int = 0
+    rejects_by_reason: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def reconciles(self) -> bool:
+        return self.rows_in == self.staged + self.rejected + self.duplicate
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decode(path: Path, data: bytes) -> str:
+    """Decode an export as UTF-8 (with or without BOM) or Windows-1252."""
+    for encoding in ENCODINGS:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise InputError(path, [f"not readable as any of {', '.join(ENCODINGS)}"])
+
+
+def read_header(path: Path) -> list[str]:
+    """Return the header row of a CSV file, decoded."""
+    with open(path, "rb") as handle:
+        first = handle.readline()
+    text = decode(path, first)
+    return next(csv.reader([text]), [])
+
+
+def read_csv_text(path: Path, columns: dict[str, str]) -> pd.DataFrame:
+    """Read a CSV as text cells, check its header, and rename to raw column names.
+
+    Every file-level problem (missing or duplicated columns, ragged rows) is collected
+    and raised together in one ``InputError`` naming the file.
+    """
+    text = decode(path, path.read_bytes())
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise InputError(path, ["the file is empty (no header row)"]) from None
+    problems = [f"missing column {name!r}" for name in columns if name not in header]
+    problems += [f"column {name!r} appears more than once"
+                 for name, n in Counter(header).items() if n > 1]
+    body = list(reader)
+    ragged = [i for i, row in enumerate(body, start=1) if row and len(row) != len(header)]
+    if ragged:
+        shown = ", ".join(map(str, ragged[:10]))
+        problems.append(f"{len(ragged)} row(s) do not have {len(header)} fields (rows {shown})")
+    if problems:
+        raise InputError(path, problems)
+    body = [row for row in body if row]
+    frame = pd.DataFrame(body, columns=header, dtype=str)[list(columns)]
+    frame = frame.rename(columns=columns)
+    frame.insert(0, "row_number", np.arange(1, len(frame) + 1, dtype=np.int32))
+    return frame
+
+
+def to_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Parse text to floats; return the values and a mask of cells that were not numbers."""
+    stripped = series.fillna("").str.strip()
+    values = pd.to_numeric(stripped, errors="coerce").to_numpy(dtype=float)
+    bad = (stripped != "") & ~np.isfinite(values)
+    return values, bad
+
+
+def bng_from_lonlat(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = _TO_BNG.transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def lonlat_from_bng(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lon, lat = _TO_WGS.transform(x, y)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+@dataclass
+class Located:
+    """Coordinates resolved for a batch of rows, with what was repaired or refused."""
+
+    x: np.ndarray
+    y: np.ndarray
+    lon: np.ndarray
+    lat: np.ndarray
+    repair: np.ndarray       # object array: None or a repair code
+    outside: np.ndarray      # bool: coordinates given but outside the area, unrepairable
+    missing: np.ndarray      # bool: no coordinates at all
+
+
+def locate(
+    area: AreaCheck,
+    *,
+    lat: np.ndarray | None = None,
+    lon: np.ndarray | None = None,
+    easting: np.ndarray | None = None,
+    northing: np.ndarray | None = None,
+) -> Located:
+    """Resolve each row's point from lat/lon and/or easting/northing, repairing mix-ups.
+
+    Tries, per row and in order: the columns as labelled; latitude and longitude
+    swapped; British National Grid figures typed into the lat/lon columns; lat/lon
+    typed into the easting/northing columns. The first reading that falls inside the
+    force area (plus its buffer) wins, and any reading but the first is recorded as a
+    repair. Rows whose figures fit none are marked ``outside``.
+    """
+    n = len(lat if lat is not None else easting)  # type: ignore[arg-type]
+    nan = np.full(n, np.nan)
+    lat = nan if lat is None else lat
+    lon = nan if lon is None else lon
+    easting = nan if easting is None else easting
+    northing = nan if northing is None else northing
+
+    has_ll = np.isfinite(lat) & np.isfinite(lon)
+    has_en = np.isfinite(easting) & np.isfinite(northing)
+    x, y = nan.copy(), nan.copy()
+    repair = np.full(n, None, dtype=object)
+    done = np.zeros(n, dtype=bool)
+
+    def attempt(mask: np.ndarray, cx: np.ndarray, cy: np.ndarray, code: str | None) -> None:
+        todo = mask & ~done
+        if not todo.any():
+            return
+        inside = np.zeros(n, dtype=bool)
+        inside[todo] = area.contains(cx[todo], cy[todo])
+        x[inside], y[inside] = cx[inside], cy[inside]
+        repair[inside] = code
+        done[inside] = True
+
+    with np.errstate(invalid="ignore"):
+        looks_ll = has_ll & (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+        looks_ll_swapped = has_ll & (np.abs(lon) <= 90) & (np.abs(lat) <= 180)
+        looks_en_ll = has_en & (np.abs(northing) <= 90) & (np.abs(easting) <= 180)
+    bx, by = nan.copy(), nan.copy()
+    bx[looks_ll], by[looks_ll] = bng_from_lonlat(lon[looks_ll], lat[looks_ll])
+    attempt(has_en, easting, northing, None)
+    attempt(looks_ll, bx, by, None)
+    sx, sy = nan.copy(), nan.copy()
+    sx[looks_ll_swapped], sy[looks_ll_swapped] = bng_from_lonlat(
+        lat[looks_ll_swapped], lon[looks_ll_swapped]
+    )
+    attempt(looks_ll_swapped, sx, sy, "latlon_swapped")
+    attempt(has_ll, lon, lat, "bng_in_latlon_columns")
+    attempt(has_ll, lat, lon, "bng_in_latlon_columns")
+    ex, ey = nan.copy(), nan.copy()
+    ex[looks_en_ll], ey[looks_en_ll] = bng_from_lonlat(easting[looks_en_ll], northing[looks_en_ll])
+    attempt(looks_en_ll, ex, ey, "latlon_in_bng_columns")
+    ex2, ey2 = nan.copy(), nan.copy()
+    ex2[looks_en_ll], ey2[looks_en_ll] = bng_from_lonlat(northing[looks_en_ll], easting[looks_en_ll])
+    attempt(looks_en_ll, ex2, ey2, "latlon_in_bng_columns")
+
+    out_lon, out_lat = nan.copy(), nan.copy()
+    if done.any():
+        out_lon[done], out_lat[done] = lonlat_from_bng(x[done], y[done])
+    missing = ~has_ll & ~has_en
+    return Located(x, y, out_lon, out_lat, repair, ~done & ~missing, missing)
+
+
+def parse_timestamps(series: pd.Series) -> pd.Series:
+    """Parse ISO 8601 or UK ``dd/mm/yyyy HH:MM`` date-times; NaT where neither fits."""
+    text = series.fillna("").str.strip()
+    iso = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    uk = pd.to_datetime(text, format="%d/%m/%Y %H:%M", errors="coerce")
+    uk_seconds = pd.to_datetime(text, format="%d/%m/%Y %H:%M:%S", errors="coerce")
+    parsed = iso.fillna(uk).fillna(uk_seconds)
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("Europe/London").dt.tz_localize(None)
+    return parsed
+
+
+def rejects_where(
+    mask: np.ndarray | pd.Series, rows: pd.Series, field: str, reason: str, message: str | pd.Series
+) -> list[Reject]:
+    """Build one ``Reject`` per row selected by ``mask``."""
+    mask = np.asarray(mask, dtype=bool)
+    numbers = rows.to_numpy()[mask]
+    if isinstance(message, pd.Series):
+        texts = message.to_numpy()[mask]
+        return [Reject(int(r), field, reason, str(t)) for r, t in zip(numbers, texts, strict=True)]
+    return [Reject(int(r), field, reason, message) for r in numbers]
+
+
+def first_reject_per_row(rejects: list[Reject]) -> dict[int, Reject]:
+    """Keep one reason per row (the first found): a row is counted once in the quarantine."""
+    chosen: dict[int, Reject] = {}
+    for reject in rejects:
+        chosen.setdefault(reject.row_number, reject)
+    return chosen
+
+
+def load_file(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    source: Source,
+    ctx: Context,
+    *,
+    run_id: str | None = None,
+) -> FileLoad:
+    """Load one file of ``source`` into raw, staging and the quarantine, reconciled.
+
+    The whole file lands in one transaction or not at all. A file whose sha256 was
+    loaded before is not read again (``status='already_loaded'``).
+    """
+    digest = sha256_file(path)
+    seen = con.execute("SELECT rows_in FROM ops.files WHERE sha256 = ?", [digest]).fetchone()
+    if seen is not None:
+        return FileLoad(str(path), source.NAME, digest, "already_loaded")
+
+    raw = read_csv_text(path, source.COLUMNS)
+    raw.insert(0, "file_sha256", digest)
+    result = source.stage(raw, ctx)
+    chosen = first_reject_per_row(result.rejects)
+    staged = result.rows[~result.rows["row_number"].isin(list(chosen))].copy()
+
+    # Duplicates: the same natural key twice in this file, or already staged before.
+    within = staged["event_id"].duplicated(keep="first").to_numpy()
+    known = set()
+    if len(staged):
+        con.register("candidate_keys", staged[["event_id"]])
+        known = {
+            r[0]
+            for r in con.execute(
+                f"SELECT event_id FROM {source.STAGING_TABLE} JOIN candidate_keys USING (event_id)"
+            ).fetchall()
+        }
+        con.unregister("candidate_keys")
+    duplicate = within | staged["event_id"].isin(known).to_numpy()
+    staged = staged[~duplicate]
+
+    load = FileLoad(
+        path=str(path), source=source.NAME, sha256=digest, status="loaded",
+        rows_in=len(raw), staged=len(staged), rejected=len(chosen), duplicate=int(duplicate.sum()),
+        unlocated=int(staged["x"].isna().sum()),
+        repaired=int(staged.get("coordinate_repair", pd.Series(dtype=object)).notna().sum()),
+        rejects_by_reason=dict(Counter(r.reason for r in chosen.values())),
+    )
+    if not load.reconciles:  # a bug, not bad input: refuse to write a load that loses rows
+        raise AssertionError(f"{path}: rows do not reconcile: {load}")
+
+    raw_cells = raw.drop(columns=["file_sha256", "row_number"])
+    raw_json = raw_cells.to_dict(orient="records")
+    rejects = pd.DataFrame(
+        [
+            {
+                "file_sha256": digest, "source": source.NAME, "path": str(path),
+                "row_number": r.row_number, "field": r.field, "reason": r.reason,
+                "message": f"{path.name} row {r.row_number}, field {r.field}: {r.message}",
+                "raw_row": json.dumps(raw_json[r.row_number - 1], ensure_ascii=False),
+            }
+            for r in chosen.values()
+        ],
+        columns=["file_sha256", "source", "path", "row_number", "field", "reason", "message",
+                 "raw_row"],
+    )
+    with transaction(con):
+        con.execute(
+            "INSERT INTO ops.files VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
+            [digest, source.NAME, str(path), path.stat().st_size, run_id, load.rows_in,
+             load.staged, load.rejected, load.duplicate, load.unlocated, load.repaired],
+        )
+        _insert_frame(con, source.RAW_TABLE, raw)
+        _insert_frame(con, source.STAGING_TABLE, staged)
+        if source.RESTRICTED_TABLE and result.restricted is not None:
+            keep = result.restricted[result.restricted["event_id"].isin(staged["event_id"])]
+            keep = keep.drop_duplicates("event_id")
+            _insert_frame(con, source.RESTRICTED_TABLE, keep)
+        _insert_frame(con, "ops.rejects", rejects)
+    return load
+
+
+def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("incoming_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_frame")
+    finally:
+        con.unregister("incoming_frame")
