@@ -47,9 +47,18 @@ HOTSPOTS: list[dict] = [
         # woods (east), from the foot of the scarp above Normanby and Eston (north) to
         # the moor's southern edge above the A171 (south).
         "vertices": [
-            (455000, 516700), (454900, 517400), (455500, 518100), (456300, 518700),
-            (457300, 518900), (458300, 519000), (459300, 519200), (459700, 518600),
-            (459200, 517600), (458200, 516900), (457000, 516500), (455800, 516400),
+            (455000, 516700),
+            (454900, 517400),
+            (455500, 518100),
+            (456300, 518700),
+            (457300, 518900),
+            (458300, 519000),
+            (459300, 519200),
+            (459700, 518600),
+            (459200, 517600),
+            (458200, 516900),
+            (457000, 516500),
+            (455800, 516400),
         ],
     },
     {
@@ -64,8 +73,12 @@ HOTSPOTS: list[dict] = [
         ),
         "kind": "drawn",
         "vertices": [
-            (454650, 516550), (454600, 517250), (455050, 517550), (455650, 517350),
-            (455700, 516750), (455250, 516450),
+            (454650, 516550),
+            (454600, 517250),
+            (455050, 517550),
+            (455650, 517350),
+            (455700, 516750),
+            (455250, 516450),
         ],
     },
     {
@@ -135,9 +148,7 @@ def _coast_band(coastline: shapely.LineString, ends: list[tuple[float, float]]) 
     start, stop = sorted((coastline.project(a), coastline.project(b)))
     stretch = substring(coastline, start, stop)
     if stretch.length > 0.5 * coastline.length:  # take the short way round the ring
-        stretch = unary_union(
-            [substring(coastline, stop, coastline.length), substring(coastline, 0, start)]
-        )
+        stretch = unary_union([substring(coastline, stop, coastline.length), substring(coastline, 0, start)])
     return stretch.buffer(300, cap_style="flat")
 
 

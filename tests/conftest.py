@@ -78,28 +78,50 @@ def prefect_harness() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path,
-             prefect_harness: None) -> dict:
+def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path, prefect_harness: None) -> dict:
     """Generate the demo inputs and run the nightly flow on them once per session."""
     from endurance.demo import generate_demo_inputs
     from pipelines.nightly import nightly
 
     out = tmp_path_factory.mktemp("demo-out")
     saved = {k: os.environ.get(k) for k in ("ENDURANCE_OUT", "ENDURANCE_DB", "ENDURANCE_GEODATA")}
-    os.environ.update({"ENDURANCE_OUT": str(out), "ENDURANCE_DB": str(out / "endurance.duckdb"),
-                       "ENDURANCE_GEODATA": str(geodata_dir)})
+    os.environ.update(
+        {
+            "ENDURANCE_OUT": str(out),
+            "ENDURANCE_DB": str(out / "endurance.duckdb"),
+            "ENDURANCE_GEODATA": str(geodata_dir),
+        }
+    )
     try:
         inputs = generate_demo_inputs(out / "demo-inputs", geodata_dir)
-        result = nightly(input_dir=str(inputs.folder), period_from="2025-01", period_to="2025-12",
-                         data_label="SYNTHETIC DEMO DATA")
+        result = nightly(
+            input_dir=str(inputs.folder),
+            period_from="2025-01",
+            period_to="2025-12",
+            data_label="SYNTHETIC DEMO DATA",
+        )
+        from tests.test_pipeline import table_counts
+
+        with warehouse.connect(out / "endurance.duckdb", read_only=True) as connection:
+            counts_after_first = table_counts(connection)
         # A second run over the same files must change nothing (idempotent loads).
-        second = nightly(input_dir=str(inputs.folder), period_from="2025-01", period_to="2025-12",
-                         data_label="SYNTHETIC DEMO DATA")
+        second = nightly(
+            input_dir=str(inputs.folder),
+            period_from="2025-01",
+            period_to="2025-12",
+            data_label="SYNTHETIC DEMO DATA",
+        )
     finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-    return {"out": out, "inputs": inputs, "result": result, "second": second,
-            "db": out / "endurance.duckdb"}
+    return {
+        "out": out,
+        "inputs": inputs,
+        "result": result,
+        "second": second,
+        "counts_after_first": counts_after_first,
+        "db": out / "endurance.duckdb",
+    }

@@ -9,18 +9,22 @@ from endurance._errors import GeodataMissingError
 def test_every_vintage_is_loaded_with_the_documented_ward_counts(geo_con):
     counts = dict(geo_con.execute("SELECT vintage, count(*) FROM geo.wards GROUP BY 1").fetchall())
     assert counts == {"2013": 82, "2018": 79, "2024": 83}
-    per_lad = dict(geo_con.execute(
-        "SELECT lad_code, count(*) FROM geo.wards WHERE vintage = '2018' GROUP BY 1").fetchall())
+    per_lad = dict(
+        geo_con.execute(
+            "SELECT lad_code, count(*) FROM geo.wards WHERE vintage = '2018' GROUP BY 1"
+        ).fetchall()
+    )
     assert per_lad == {"E06000001": 11, "E06000002": 20, "E06000003": 22, "E06000004": 26}
 
 
 def test_ward_geometries_are_in_metres_and_degrees(geo_con):
     x, lon, area = geo_con.execute(
         "SELECT ST_X(ST_Centroid(geom_27700)), ST_X(ST_Centroid(geom_4326)), area_km2"
-        " FROM geo.wards WHERE vintage = '2024' AND ward_name = 'Central'").fetchone()
-    assert 440_000 < x < 470_000          # British National Grid easting in Cleveland
-    assert -1.4 < lon < -0.8              # longitude in Cleveland
-    assert 1 < area < 10                  # a town-centre ward with its docks, in km2
+        " FROM geo.wards WHERE vintage = '2024' AND ward_name = 'Central'"
+    ).fetchone()
+    assert 440_000 < x < 470_000  # British National Grid easting in Cleveland
+    assert -1.4 < lon < -0.8  # longitude in Cleveland
+    assert 1 < area < 10  # a town-centre ward with its docks, in km2
 
 
 def test_reloading_the_same_files_keeps_them(geo_con, geodata_dir):
@@ -31,8 +35,12 @@ def test_reloading_the_same_files_keeps_them(geo_con, geodata_dir):
 # per local authority, each well inside its ward (over 100 m from any edge).
 KNOWN = [
     ("Hartlepool civic centre", -1.2130, 54.6850, {"2013": "Victoria", "2024": "Victoria"}),
-    ("Middlesbrough town hall", -1.2345, 54.5760, {"2013": "Middlehaven", "2018": "Central",
-                                                   "2024": "Central"}),
+    (
+        "Middlesbrough town hall",
+        -1.2345,
+        54.5760,
+        {"2013": "Middlehaven", "2018": "Central", "2024": "Central"},
+    ),
     ("Stockton High Street", -1.3175, 54.5680, {"2018": "Stockton Town Centre"}),
     ("Billingham town centre", -1.2900, 54.6060, {"2024": "Billingham Central"}),
     ("Eston Nab summit", -1.1224139, 54.5571722, {"2018": "Guisborough", "2024": "Guisborough"}),
@@ -42,10 +50,13 @@ KNOWN = [
 
 @pytest.mark.parametrize(("place", "lon", "lat", "expected"), KNOWN, ids=[k[0] for k in KNOWN])
 def test_known_places_fall_in_their_wards(geo_con, place, lon, lat, expected):
-    rows = dict(geo_con.execute(
-        "SELECT vintage, ward_name FROM geo.wards WHERE ST_Contains(geom_27700,"
-        " ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:27700', always_xy := true))",
-        [lon, lat]).fetchall())
+    rows = dict(
+        geo_con.execute(
+            "SELECT vintage, ward_name FROM geo.wards WHERE ST_Contains(geom_27700,"
+            " ST_Transform(ST_Point(?, ?), 'EPSG:4326', 'EPSG:27700', always_xy := true))",
+            [lon, lat],
+        ).fetchall()
+    )
     for vintage, ward in expected.items():
         assert rows[vintage] == ward, place
 
@@ -70,7 +81,8 @@ def test_gazetteer_has_eston_hills_spanning_several_wards_and_five_more_places(g
     wards = geo_con.execute(
         "SELECT count(DISTINCT w.ward_code) FROM geo.wards w JOIN geo.hotspots h"
         " ON ST_Area(ST_Intersection(w.geom_27700, h.geom_27700)) > 100000"
-        " WHERE h.hotspot_id = 'eston-hills' AND w.vintage = '2024'").fetchone()[0]
+        " WHERE h.hotspot_id = 'eston-hills' AND w.vintage = '2024'"
+    ).fetchone()[0]
     assert wards >= 3
     sources = geo_con.execute("SELECT count(*) FROM geo.hotspots WHERE length(source) < 20").fetchone()
     assert sources[0] == 0
@@ -81,15 +93,18 @@ def test_coastal_hotspots_reach_beyond_the_clipped_wards(geo_con):
         """SELECT h.hotspot_id, ST_Area(ST_Difference(h.geom_27700, u.land)) / ST_Area(h.geom_27700)
            FROM geo.hotspots h, (SELECT ST_Union_Agg(geom_27700) AS land FROM geo.wards
                                  WHERE vintage = '2024') u
-           WHERE h.hotspot_id IN ('coatham-sands', 'seaton-carew-beach')""").fetchall()
+           WHERE h.hotspot_id IN ('coatham-sands', 'seaton-carew-beach')"""
+    ).fetchall()
     assert all(share > 0.2 for _, share in seaward)
 
 
 def test_bad_layer_lists_every_problem(tmp_path):
     bad = tmp_path / "bad_wards_2024.geojson"
-    bad.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                   '"properties": {"ward_code": "E05000001"}, '
-                   '"geometry": {"type": "Point", "coordinates": [-1.2, 54.6]}}]}')
+    bad.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"ward_code": "E05000001"}, '
+        '"geometry": {"type": "Point", "coordinates": [-1.2, 54.6]}}]}'
+    )
     with pytest.raises(ValueError) as info:
         geography.read_layer(Path(bad), ("ward_code", "ward_name", "lad_code"))
     text = str(info.value)

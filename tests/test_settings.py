@@ -16,11 +16,16 @@ def test_defaults_put_everything_under_out():
 
 
 def test_environment_overrides_each_field(tmp_path):
-    settings = Settings.from_env({
-        "ENDURANCE_OUT": str(tmp_path / "o"), "ENDURANCE_DB": str(tmp_path / "w.duckdb"),
-        "ENDURANCE_GEODATA": str(tmp_path / "g"), "ENDURANCE_PREFECT_HOME": str(tmp_path / "p"),
-        "ENDURANCE_WARD_VINTAGE": "2018", "ENDURANCE_SUPPRESS_BELOW": "10",
-    })
+    settings = Settings.from_env(
+        {
+            "ENDURANCE_OUT": str(tmp_path / "o"),
+            "ENDURANCE_DB": str(tmp_path / "w.duckdb"),
+            "ENDURANCE_GEODATA": str(tmp_path / "g"),
+            "ENDURANCE_PREFECT_HOME": str(tmp_path / "p"),
+            "ENDURANCE_WARD_VINTAGE": "2018",
+            "ENDURANCE_SUPPRESS_BELOW": "10",
+        }
+    )
     assert settings.db_path == tmp_path / "w.duckdb"
     assert settings.maps_dir == tmp_path / "o" / "maps"
     assert settings.exports_dir == tmp_path / "o" / "exports"

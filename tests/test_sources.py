@@ -21,9 +21,18 @@ def write_csv(path, header, rows, encoding="utf-8"):
     return path
 
 
-def incident(ref, created="2025-06-01T19:00:00", e="456700", n="518200", lat="", lon="",
-             opening="ASB-VEH", closing="NO-TRACE", location="Eston Moor",
-             narrative="Two scramblers on the moor"):
+def incident(
+    ref,
+    created="2025-06-01T19:00:00",
+    e="456700",
+    n="518200",
+    lat="",
+    lon="",
+    opening="ASB-VEH",
+    closing="NO-TRACE",
+    location="Eston Moor",
+    narrative="Two scramblers on the moor",
+):
     return [ref, created, opening, closing, location, e, n, lat, lon, narrative]
 
 
@@ -39,8 +48,14 @@ def test_locate_reads_each_layout_and_repairs_mixups(ctx):
     east = np.array([np.nan, np.nan, np.nan, NAB_LON, np.nan, np.nan])
     north = np.array([np.nan, np.nan, np.nan, NAB_LAT, np.nan, np.nan])
     got = _common.locate(ctx.area, lat=lat, lon=lon, easting=east, northing=north)
-    assert list(got.repair) == [None, "latlon_swapped", "bng_in_latlon_columns",
-                                "latlon_in_bng_columns", None, None]
+    assert list(got.repair) == [
+        None,
+        "latlon_swapped",
+        "bng_in_latlon_columns",
+        "latlon_in_bng_columns",
+        None,
+        None,
+    ]
     assert list(got.missing) == [False, False, False, False, True, False]
     assert list(got.outside) == [False, False, False, False, False, True]  # Leeds
     # Every repaired reading lands on the same spot, to the metre.
@@ -54,13 +69,16 @@ def test_bng_conversion_matches_the_published_grid_reference():
     assert 456_800 <= x[0] < 456_900 and 518_300 <= y[0] < 518_400
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("2025-06-14T19:32:00", "2025-06-14 19:32"),
-    ("2025-06-14 19:32", "2025-06-14 19:32"),
-    ("14/06/2025 19:32", "2025-06-14 19:32"),
-    ("03/04/2025 08:05:30", "2025-04-03 08:05"),
-    ("2025-06-14T18:32:00+00:00", "2025-06-14 19:32"),  # UTC in, London summer time out
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2025-06-14T19:32:00", "2025-06-14 19:32"),
+        ("2025-06-14 19:32", "2025-06-14 19:32"),
+        ("14/06/2025 19:32", "2025-06-14 19:32"),
+        ("03/04/2025 08:05:30", "2025-04-03 08:05"),
+        ("2025-06-14T18:32:00+00:00", "2025-06-14 19:32"),  # UTC in, London summer time out
+    ],
+)
 def test_timestamps_in_iso_and_uk_forms(text, expected):
     parsed = _common.parse_timestamps(pd.Series([text]))
     assert parsed.iloc[0].strftime("%Y-%m-%d %H:%M") == expected
@@ -71,17 +89,20 @@ def test_bad_timestamps_are_not_guessed(text):
     assert pd.isna(_common.parse_timestamps(pd.Series([text])).iloc[0])
 
 
-@pytest.mark.parametrize(("closing", "narrative", "rule"), [
-    ("S59-WARN", "", "closing_code:S59-WARN"),
-    ("NFA", "Two lads on an off-road bike", "keyword:off road"),
-    ("NFA", "kids on offroaders again", "keyword:off road"),
-    ("NFA", "Scramblers on the field", "keyword:scrambler"),
-    ("NFA", "a QUAD racing up and down", "keyword:quad"),
-    ("NFA", "pitbike with no lights", "keyword:pit bike"),
-    ("NFA", "Section 59 warning given", "keyword:s59"),
-    ("NFA", "Youths shouting outside the shop", None),
-    ("NFA", "the quadrant car park", None),
-])
+@pytest.mark.parametrize(
+    ("closing", "narrative", "rule"),
+    [
+        ("S59-WARN", "", "closing_code:S59-WARN"),
+        ("NFA", "Two lads on an off-road bike", "keyword:off road"),
+        ("NFA", "kids on offroaders again", "keyword:off road"),
+        ("NFA", "Scramblers on the field", "keyword:scrambler"),
+        ("NFA", "a QUAD racing up and down", "keyword:quad"),
+        ("NFA", "pitbike with no lights", "keyword:pit bike"),
+        ("NFA", "Section 59 warning given", "keyword:s59"),
+        ("NFA", "Youths shouting outside the shop", None),
+        ("NFA", "the quadrant car park", None),
+    ],
+)
 def test_off_road_classification_names_its_rule(closing, narrative, rule):
     assert incident_log.classify_off_road(closing, narrative) == rule
 
@@ -132,25 +153,37 @@ def test_every_row_is_staged_rejected_or_duplicate_with_reasons(tmp_path, geo_co
     (load,) = sources.ingest_folder(geo_con, tmp_path, now=NOW)
     assert (load.rows_in, load.staged, load.rejected, load.duplicate) == (11, 4, 6, 1)
     assert load.reconciles and load.repaired == 1 and load.unlocated == 1
-    assert load.rejects_by_reason == {"bad_date": 1, "future_date": 1, "outside_area": 1,
-                                      "missing_field": 1, "unknown_code": 1,
-                                      "missing_location": 1}
+    assert load.rejects_by_reason == {
+        "bad_date": 1,
+        "future_date": 1,
+        "outside_area": 1,
+        "missing_field": 1,
+        "unknown_code": 1,
+        "missing_location": 1,
+    }
     rejects = geo_con.execute(
-        "SELECT row_number, field, reason, message FROM ops.rejects ORDER BY row_number").fetchall()
+        "SELECT row_number, field, reason, message FROM ops.rejects ORDER BY row_number"
+    ).fetchall()
     assert [(r[0], r[1], r[2]) for r in rejects] == [
-        (4, "Created", "bad_date"), (5, "Created", "future_date"), (6, "Easting", "outside_area"),
-        (7, "Incident Ref", "missing_field"), (8, "Opening Code", "unknown_code"),
+        (4, "Created", "bad_date"),
+        (5, "Created", "future_date"),
+        (6, "Easting", "outside_area"),
+        (7, "Incident Ref", "missing_field"),
+        (8, "Opening Code", "unknown_code"),
         (9, "Location", "missing_location"),
     ]
     assert all(m.startswith(f"log.csv row {r}, field ") for r, _, _, m in rejects)
     repaired = geo_con.execute(
-        "SELECT coordinate_repair FROM staging.stg_incident_log_incidents WHERE incident_ref = 'SWAP-1'")
+        "SELECT coordinate_repair FROM staging.stg_incident_log_incidents WHERE incident_ref = 'SWAP-1'"
+    )
     assert repaired.fetchone()[0] == "latlon_swapped"
-    raw = geo_con.execute("SELECT count(*) FROM raw.incident_log WHERE file_sha256 = ?",
-                          [_common.sha256_file(path)]).fetchone()[0]
+    raw = geo_con.execute(
+        "SELECT count(*) FROM raw.incident_log WHERE file_sha256 = ?", [_common.sha256_file(path)]
+    ).fetchone()[0]
     assert raw == 11  # every row kept as received
     ledger = geo_con.execute(
-        "SELECT rows_in, rows_staged, rows_rejected, rows_duplicate FROM ops.files").fetchone()
+        "SELECT rows_in, rows_staged, rows_rejected, rows_duplicate FROM ops.files"
+    ).fetchone()
     assert ledger == (11, 4, 6, 1)
 
 
@@ -193,14 +226,62 @@ def test_a_failed_file_leaves_the_warehouse_as_it_was(tmp_path, geo_con, monkeyp
 
 def test_policeuk_rows_keep_asb_without_crime_id_and_unlocated_rows(tmp_path, geo_con):
     rows = [
-        ["", "2025-06", "Cleveland Police", "Cleveland Police", "-1.122", "54.557",
-         "On or near Moor Lane", "E01012000", "Redcar and Cleveland 010A", "Anti-social behaviour", "", ""],
-        ["", "2025-06", "Cleveland Police", "Cleveland Police", "-1.122", "54.557",
-         "On or near Moor Lane", "E01012000", "Redcar and Cleveland 010A", "Anti-social behaviour", "", ""],
-        ["abc123", "2025-06", "Cleveland Police", "Cleveland Police", "", "", "No Location", "", "",
-         "Burglary", "Under investigation", ""],
-        ["", "2025-6", "Cleveland Police", "Cleveland Police", "-1.122", "54.557", "x", "", "",
-         "Anti-social behaviour", "", ""],
+        [
+            "",
+            "2025-06",
+            "Cleveland Police",
+            "Cleveland Police",
+            "-1.122",
+            "54.557",
+            "On or near Moor Lane",
+            "E01012000",
+            "Redcar and Cleveland 010A",
+            "Anti-social behaviour",
+            "",
+            "",
+        ],
+        [
+            "",
+            "2025-06",
+            "Cleveland Police",
+            "Cleveland Police",
+            "-1.122",
+            "54.557",
+            "On or near Moor Lane",
+            "E01012000",
+            "Redcar and Cleveland 010A",
+            "Anti-social behaviour",
+            "",
+            "",
+        ],
+        [
+            "abc123",
+            "2025-06",
+            "Cleveland Police",
+            "Cleveland Police",
+            "",
+            "",
+            "No Location",
+            "",
+            "",
+            "Burglary",
+            "Under investigation",
+            "",
+        ],
+        [
+            "",
+            "2025-6",
+            "Cleveland Police",
+            "Cleveland Police",
+            "-1.122",
+            "54.557",
+            "x",
+            "",
+            "",
+            "Anti-social behaviour",
+            "",
+            "",
+        ],
     ]
     write_csv(tmp_path / "2025-06-cleveland-street.csv", policeuk.HEADER, rows)
     (load,) = sources.ingest_folder(geo_con, tmp_path, now=NOW)
@@ -211,10 +292,31 @@ def test_policeuk_rows_keep_asb_without_crime_id_and_unlocated_rows(tmp_path, ge
 
 
 def test_intelligence_grading_channel_and_free_text_locations(tmp_path, geo_con):
-    def report(ref, evaluation="2", assessment="B", handling="P", lat="", lon="", place="",
-               channel="Web form"):
-        return [ref, "2025-06-01T20:00", channel, evaluation, assessment, handling, lat, lon, place,
-                "A Person", "keeps a bike", "AB12 CDE", "07700 900123"]
+    def report(
+        ref,
+        evaluation="2",
+        assessment="B",
+        handling="P",
+        lat="",
+        lon="",
+        place="",
+        channel="Web form",
+    ):
+        return [
+            ref,
+            "2025-06-01T20:00",
+            channel,
+            evaluation,
+            assessment,
+            handling,
+            lat,
+            lon,
+            place,
+            "A Person",
+            "keeps a bike",
+            "AB12 CDE",
+            "07700 900123",
+        ]
 
     rows = [
         report("I1", lat=f"{NAB_LAT}", lon=f"{NAB_LON}"),
@@ -222,27 +324,42 @@ def test_intelligence_grading_channel_and_free_text_locations(tmp_path, geo_con)
         report("I3", place="somewhere in Hemlington"),
         report("I4", place="round the back of the shops"),
         report("I5", place="near Park End", channel="101"),
-        report("BAD1", evaluation="4"), report("BAD2", assessment="F"),
-        report("BAD3", handling="X"), report("BAD4", channel="pigeon"),
+        report("BAD1", evaluation="4"),
+        report("BAD2", assessment="F"),
+        report("BAD3", handling="X"),
+        report("BAD4", channel="pigeon"),
     ]
     write_csv(tmp_path / "intel.csv", intelligence.HEADER, rows)
     (load,) = sources.ingest_folder(geo_con, tmp_path, now=NOW)
     assert (load.staged, load.rejected) == (5, 4)
-    got = dict(geo_con.execute(
-        "SELECT intel_ref, location_precision || ':' || coalesce(hotspot_id, ward_name, '-')"
-        " FROM staging.stg_intelligence_reports").fetchall())
-    assert got == {"I1": "exact:-", "I2": "gazetteer:eston-hills",
-                   "I3": "gazetteer:hemlington", "I4": "unresolved:-",
-                   "I5": "gazetteer:east-middlesbrough"}
+    got = dict(
+        geo_con.execute(
+            "SELECT intel_ref, location_precision || ':' || coalesce(hotspot_id, ward_name, '-')"
+            " FROM staging.stg_intelligence_reports"
+        ).fetchall()
+    )
+    assert got == {
+        "I1": "exact:-",
+        "I2": "gazetteer:eston-hills",
+        "I3": "gazetteer:hemlington",
+        "I4": "unresolved:-",
+        "I5": "gazetteer:east-middlesbrough",
+    }
     public = geo_con.execute("SELECT * FROM staging.stg_intelligence_reports").df()
     assert not public.isin(["A Person", "AB12 CDE", "07700 900123"]).any().any()
-    assert geo_con.execute("SELECT count(*) FROM staging.stg_intelligence_restricted"
-                           " WHERE vrm = 'AB12 CDE'").fetchone()[0] == 5
+    assert (
+        geo_con.execute(
+            "SELECT count(*) FROM staging.stg_intelligence_restricted WHERE vrm = 'AB12 CDE'"
+        ).fetchone()[0]
+        == 5
+    )
 
 
 def test_resolve_place_prefers_the_longest_name():
     places = {"park": ("ward", "Park"), "park end": ("hotspot", "east-middlesbrough")}
     assert intelligence.resolve_place("bikes near Park End shops", places) == (
-        "gazetteer", "east-middlesbrough")
+        "gazetteer",
+        "east-middlesbrough",
+    )
     assert intelligence.resolve_place("in the park", places) == ("ward", "Park")
     assert intelligence.resolve_place("parkway", places) == ("unresolved", None)

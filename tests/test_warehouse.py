@@ -50,7 +50,8 @@ def test_run_ledger_records_start_and_finish(con):
     record.outputs = [{"path": "map.html", "sha256": "def"}]
     warehouse.finish_run(con, record, status="completed")
     status, inputs, outputs, finished = con.execute(
-        "SELECT status, inputs, outputs, finished_at FROM ops.runs").fetchone()
+        "SELECT status, inputs, outputs, finished_at FROM ops.runs"
+    ).fetchone()
     assert status == "completed" and finished is not None
     assert json.loads(inputs)[0]["sha256"] == "abc"
     assert json.loads(outputs)[0]["path"] == "map.html"

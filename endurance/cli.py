@@ -1,0 +1,168 @@
+"""The ``endurance`` command: a thin shell over the library and the Prefect flow.
+
+Every command calls one function and turns the library's errors into a clean message
+and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from endurance import geography, warehouse
+from endurance._errors import EnduranceError
+from endurance.settings import Settings
+
+app = typer.Typer(
+    help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
+    "intelligence, attribute them to wards and hotspots, and publish maps and ward summaries.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+DEMO_LABEL = "SYNTHETIC DEMO DATA: not real incidents"
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+    return typer.Exit(code=1)
+
+
+def _prepare_prefect(settings: Settings) -> None:
+    """Point Prefect at this project's home before it is imported (it reads settings then)."""
+    os.environ.setdefault("PREFECT_HOME", str(settings.prefect_home.resolve()))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+
+
+def _run_flow(
+    input_dir: Path, period_from: str | None, period_to: str | None, data_label: str | None
+) -> dict[str, Any]:
+    settings = Settings.from_env()
+    _prepare_prefect(settings)
+    from pipelines.nightly import nightly  # imported late: Prefect reads PREFECT_HOME on import
+
+    return nightly(
+        input_dir=str(input_dir),
+        period_from=period_from,
+        period_to=period_to,
+        data_label=data_label,
+    )
+
+
+def _print_result(result: dict[str, Any], started: float) -> None:
+    counts = result["inputs"]
+    console.print(f"run {result['run_id']} finished in {time.perf_counter() - started:.1f} s")
+    console.print(
+        f"rows in {counts['rows_in']:,} = staged {counts['staged']:,} + rejected "
+        f"{counts['rejected']:,} + duplicate {counts['duplicate']:,} "
+        f"({'reconciled' if counts['reconciled'] else 'NOT RECONCILED'}); "
+        f"unlocated {counts['unlocated']:,}, repaired {counts['repaired']:,}"
+    )
+    if counts["rejects_by_reason"]:
+        console.print(
+            "rejected by reason: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(counts["rejects_by_reason"].items()))
+        )
+    console.print(f"warehouse: {result['db_path']}")
+    console.print(f"map:       {result['map']['path']} ({result['map']['bytes']:,} bytes)")
+    for item in result["exports"]:
+        console.print(f"export:    {item['path']}")
+
+
+@app.command()
+def demo(
+    seed: int = typer.Option(20251, help="Seed for the synthetic data (same seed, same files)."),
+    year: int = typer.Option(2025, help="Calendar year the synthetic data covers."),
+) -> None:
+    """Generate the synthetic demo inputs and run the whole pipeline on them."""
+    from endurance.demo import generate_demo_inputs
+
+    started = time.perf_counter()
+    settings = Settings.from_env()
+    try:
+        folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+        inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
+        console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
+        result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    _print_result(result, started)
+
+
+@app.command()
+def run(
+    input_dir: Path = typer.Option(
+        ...,
+        "--input",
+        exists=True,
+        file_okay=False,
+        help="Folder of input CSV files (searched recursively).",
+    ),
+    period_from: str = typer.Option(None, "--from", help="First month to report, YYYY-MM."),
+    period_to: str = typer.Option(None, "--to", help="Last month to report, YYYY-MM."),
+) -> None:
+    """Run the nightly flow on your own input files."""
+    started = time.perf_counter()
+    try:
+        result = _run_flow(input_dir, period_from, period_to, None)
+    except (EnduranceError, ValueError) as exc:
+        raise _fail(exc) from exc
+    _print_result(result, started)
+
+
+@app.command()
+def runs(last: int = typer.Option(10, help="How many recent runs to show.")) -> None:
+    """Show the run ledger: recent flow runs, their counts and status."""
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path, read_only=True) as con:
+            rows = con.execute(
+                "SELECT run_id, flow, started_at, finished_at, status, counts FROM ops.runs"
+                " ORDER BY started_at DESC LIMIT ?",
+                [last],
+            ).fetchall()
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    table = Table("run", "flow", "started", "seconds", "status", "rows in / staged / rejected / dup")
+    for run_id, flow_name, started, finished, status, counts in rows:
+        inputs = (json.loads(counts) if counts else {}).get("inputs", {})
+        seconds = f"{(finished - started).total_seconds():.1f}" if finished else "-"
+        summary = " / ".join(str(inputs.get(k, "-")) for k in ("rows_in", "staged", "rejected", "duplicate"))
+        table.add_row(run_id, flow_name, f"{started:%Y-%m-%d %H:%M}", seconds, status, summary)
+    console.print(table)
+
+
+@app.command()
+def rejects(limit: int = typer.Option(20, help="How many rejected rows to show.")) -> None:
+    """Show rejected input rows with file, row, field and reason."""
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path, read_only=True) as con:
+            rows = con.execute(
+                "SELECT reason, message FROM ops.rejects ORDER BY path, row_number LIMIT ?", [limit]
+            ).fetchall()
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    for reason, message in rows:
+        console.print(f"[{reason}] {message}", highlight=False, markup=False)
+
+
+@app.command()
+def settings() -> None:
+    """Show the settings in force (from ENDURANCE_* variables)."""
+    for name, value in Settings.from_env().describe().items():
+        console.print(f"{name} = {value}", highlight=False)
+
+
+if __name__ == "__main__":
+    app()

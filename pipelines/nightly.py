@@ -1,0 +1,220 @@
+"""The nightly flow: inputs -> staging -> attribution -> marts -> map and council exports.
+
+Each task wraps one library function and opens its own short-lived connection to the
+warehouse file, so only one writer holds it at a time. The run is recorded in
+``ops.runs`` with its parameters, the input files (sha256 and reconciled counts),
+what it wrote and how it ended.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.runtime import flow_run
+
+from endurance import attribution, exports, geography, maps, marts, sources, warehouse
+from endurance.periods import Period, latest_period
+from endurance.settings import Settings
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@task(name="load-geography", timeout_seconds=600)
+def load_geography(db_path: Path, geodata_dir: Path | None) -> list[dict[str, object]]:
+    """Load official boundaries (every vintage found) and the hotspot gazetteer."""
+    folder = geography.resolve_geodata_dir(env_dir=geodata_dir)
+    with warehouse.connect(db_path) as con:
+        layers = geography.load_official_layers(con, folder)
+        hotspots = geography.load_hotspots(con)
+    return [
+        *layers,
+        {"kind": "hotspot", "features": hotspots, "path": str(geography.HOTSPOTS_PATH)},
+    ]
+
+
+@task(name="ingest-inputs", timeout_seconds=1800)
+def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str, Any]]:
+    """Load every input file into raw, staging and the quarantine, reconciled per file."""
+    logger = get_run_logger()
+    with warehouse.connect(db_path) as con:
+        loads = sources.ingest_folder(con, input_dir, run_id=run_id)
+    for load in loads:
+        logger.info(
+            "%s (%s): %s; in %d = staged %d + rejected %d + duplicate %d; unlocated %d, "
+            "repaired %d; rejects %s",
+            Path(load.path).name,
+            load.source,
+            load.status,
+            load.rows_in,
+            load.staged,
+            load.rejected,
+            load.duplicate,
+            load.unlocated,
+            load.repaired,
+            load.rejects_by_reason,
+        )
+    return [asdict(load) for load in loads]
+
+
+@task(name="attribute-events", timeout_seconds=1800)
+def attribute(db_path: Path) -> dict[str, object]:
+    """Attribute new events to wards (every vintage), local authorities and hotspots."""
+    with warehouse.connect(db_path) as con:
+        return attribution.attribute_events(con).describe()
+
+
+@task(name="build-marts", timeout_seconds=600)
+def build(db_path: Path) -> dict[str, int]:
+    """Rebuild the marts and run their checks."""
+    with warehouse.connect(db_path) as con:
+        return marts.build_marts(con)
+
+
+@task(name="choose-period", timeout_seconds=60)
+def choose_period(db_path: Path, period_from: str | None, period_to: str | None) -> Period:
+    """Use the period asked for, or the latest twelve months with incidents."""
+    if period_from and period_to:
+        return Period(period_from, period_to)
+    with warehouse.connect(db_path, read_only=True) as con:
+        latest = latest_period(con)
+    return Period(period_from or latest.start, period_to or latest.end)
+
+
+@task(name="write-map", timeout_seconds=600)
+def write_map(
+    db_path: Path, out_path: Path, period: Period, vintage: str, run_id: str, data_label: str | None
+) -> dict[str, object]:
+    """Write the self-contained hotspot map for the period."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        result = maps.build_hotspot_map(
+            con, out_path, period=period, vintage=vintage, run_id=run_id, data_label=data_label
+        )
+    return {
+        "path": str(result.path),
+        "bytes": result.bytes,
+        "sha256": _sha256(result.path),
+        "self_contained": result.self_contained,
+        "layers": list(result.layers),
+    }
+
+
+@task(name="write-council-exports", timeout_seconds=600)
+def write_exports(
+    db_path: Path, out_dir: Path, period: Period, vintage: str, threshold: int, run_id: str
+) -> list[dict[str, object]]:
+    """Write one suppressed ward summary CSV per local authority."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        paths = exports.export_ward_summaries(
+            con, out_dir, period=period, vintage=vintage, threshold=threshold, run_id=run_id
+        )
+    return [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in paths]
+
+
+def _totals(loads: list[dict[str, Any]]) -> dict[str, Any]:
+    keys = ("rows_in", "staged", "rejected", "duplicate", "unlocated", "repaired")
+    totals: dict[str, Any] = {k: sum(int(load[k]) for load in loads) for k in keys}
+    reasons: dict[str, int] = {}
+    for load in loads:
+        for reason, n in load["rejects_by_reason"].items():
+            reasons[reason] = reasons.get(reason, 0) + n
+    totals["rejects_by_reason"] = reasons
+    totals["reconciled"] = totals["rows_in"] == (totals["staged"] + totals["rejected"] + totals["duplicate"])
+    return totals
+
+
+@flow(name="endurance-nightly", log_prints=True)
+def nightly(
+    input_dir: str,
+    period_from: str | None = None,
+    period_to: str | None = None,
+    data_label: str | None = None,
+) -> dict[str, Any]:
+    """Ingest a folder of inputs and publish the hotspot map and council ward summaries.
+
+    Parameters
+    ----------
+    input_dir
+        Folder of input CSVs (police.uk monthly files, incident logs, intelligence).
+    period_from, period_to
+        Months (YYYY-MM) to map and export; default: the latest twelve with incidents.
+    data_label
+        A line shown on the map, e.g. "SYNTHETIC DEMO DATA".
+    """
+    settings = Settings.from_env()
+    run_id = (flow_run.get_id() or "").replace("-", "")[:12] or "local"
+    record = warehouse.RunRecord(
+        flow="endurance-nightly",
+        run_id=run_id,
+        settings=settings.describe(),
+        parameters={
+            "input_dir": input_dir,
+            "period_from": period_from,
+            "period_to": period_to,
+            "data_label": data_label,
+        },
+    )
+    with warehouse.connect(settings.db_path) as con:
+        warehouse.start_run(con, record)
+    try:
+        layers = load_geography(settings.db_path, settings.geodata_dir)
+        loads = ingest_inputs(settings.db_path, Path(input_dir), run_id)
+        record.inputs = [
+            {
+                k: load[k]
+                for k in (
+                    "path",
+                    "sha256",
+                    "source",
+                    "status",
+                    "rows_in",
+                    "staged",
+                    "rejected",
+                    "duplicate",
+                )
+            }
+            for load in loads
+        ]
+        record.counts = {"inputs": _totals(loads)}
+        record.counts["attribution"] = attribute(settings.db_path)
+        record.counts["marts"] = build(settings.db_path)
+        period = choose_period(settings.db_path, period_from, period_to)
+        vintage = settings.output_vintage
+        map_out = write_map(
+            settings.db_path,
+            settings.maps_dir / f"hotspots_{period.label}.html",
+            period,
+            vintage,
+            run_id,
+            data_label,
+        )
+        export_out = write_exports(
+            settings.db_path,
+            settings.exports_dir,
+            period,
+            vintage,
+            settings.suppression_threshold,
+            run_id,
+        )
+        record.outputs = [map_out, *export_out]
+        record.counts["geography_layers"] = len(layers)
+        record.counts["period"] = period.label
+    except BaseException as exc:
+        with warehouse.connect(settings.db_path) as con:
+            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+        raise
+    with warehouse.connect(settings.db_path) as con:
+        warehouse.finish_run(con, record, status="completed")
+    return {
+        "run_id": run_id,
+        "db_path": str(settings.db_path),
+        "period": period.label,
+        "inputs": record.counts["inputs"],
+        "map": map_out,
+        "exports": export_out,
+    }
