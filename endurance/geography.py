@@ -25,7 +25,7 @@ import geopandas as gpd
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
 from endurance._errors import GeodataMissingError, InputError
-from endurance.warehouse import transaction
+from endurance.warehouse import quote_identifier, quote_table, transaction
 
 #: The police force area the pipeline serves (Cleveland Police).
 FORCE_CODE = "E23000013"
@@ -46,13 +46,28 @@ class LayerSpec:
 
 
 LAYERS = (
-    LayerSpec("ward", "*wards_*.geojson", "geo.wards",
-              ("ward_code", "ward_name", "lad_code", "lad_name"), required=True),
+    LayerSpec(
+        "ward",
+        "*wards_*.geojson",
+        "geo.wards",
+        ("ward_code", "ward_name", "lad_code", "lad_name"),
+        required=True,
+    ),
     LayerSpec("lad", "*lads_*.geojson", "geo.lads", ("lad_code", "lad_name"), required=True),
-    LayerSpec("force_area", "police_force_areas_*.geojson", "geo.force_areas",
-              ("pfa_code", "pfa_name"), required=True),
-    LayerSpec("lsoa", "*lsoa_*.geojson", "geo.lsoas",
-              ("lsoa_code", "lsoa_name", "lad_code"), required=False),
+    LayerSpec(
+        "force_area",
+        "police_force_areas_*.geojson",
+        "geo.force_areas",
+        ("pfa_code", "pfa_name"),
+        required=True,
+    ),
+    LayerSpec(
+        "lsoa",
+        "*lsoa_*.geojson",
+        "geo.lsoas",
+        ("lsoa_code", "lsoa_name", "lad_code"),
+        required=False,
+    ),
 )
 
 
@@ -70,8 +85,11 @@ def resolve_geodata_dir(explicit: Path | None = None, *, env_dir: Path | None = 
     GeodataMissingError
         When none of the three routes holds a ward layer; the message names all three.
     """
-    candidates = [("an explicit path", explicit), ("ENDURANCE_GEODATA", env_dir),
-                  ("the download cache", cache_dir())]
+    candidates = [
+        ("an explicit path", explicit),
+        ("ENDURANCE_GEODATA", env_dir),
+        ("the download cache", cache_dir()),
+    ]
     tried = []
     for label, folder in candidates:
         if folder is None:
@@ -114,16 +132,16 @@ def _insert_layer(
     table["vintage"] = vintage
     table["wkb_27700"] = frame.geometry.to_wkb()
     table["wkb_4326"] = frame.geometry.to_crs(DISPLAY_CRS).to_wkb()
-    columns = ", ".join(spec.columns)
+    table_name = quote_table(spec.table)
+    columns = ", ".join(quote_identifier(c) for c in spec.columns)
     extra = ", ST_Area(ST_GeomFromWKB(wkb_27700)) / 1e6" if spec.kind == "ward" else ""
     area_col = ", area_km2" if spec.kind == "ward" else ""
     con.register("layer_frame", table)
-    con.execute(f"DELETE FROM {spec.table} WHERE vintage = ?", [vintage])
-    con.execute(
-        f"INSERT INTO {spec.table} (vintage, {columns}{area_col}, geom_27700, geom_4326) "
-        f"SELECT vintage, {columns}{extra}, ST_GeomFromWKB(wkb_27700), ST_GeomFromWKB(wkb_4326) "
-        "FROM layer_frame"
-    )
+    con.execute(f"DELETE FROM {table_name} WHERE vintage = ?", [vintage])  # noqa: S608 (quoted)
+    target = f"{table_name} (vintage, {columns}{area_col}, geom_27700, geom_4326)"
+    select = f"vintage, {columns}{extra}, ST_GeomFromWKB(wkb_27700), ST_GeomFromWKB(wkb_4326)"
+    insert = f"INSERT INTO {target} SELECT {select} FROM layer_frame"  # noqa: S608 (quoted)
+    con.execute(insert)
     con.unregister("layer_frame")
 
 
@@ -155,15 +173,24 @@ def load_official_layers(con: duckdb.DuckDBPyConnection, geodata_dir: Path) -> l
             if known is None or known[0] != digest:
                 with transaction(con):
                     _insert_layer(con, spec, frame, vintage)
-                    con.execute("DELETE FROM geo.layers WHERE kind = ? AND vintage = ?",
-                                [spec.kind, vintage])
+                    con.execute(
+                        "DELETE FROM geo.layers WHERE kind = ? AND vintage = ?",
+                        [spec.kind, vintage],
+                    )
                     con.execute(
                         "INSERT INTO geo.layers VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP)",
                         [spec.kind, vintage, str(path), digest, len(frame)],
                     )
                 status = "loaded"
-            summaries.append({"kind": spec.kind, "vintage": vintage, "features": len(frame),
-                              "path": str(path), "status": status})
+            summaries.append(
+                {
+                    "kind": spec.kind,
+                    "vintage": vintage,
+                    "features": len(frame),
+                    "path": str(path),
+                    "status": status,
+                }
+            )
     return summaries
 
 

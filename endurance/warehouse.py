@@ -82,6 +82,11 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def quote_table(name: str) -> str:
+    """Quote a possibly schema-qualified table name, e.g. ``staging.events``."""
+    return ".".join(quote_identifier(part) for part in name.split("."))
+
+
 def _migration_files() -> list[tuple[int, str]]:
     found = []
     for entry in (_SQL_ROOT / "migrations").iterdir():
@@ -105,9 +110,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         con.execute("BEGIN")
         try:
             con.execute(sql_text(f"migrations/{name}"))
-            con.execute(
-                "INSERT INTO ops.schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name]
-            )
+            con.execute("INSERT INTO ops.schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
             con.execute("COMMIT")
         except duckdb.Error as exc:
             con.execute("ROLLBACK")

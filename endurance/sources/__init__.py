@@ -32,8 +32,10 @@ def detect_source(path: Path) -> Source:
     missing = [c for c in best.COLUMNS if c not in header]
     raise InputError(
         path,
-        [f"header matches no known source; closest is {best.NAME}, which also needs "
-         + ", ".join(repr(c) for c in missing)],
+        [
+            f"header matches no known source; closest is {best.NAME}, which also needs "
+            + ", ".join(repr(c) for c in missing)
+        ],
     )
 
 
@@ -50,8 +52,7 @@ def build_context(
         for alias in [name, *aliases.split(";")]:
             if alias.strip():
                 places[alias.strip().lower()] = ("hotspot", hotspot_id)
-    return Context(area=AreaCheck.from_warehouse(con, pfa_code), now=now or datetime.now(),
-                   places=places)
+    return Context(area=AreaCheck.from_warehouse(con, pfa_code), now=now or datetime.now(), places=places)
 
 
 def ingest_folder(
@@ -69,8 +70,8 @@ def ingest_folder(
     paths = sorted(p for p in Path(folder).rglob("*.csv") if p.is_file())
     if not paths:
         raise InputError(folder, ["no .csv files found"])
-    plan = []
-    problems = []
+    plan: list[tuple[Path, Source]] = []
+    problems: list[str] = []
     for path in paths:
         try:
             plan.append((path, detect_source(path)))

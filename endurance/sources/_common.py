@@ -27,7 +27,7 @@ from pyproj import Transformer
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
 from endurance._errors import InputError
-from endurance.warehouse import transaction
+from endurance.warehouse import quote_table, transaction
 
 ENCODINGS = ("utf-8-sig", "cp1252")
 
@@ -49,7 +49,7 @@ class Reject:
 class Staged:
     """What a source's ``stage`` returns for one file."""
 
-    rows: pd.DataFrame                      # one row per staged entity, with event_id
+    rows: pd.DataFrame  # one row per staged entity, with event_id
     restricted: pd.DataFrame | None = None  # free text kept apart, keyed by event_id
     rejects: list[Reject] = field(default_factory=list)
 
@@ -96,7 +96,7 @@ class Source(Protocol):
     """What a source module provides."""
 
     NAME: str
-    COLUMNS: dict[str, str]          # header in the file -> raw column name
+    COLUMNS: dict[str, str]  # header in the file -> raw column name
     RAW_TABLE: str
     STAGING_TABLE: str
     RESTRICTED_TABLE: str | None
@@ -111,7 +111,7 @@ class FileLoad:
     path: str
     source: str
     sha256: str
-    status: str                       # loaded | already_loaded
+    status: str  # loaded | already_loaded
     rows_in: int = 0
     staged: int = 0
     rejected: int = 0
@@ -164,8 +164,7 @@ def read_csv_text(path: Path, columns: dict[str, str]) -> pd.DataFrame:
     except StopIteration:
         raise InputError(path, ["the file is empty (no header row)"]) from None
     problems = [f"missing column {name!r}" for name in columns if name not in header]
-    problems += [f"column {name!r} appears more than once"
-                 for name, n in Counter(header).items() if n > 1]
+    problems += [f"column {name!r} appears more than once" for name, n in Counter(header).items() if n > 1]
     body = list(reader)
     ragged = [i for i, row in enumerate(body, start=1) if row and len(row) != len(header)]
     if ragged:
@@ -206,9 +205,9 @@ class Located:
     y: np.ndarray
     lon: np.ndarray
     lat: np.ndarray
-    repair: np.ndarray       # object array: None or a repair code
-    outside: np.ndarray      # bool: coordinates given but outside the area, unrepairable
-    missing: np.ndarray      # bool: no coordinates at all
+    repair: np.ndarray  # object array: None or a repair code
+    outside: np.ndarray  # bool: coordinates given but outside the area, unrepairable
+    missing: np.ndarray  # bool: no coordinates at all
 
 
 def locate(
@@ -259,9 +258,7 @@ def locate(
     attempt(has_en, easting, northing, None)
     attempt(looks_ll, bx, by, None)
     sx, sy = nan.copy(), nan.copy()
-    sx[looks_ll_swapped], sy[looks_ll_swapped] = bng_from_lonlat(
-        lat[looks_ll_swapped], lon[looks_ll_swapped]
-    )
+    sx[looks_ll_swapped], sy[looks_ll_swapped] = bng_from_lonlat(lat[looks_ll_swapped], lon[looks_ll_swapped])
     attempt(looks_ll_swapped, sx, sy, "latlon_swapped")
     attempt(has_ll, lon, lat, "bng_in_latlon_columns")
     attempt(has_ll, lat, lon, "bng_in_latlon_columns")
@@ -343,7 +340,8 @@ def load_file(
         known = {
             r[0]
             for r in con.execute(
-                f"SELECT event_id FROM {source.STAGING_TABLE} JOIN candidate_keys USING (event_id)"
+                f"SELECT event_id FROM {quote_table(source.STAGING_TABLE)}"  # noqa: S608 (quoted)
+                " JOIN candidate_keys USING (event_id)"
             ).fetchall()
         }
         con.unregister("candidate_keys")
@@ -351,8 +349,14 @@ def load_file(
     staged = staged[~duplicate]
 
     load = FileLoad(
-        path=str(path), source=source.NAME, sha256=digest, status="loaded",
-        rows_in=len(raw), staged=len(staged), rejected=len(chosen), duplicate=int(duplicate.sum()),
+        path=str(path),
+        source=source.NAME,
+        sha256=digest,
+        status="loaded",
+        rows_in=len(raw),
+        staged=len(staged),
+        rejected=len(chosen),
+        duplicate=int(duplicate.sum()),
         unlocated=int(staged["x"].isna().sum()),
         repaired=int(staged.get("coordinate_repair", pd.Series(dtype=object)).notna().sum()),
         rejects_by_reason=dict(Counter(r.reason for r in chosen.values())),
@@ -365,21 +369,44 @@ def load_file(
     rejects = pd.DataFrame(
         [
             {
-                "file_sha256": digest, "source": source.NAME, "path": str(path),
-                "row_number": r.row_number, "field": r.field, "reason": r.reason,
+                "file_sha256": digest,
+                "source": source.NAME,
+                "path": str(path),
+                "row_number": r.row_number,
+                "field": r.field,
+                "reason": r.reason,
                 "message": f"{path.name} row {r.row_number}, field {r.field}: {r.message}",
                 "raw_row": json.dumps(raw_json[r.row_number - 1], ensure_ascii=False),
             }
             for r in chosen.values()
         ],
-        columns=["file_sha256", "source", "path", "row_number", "field", "reason", "message",
-                 "raw_row"],
+        columns=[
+            "file_sha256",
+            "source",
+            "path",
+            "row_number",
+            "field",
+            "reason",
+            "message",
+            "raw_row",
+        ],
     )
     with transaction(con):
         con.execute(
             "INSERT INTO ops.files VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
-            [digest, source.NAME, str(path), path.stat().st_size, run_id, load.rows_in,
-             load.staged, load.rejected, load.duplicate, load.unlocated, load.repaired],
+            [
+                digest,
+                source.NAME,
+                str(path),
+                path.stat().st_size,
+                run_id,
+                load.rows_in,
+                load.staged,
+                load.rejected,
+                load.duplicate,
+                load.unlocated,
+                load.repaired,
+            ],
         )
         _insert_frame(con, source.RAW_TABLE, raw)
         _insert_frame(con, source.STAGING_TABLE, staged)
@@ -396,6 +423,6 @@ def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFram
         return
     con.register("incoming_frame", frame)
     try:
-        con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_frame")
+        con.execute(f"INSERT INTO {quote_table(table)} BY NAME SELECT * FROM incoming_frame")  # noqa: S608
     finally:
         con.unregister("incoming_frame")

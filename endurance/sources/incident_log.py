@@ -18,7 +18,14 @@ import re
 import numpy as np
 import pandas as pd
 
-from endurance.sources._common import Context, Staged, locate, parse_timestamps, rejects_where, to_float
+from endurance.sources._common import (
+    Context,
+    Staged,
+    locate,
+    parse_timestamps,
+    rejects_where,
+    to_float,
+)
 
 NAME = "incident_log"
 RAW_TABLE = "raw.incident_log"
@@ -107,58 +114,101 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     located = locate(ctx.area, lat=lat, lon=lon, easting=easting, northing=northing)
     location_text = frame["location_text"].fillna("").str.strip()
 
-    rejects = rejects_where(ref == "", rows, "Incident Ref", "missing_field",
-                            "incident reference is empty")
-    rejects += rejects_where(created.isna(), rows, "Created", "bad_date",
-                             "date-time " + frame["created"].map(repr)
-                             + " is neither ISO 8601 nor dd/mm/yyyy HH:MM")
-    rejects += rejects_where(created.notna() & (created > pd.Timestamp(ctx.now)), rows, "Created",
-                             "future_date", "date-time " + frame["created"].map(repr)
-                             + " is in the future")
-    rejects += rejects_where(opening == "", rows, "Opening Code", "missing_field",
-                             "opening code is empty")
-    rejects += rejects_where((opening != "") & ~opening.isin(list(OPENING_CODES)), rows,
-                             "Opening Code", "unknown_code",
-                             "opening code " + opening.map(repr) + " is not one of "
-                             + ", ".join(OPENING_CODES))
-    rejects += rejects_where((closing != "") & ~closing.isin(list(CLOSING_CODES)), rows,
-                             "Closing Code", "unknown_code",
-                             "closing code " + closing.map(repr) + " is not one of "
-                             + ", ".join(CLOSING_CODES))
+    rejects = rejects_where(ref == "", rows, "Incident Ref", "missing_field", "incident reference is empty")
+    rejects += rejects_where(
+        created.isna(),
+        rows,
+        "Created",
+        "bad_date",
+        "date-time " + frame["created"].map(repr) + " is neither ISO 8601 nor dd/mm/yyyy HH:MM",
+    )
+    rejects += rejects_where(
+        created.notna() & (created > pd.Timestamp(ctx.now)),
+        rows,
+        "Created",
+        "future_date",
+        "date-time " + frame["created"].map(repr) + " is in the future",
+    )
+    rejects += rejects_where(opening == "", rows, "Opening Code", "missing_field", "opening code is empty")
+    rejects += rejects_where(
+        (opening != "") & ~opening.isin(list(OPENING_CODES)),
+        rows,
+        "Opening Code",
+        "unknown_code",
+        "opening code " + opening.map(repr) + " is not one of " + ", ".join(OPENING_CODES),
+    )
+    rejects += rejects_where(
+        (closing != "") & ~closing.isin(list(CLOSING_CODES)),
+        rows,
+        "Closing Code",
+        "unknown_code",
+        "closing code " + closing.map(repr) + " is not one of " + ", ".join(CLOSING_CODES),
+    )
     bad_number = bad_e | bad_n | bad_lat | bad_lon
-    rejects += rejects_where(bad_number, rows, "Easting", "bad_coordinate",
-                             "a coordinate is not a number: easting/northing "
-                             + frame["easting"].map(repr) + "/" + frame["northing"].map(repr)
-                             + ", latitude/longitude " + frame["latitude"].map(repr) + "/"
-                             + frame["longitude"].map(repr))
-    rejects += rejects_where(located.outside & ~bad_number, rows, "Easting", "outside_area",
-                             "easting/northing " + frame["easting"] + "/" + frame["northing"]
-                             + ", latitude/longitude " + frame["latitude"] + "/"
-                             + frame["longitude"] + " lie outside the force area even when "
-                             "read as swapped or in the other coordinate system")
-    rejects += rejects_where(located.missing & ~bad_number & (location_text == ""), rows,
-                             "Location", "missing_location",
-                             "no coordinates and no location text")
+    rejects += rejects_where(
+        bad_number,
+        rows,
+        "Easting",
+        "bad_coordinate",
+        "a coordinate is not a number: easting/northing "
+        + frame["easting"].map(repr)
+        + "/"
+        + frame["northing"].map(repr)
+        + ", latitude/longitude "
+        + frame["latitude"].map(repr)
+        + "/"
+        + frame["longitude"].map(repr),
+    )
+    rejects += rejects_where(
+        located.outside & ~bad_number,
+        rows,
+        "Easting",
+        "outside_area",
+        "easting/northing "
+        + frame["easting"]
+        + "/"
+        + frame["northing"]
+        + ", latitude/longitude "
+        + frame["latitude"]
+        + "/"
+        + frame["longitude"]
+        + " lie outside the force area even when "
+        "read as swapped or in the other coordinate system",
+    )
+    rejects += rejects_where(
+        located.missing & ~bad_number & (location_text == ""),
+        rows,
+        "Location",
+        "missing_location",
+        "no coordinates and no location text",
+    )
 
     narrative = frame["narrative"].fillna("")
     rule = [classify_off_road(c, t) for c, t in zip(closing, narrative, strict=True)]
     event_id = "INC:" + ref
-    staged = pd.DataFrame({
-        "event_id": event_id,
-        "incident_ref": ref,
-        "file_sha256": frame["file_sha256"],
-        "row_number": rows,
-        "created_at": created,
-        "opening_code": opening,
-        "closing_code": closing.replace("", None),
-        "lon": located.lon, "lat": located.lat, "x": located.x, "y": located.y,
-        "coordinate_repair": located.repair,
-        "is_off_road_bike": np.array([r is not None for r in rule]),
-        "classification_rule": rule,
-    })
-    restricted = pd.DataFrame({
-        "event_id": event_id,
-        "location_text": location_text.replace("", None),
-        "narrative": narrative.replace("", None),
-    })
+    staged = pd.DataFrame(
+        {
+            "event_id": event_id,
+            "incident_ref": ref,
+            "file_sha256": frame["file_sha256"],
+            "row_number": rows,
+            "created_at": created,
+            "opening_code": opening,
+            "closing_code": closing.replace("", None),
+            "lon": located.lon,
+            "lat": located.lat,
+            "x": located.x,
+            "y": located.y,
+            "coordinate_repair": located.repair,
+            "is_off_road_bike": np.array([r is not None for r in rule]),
+            "classification_rule": rule,
+        }
+    )
+    restricted = pd.DataFrame(
+        {
+            "event_id": event_id,
+            "location_text": location_text.replace("", None),
+            "narrative": narrative.replace("", None),
+        }
+    )
     return Staged(staged, restricted, rejects)

@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from endurance.grading import CHANNELS, HANDLING_CODE, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
-from endurance.sources._common import Context, Staged, locate, parse_timestamps, rejects_where, to_float
+from endurance.sources._common import (
+    Context,
+    Staged,
+    locate,
+    parse_timestamps,
+    rejects_where,
+    to_float,
+)
 
 NAME = "intelligence"
 RAW_TABLE = "raw.intelligence"
@@ -47,7 +54,10 @@ COLUMNS = {
 }
 HEADER = list(COLUMNS)
 
-_CHANNEL_LOOKUP = {**{k.lower(): k for k in CHANNELS}, **{v.lower(): k for k, v in CHANNELS.items()}}
+_CHANNEL_LOOKUP = {
+    **{k.lower(): k for k in CHANNELS},
+    **{v.lower(): k for k, v in CHANNELS.items()},
+}
 
 
 def resolve_place(text: str, places: dict[str, tuple[str, str]]) -> tuple[str, str | None]:
@@ -79,35 +89,63 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     location_text = frame["location_text"].fillna("").str.strip()
 
     rejects = rejects_where(ref == "", rows, "Intel Ref", "missing_field", "reference is empty")
-    rejects += rejects_where(received.isna(), rows, "Received", "bad_date",
-                             "date-time " + frame["received"].map(repr)
-                             + " is neither ISO 8601 nor dd/mm/yyyy HH:MM")
-    rejects += rejects_where(received.notna() & (received > pd.Timestamp(ctx.now)), rows,
-                             "Received", "future_date",
-                             "date-time " + frame["received"].map(repr) + " is in the future")
-    rejects += rejects_where(channel.isna(), rows, "Channel", "unknown_code",
-                             "channel " + frame["channel"].map(repr) + " is not one of "
-                             + ", ".join(CHANNELS.values()))
+    rejects += rejects_where(
+        received.isna(),
+        rows,
+        "Received",
+        "bad_date",
+        "date-time " + frame["received"].map(repr) + " is neither ISO 8601 nor dd/mm/yyyy HH:MM",
+    )
+    rejects += rejects_where(
+        received.notna() & (received > pd.Timestamp(ctx.now)),
+        rows,
+        "Received",
+        "future_date",
+        "date-time " + frame["received"].map(repr) + " is in the future",
+    )
+    rejects += rejects_where(
+        channel.isna(),
+        rows,
+        "Channel",
+        "unknown_code",
+        "channel " + frame["channel"].map(repr) + " is not one of " + ", ".join(CHANNELS.values()),
+    )
     for column, field, allowed in (
         (evaluation, "Source Evaluation", SOURCE_EVALUATION),
         (assessment, "Intelligence Assessment", INTELLIGENCE_ASSESSMENT),
         (handling, "Handling Code", HANDLING_CODE),
     ):
-        rejects += rejects_where(~column.isin(list(allowed)), rows, field, "bad_grading",
-                                 field.lower() + " " + column.map(repr) + " is not one of "
-                                 + ", ".join(allowed))
-    rejects += rejects_where(bad_lat | bad_lon, rows, "Latitude", "bad_coordinate",
-                             "latitude/longitude " + frame["latitude"].map(repr) + "/"
-                             + frame["longitude"].map(repr) + " are not numbers")
-    rejects += rejects_where(located.outside & ~(bad_lat | bad_lon), rows, "Latitude",
-                             "outside_area", "latitude/longitude " + frame["latitude"] + "/"
-                             + frame["longitude"] + " lie outside the force area")
+        rejects += rejects_where(
+            ~column.isin(list(allowed)),
+            rows,
+            field,
+            "bad_grading",
+            field.lower() + " " + column.map(repr) + " is not one of " + ", ".join(allowed),
+        )
+    rejects += rejects_where(
+        bad_lat | bad_lon,
+        rows,
+        "Latitude",
+        "bad_coordinate",
+        "latitude/longitude "
+        + frame["latitude"].map(repr)
+        + "/"
+        + frame["longitude"].map(repr)
+        + " are not numbers",
+    )
+    rejects += rejects_where(
+        located.outside & ~(bad_lat | bad_lon),
+        rows,
+        "Latitude",
+        "outside_area",
+        "latitude/longitude " + frame["latitude"] + "/" + frame["longitude"] + " lie outside the force area",
+    )
 
     precision = np.where(np.isfinite(located.x), "exact", "unresolved").astype(object)
     hotspot_id = np.full(len(frame), None, dtype=object)
     ward_name = np.full(len(frame), None, dtype=object)
-    for i in np.flatnonzero(located.missing):
-        kind, ident = resolve_place(location_text.iat[i], ctx.places)
+    for i in np.flatnonzero(located.missing).tolist():
+        kind, ident = resolve_place(str(location_text.iat[i]), ctx.places)
         precision[i] = kind
         if kind == "gazetteer":
             hotspot_id[i] = ident
@@ -115,28 +153,35 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
             ward_name[i] = ident
 
     event_id = "INT:" + ref
-    staged = pd.DataFrame({
-        "event_id": event_id,
-        "intel_ref": ref,
-        "file_sha256": frame["file_sha256"],
-        "row_number": rows,
-        "received_at": received,
-        "channel": channel,
-        "source_evaluation": evaluation,
-        "intelligence_assessment": assessment,
-        "handling_code": handling,
-        "lon": located.lon, "lat": located.lat, "x": located.x, "y": located.y,
-        "coordinate_repair": located.repair,
-        "location_precision": precision,
-        "hotspot_id": hotspot_id,
-        "ward_name": ward_name,
-    })
-    restricted = pd.DataFrame({
-        "event_id": event_id,
-        "location_text": location_text.replace("", None),
-        "subject": frame["subject"].replace("", None),
-        "narrative": frame["narrative"].replace("", None),
-        "vrm": frame["vrm"].replace("", None),
-        "phone": frame["phone"].replace("", None),
-    })
+    staged = pd.DataFrame(
+        {
+            "event_id": event_id,
+            "intel_ref": ref,
+            "file_sha256": frame["file_sha256"],
+            "row_number": rows,
+            "received_at": received,
+            "channel": channel,
+            "source_evaluation": evaluation,
+            "intelligence_assessment": assessment,
+            "handling_code": handling,
+            "lon": located.lon,
+            "lat": located.lat,
+            "x": located.x,
+            "y": located.y,
+            "coordinate_repair": located.repair,
+            "location_precision": precision,
+            "hotspot_id": hotspot_id,
+            "ward_name": ward_name,
+        }
+    )
+    restricted = pd.DataFrame(
+        {
+            "event_id": event_id,
+            "location_text": location_text.replace("", None),
+            "subject": frame["subject"].replace("", None),
+            "narrative": frame["narrative"].replace("", None),
+            "vrm": frame["vrm"].replace("", None),
+            "phone": frame["phone"].replace("", None),
+        }
+    )
     return Staged(staged, restricted, rejects)

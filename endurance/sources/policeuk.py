@@ -41,8 +41,21 @@ HEADER = list(COLUMNS)
 
 
 def _asb_keys(frame: pd.DataFrame) -> pd.Series:
-    content = frame[["month", "longitude", "latitude", "location", "lsoa_code", "crime_type",
-                     "falls_within"]].fillna("").agg("|".join, axis=1)
+    content = (
+        frame[
+            [
+                "month",
+                "longitude",
+                "latitude",
+                "location",
+                "lsoa_code",
+                "crime_type",
+                "falls_within",
+            ]
+        ]
+        .fillna("")
+        .agg("|".join, axis=1)
+    )
     ordinal = content.groupby(content).cumcount().astype(str)
     text = content + "|" + ordinal
     return "PUK:" + text.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:20])
@@ -59,38 +72,63 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     crime_type = frame["crime_type"].fillna("").str.strip()
     located = locate(ctx.area, lat=lat, lon=lon)
 
-    rejects = rejects_where(month.isna(), rows, "Month", "bad_date",
-                            "month " + frame["month"].map(repr) + " is not YYYY-MM")
+    rejects = rejects_where(
+        month.isna(),
+        rows,
+        "Month",
+        "bad_date",
+        "month " + frame["month"].map(repr) + " is not YYYY-MM",
+    )
     future = month.notna() & (month > pd.Timestamp(ctx.now))
-    rejects += rejects_where(future, rows, "Month", "future_date",
-                             "month " + frame["month"].map(repr) + " is in the future")
-    rejects += rejects_where(crime_type == "", rows, "Crime type", "missing_field",
-                             "crime type is empty")
-    rejects += rejects_where(bad_lon | bad_lat, rows, "Longitude", "bad_coordinate",
-                             "longitude/latitude " + frame["longitude"].map(repr) + "/"
-                             + frame["latitude"].map(repr) + " are not numbers")
-    rejects += rejects_where(located.outside & ~(bad_lon | bad_lat), rows, "Longitude",
-                             "outside_area",
-                             "point " + frame["latitude"] + ", " + frame["longitude"]
-                             + " lies outside the force area")
+    rejects += rejects_where(
+        future,
+        rows,
+        "Month",
+        "future_date",
+        "month " + frame["month"].map(repr) + " is in the future",
+    )
+    rejects += rejects_where(crime_type == "", rows, "Crime type", "missing_field", "crime type is empty")
+    rejects += rejects_where(
+        bad_lon | bad_lat,
+        rows,
+        "Longitude",
+        "bad_coordinate",
+        "longitude/latitude "
+        + frame["longitude"].map(repr)
+        + "/"
+        + frame["latitude"].map(repr)
+        + " are not numbers",
+    )
+    rejects += rejects_where(
+        located.outside & ~(bad_lon | bad_lat),
+        rows,
+        "Longitude",
+        "outside_area",
+        "point " + frame["latitude"] + ", " + frame["longitude"] + " lies outside the force area",
+    )
 
     crime_id = frame["crime_id"].fillna("").str.strip()
     event_id = np.where(crime_id != "", "PUK:" + crime_id, _asb_keys(frame))
-    staged = pd.DataFrame({
-        "event_id": event_id,
-        "file_sha256": frame["file_sha256"],
-        "row_number": rows,
-        "crime_id": crime_id.replace("", None),
-        "month": month.dt.date,
-        "reported_by": frame["reported_by"],
-        "falls_within": frame["falls_within"],
-        "lon": located.lon, "lat": located.lat, "x": located.x, "y": located.y,
-        "coordinate_repair": located.repair,
-        "location": frame["location"],
-        "lsoa_code": frame["lsoa_code"].replace("", None),
-        "lsoa_name": frame["lsoa_name"].replace("", None),
-        "crime_type": crime_type,
-        "last_outcome_category": frame["last_outcome_category"].replace("", None),
-        "context": frame["context"].replace("", None),
-    })
+    staged = pd.DataFrame(
+        {
+            "event_id": event_id,
+            "file_sha256": frame["file_sha256"],
+            "row_number": rows,
+            "crime_id": crime_id.replace("", None),
+            "month": month.dt.date,
+            "reported_by": frame["reported_by"],
+            "falls_within": frame["falls_within"],
+            "lon": located.lon,
+            "lat": located.lat,
+            "x": located.x,
+            "y": located.y,
+            "coordinate_repair": located.repair,
+            "location": frame["location"],
+            "lsoa_code": frame["lsoa_code"].replace("", None),
+            "lsoa_name": frame["lsoa_name"].replace("", None),
+            "crime_type": crime_type,
+            "last_outcome_category": frame["last_outcome_category"].replace("", None),
+            "context": frame["context"].replace("", None),
+        }
+    )
     return Staged(staged, None, rejects)
