@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -30,6 +31,7 @@ from endurance._errors import InputError
 from endurance.warehouse import quote_table, transaction
 
 ENCODINGS = ("utf-8-sig", "cp1252")
+DATE_FORMATS = "ISO 8601 or dd/mm/yyyy HH:MM"
 
 _TO_BNG = Transformer.from_crs(DISPLAY_CRS, PROJECT_CRS, always_xy=True)
 _TO_WGS = Transformer.from_crs(PROJECT_CRS, DISPLAY_CRS, always_xy=True)
@@ -298,6 +300,50 @@ def rejects_where(
         texts = message.to_numpy()[mask]
         return [Reject(int(r), field, reason, str(t)) for r, t in zip(numbers, texts, strict=True)]
     return [Reject(int(r), field, reason, message) for r in numbers]
+
+
+def date_rejects(
+    text: pd.Series, parsed: pd.Series, rows: pd.Series, field: str, now: datetime, *, expected: str
+) -> list[Reject]:
+    """Reject dates that did not parse (``bad_date``) or lie after ``now`` (``future_date``)."""
+    shown = field + " " + text.fillna("").map(repr)
+    rejects = rejects_where(parsed.isna(), rows, field, "bad_date", shown + f" is not {expected}")
+    future = parsed.notna() & (parsed > pd.Timestamp(now))
+    return rejects + rejects_where(future, rows, field, "future_date", shown + " is in the future")
+
+
+def code_rejects(
+    values: pd.Series, allowed: Iterable[str], rows: pd.Series, field: str, reason: str
+) -> list[Reject]:
+    """Reject non-empty values outside ``allowed`` (empty ones are a separate check)."""
+    allowed = list(allowed)
+    bad = (values != "") & ~values.isin(allowed)
+    message = field + " " + values.map(repr) + " is not one of " + ", ".join(allowed)
+    return rejects_where(bad, rows, field, reason, message)
+
+
+def coordinate_rejects(
+    frame: pd.DataFrame,
+    fields: dict[str, str],
+    not_number: np.ndarray,
+    located: Located,
+    rows: pd.Series,
+) -> list[Reject]:
+    """Reject rows whose coordinates are not numbers, or lie outside the force area
+    however they are read. ``fields`` maps each header name to its raw column."""
+    shown = pd.Series("", index=frame.index)
+    for i, (header, column) in enumerate(fields.items()):
+        shown = shown + ("" if i == 0 else ", ") + header + " " + frame[column].fillna("").map(repr)
+    first = next(iter(fields))
+    rejects = rejects_where(not_number, rows, first, "bad_coordinate", shown + ": not all numbers")
+    return rejects + rejects_where(
+        located.outside & ~not_number,
+        rows,
+        first,
+        "outside_area",
+        shown + ": outside the force area (and its buffer), even read swapped or in the other"
+        " coordinate system",
+    )
 
 
 def first_reject_per_row(rejects: list[Reject]) -> dict[int, Reject]:

@@ -19,8 +19,12 @@ import numpy as np
 import pandas as pd
 
 from endurance.sources._common import (
+    DATE_FORMATS,
     Context,
     Staged,
+    code_rejects,
+    coordinate_rejects,
+    date_rejects,
     locate,
     parse_timestamps,
     rejects_where,
@@ -114,69 +118,21 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     located = locate(ctx.area, lat=lat, lon=lon, easting=easting, northing=northing)
     location_text = frame["location_text"].fillna("").str.strip()
 
+    not_number = bad_e | bad_n | bad_lat | bad_lon
     rejects = rejects_where(ref == "", rows, "Incident Ref", "missing_field", "incident reference is empty")
-    rejects += rejects_where(
-        created.isna(),
-        rows,
-        "Created",
-        "bad_date",
-        "date-time " + frame["created"].map(repr) + " is neither ISO 8601 nor dd/mm/yyyy HH:MM",
-    )
-    rejects += rejects_where(
-        created.notna() & (created > pd.Timestamp(ctx.now)),
-        rows,
-        "Created",
-        "future_date",
-        "date-time " + frame["created"].map(repr) + " is in the future",
-    )
+    rejects += date_rejects(frame["created"], created, rows, "Created", ctx.now, expected=DATE_FORMATS)
     rejects += rejects_where(opening == "", rows, "Opening Code", "missing_field", "opening code is empty")
+    rejects += code_rejects(opening, OPENING_CODES, rows, "Opening Code", "unknown_code")
+    rejects += code_rejects(closing, CLOSING_CODES, rows, "Closing Code", "unknown_code")
+    coordinates = {
+        "Easting": "easting",
+        "Northing": "northing",
+        "Latitude": "latitude",
+        "Longitude": "longitude",
+    }
+    rejects += coordinate_rejects(frame, coordinates, not_number, located, rows)
     rejects += rejects_where(
-        (opening != "") & ~opening.isin(list(OPENING_CODES)),
-        rows,
-        "Opening Code",
-        "unknown_code",
-        "opening code " + opening.map(repr) + " is not one of " + ", ".join(OPENING_CODES),
-    )
-    rejects += rejects_where(
-        (closing != "") & ~closing.isin(list(CLOSING_CODES)),
-        rows,
-        "Closing Code",
-        "unknown_code",
-        "closing code " + closing.map(repr) + " is not one of " + ", ".join(CLOSING_CODES),
-    )
-    bad_number = bad_e | bad_n | bad_lat | bad_lon
-    rejects += rejects_where(
-        bad_number,
-        rows,
-        "Easting",
-        "bad_coordinate",
-        "a coordinate is not a number: easting/northing "
-        + frame["easting"].map(repr)
-        + "/"
-        + frame["northing"].map(repr)
-        + ", latitude/longitude "
-        + frame["latitude"].map(repr)
-        + "/"
-        + frame["longitude"].map(repr),
-    )
-    rejects += rejects_where(
-        located.outside & ~bad_number,
-        rows,
-        "Easting",
-        "outside_area",
-        "easting/northing "
-        + frame["easting"]
-        + "/"
-        + frame["northing"]
-        + ", latitude/longitude "
-        + frame["latitude"]
-        + "/"
-        + frame["longitude"]
-        + " lie outside the force area even when "
-        "read as swapped or in the other coordinate system",
-    )
-    rejects += rejects_where(
-        located.missing & ~bad_number & (location_text == ""),
+        located.missing & ~not_number & (location_text == ""),
         rows,
         "Location",
         "missing_location",

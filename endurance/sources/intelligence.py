@@ -24,8 +24,12 @@ import pandas as pd
 
 from endurance.grading import CHANNELS, HANDLING_CODE, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.sources._common import (
+    DATE_FORMATS,
     Context,
     Staged,
+    code_rejects,
+    coordinate_rejects,
+    date_rejects,
     locate,
     parse_timestamps,
     rejects_where,
@@ -89,57 +93,23 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     location_text = frame["location_text"].fillna("").str.strip()
 
     rejects = rejects_where(ref == "", rows, "Intel Ref", "missing_field", "reference is empty")
-    rejects += rejects_where(
-        received.isna(),
-        rows,
-        "Received",
-        "bad_date",
-        "date-time " + frame["received"].map(repr) + " is neither ISO 8601 nor dd/mm/yyyy HH:MM",
-    )
-    rejects += rejects_where(
-        received.notna() & (received > pd.Timestamp(ctx.now)),
-        rows,
-        "Received",
-        "future_date",
-        "date-time " + frame["received"].map(repr) + " is in the future",
-    )
+    rejects += date_rejects(frame["received"], received, rows, "Received", ctx.now, expected=DATE_FORMATS)
     rejects += rejects_where(
         channel.isna(),
         rows,
         "Channel",
         "unknown_code",
-        "channel " + frame["channel"].map(repr) + " is not one of " + ", ".join(CHANNELS.values()),
+        "Channel " + frame["channel"].map(repr) + " is not one of " + ", ".join(CHANNELS.values()),
     )
     for column, field, allowed in (
         (evaluation, "Source Evaluation", SOURCE_EVALUATION),
         (assessment, "Intelligence Assessment", INTELLIGENCE_ASSESSMENT),
         (handling, "Handling Code", HANDLING_CODE),
     ):
-        rejects += rejects_where(
-            ~column.isin(list(allowed)),
-            rows,
-            field,
-            "bad_grading",
-            field.lower() + " " + column.map(repr) + " is not one of " + ", ".join(allowed),
-        )
-    rejects += rejects_where(
-        bad_lat | bad_lon,
-        rows,
-        "Latitude",
-        "bad_coordinate",
-        "latitude/longitude "
-        + frame["latitude"].map(repr)
-        + "/"
-        + frame["longitude"].map(repr)
-        + " are not numbers",
-    )
-    rejects += rejects_where(
-        located.outside & ~(bad_lat | bad_lon),
-        rows,
-        "Latitude",
-        "outside_area",
-        "latitude/longitude " + frame["latitude"] + "/" + frame["longitude"] + " lie outside the force area",
-    )
+        rejects += rejects_where(column == "", rows, field, "bad_grading", field + " is empty")
+        rejects += code_rejects(column, allowed, rows, field, "bad_grading")
+    coordinates = {"Latitude": "latitude", "Longitude": "longitude"}
+    rejects += coordinate_rejects(frame, coordinates, bad_lat | bad_lon, located, rows)
 
     precision = np.where(np.isfinite(located.x), "exact", "unresolved").astype(object)
     hotspot_id = np.full(len(frame), None, dtype=object)

@@ -16,7 +16,15 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from endurance.sources._common import Context, Staged, locate, rejects_where, to_float
+from endurance.sources._common import (
+    Context,
+    Staged,
+    coordinate_rejects,
+    date_rejects,
+    locate,
+    rejects_where,
+    to_float,
+)
 
 NAME = "policeuk_street"
 RAW_TABLE = "raw.policeuk_street"
@@ -72,40 +80,10 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     crime_type = frame["crime_type"].fillna("").str.strip()
     located = locate(ctx.area, lat=lat, lon=lon)
 
-    rejects = rejects_where(
-        month.isna(),
-        rows,
-        "Month",
-        "bad_date",
-        "month " + frame["month"].map(repr) + " is not YYYY-MM",
-    )
-    future = month.notna() & (month > pd.Timestamp(ctx.now))
-    rejects += rejects_where(
-        future,
-        rows,
-        "Month",
-        "future_date",
-        "month " + frame["month"].map(repr) + " is in the future",
-    )
+    rejects = date_rejects(frame["month"], month, rows, "Month", ctx.now, expected="YYYY-MM")
     rejects += rejects_where(crime_type == "", rows, "Crime type", "missing_field", "crime type is empty")
-    rejects += rejects_where(
-        bad_lon | bad_lat,
-        rows,
-        "Longitude",
-        "bad_coordinate",
-        "longitude/latitude "
-        + frame["longitude"].map(repr)
-        + "/"
-        + frame["latitude"].map(repr)
-        + " are not numbers",
-    )
-    rejects += rejects_where(
-        located.outside & ~(bad_lon | bad_lat),
-        rows,
-        "Longitude",
-        "outside_area",
-        "point " + frame["latitude"] + ", " + frame["longitude"] + " lies outside the force area",
-    )
+    coordinates = {"Longitude": "longitude", "Latitude": "latitude"}
+    rejects += coordinate_rejects(frame, coordinates, bad_lon | bad_lat, located, rows)
 
     crime_id = frame["crime_id"].fillna("").str.strip()
     event_id = np.where(crime_id != "", "PUK:" + crime_id, _asb_keys(frame))
