@@ -225,64 +225,15 @@ def test_a_failed_file_leaves_the_warehouse_as_it_was(tmp_path, geo_con, monkeyp
 
 
 def test_policeuk_rows_keep_asb_without_crime_id_and_unlocated_rows(tmp_path, geo_con):
-    rows = [
-        [
-            "",
-            "2025-06",
-            "Cleveland Police",
-            "Cleveland Police",
-            "-1.122",
-            "54.557",
-            "On or near Moor Lane",
-            "E01012000",
-            "Redcar and Cleveland 010A",
-            "Anti-social behaviour",
-            "",
-            "",
-        ],
-        [
-            "",
-            "2025-06",
-            "Cleveland Police",
-            "Cleveland Police",
-            "-1.122",
-            "54.557",
-            "On or near Moor Lane",
-            "E01012000",
-            "Redcar and Cleveland 010A",
-            "Anti-social behaviour",
-            "",
-            "",
-        ],
-        [
-            "abc123",
-            "2025-06",
-            "Cleveland Police",
-            "Cleveland Police",
-            "",
-            "",
-            "No Location",
-            "",
-            "",
-            "Burglary",
-            "Under investigation",
-            "",
-        ],
-        [
-            "",
-            "2025-6",
-            "Cleveland Police",
-            "Cleveland Police",
-            "-1.122",
-            "54.557",
-            "x",
-            "",
-            "",
-            "Anti-social behaviour",
-            "",
-            "",
-        ],
+    force = "Cleveland Police,Cleveland Police"
+    asb = f",2025-06,{force},-1.122,54.557,On or near Moor Lane,E01012000,Redcar and Cleveland 010A,"
+    lines = [
+        asb + "Anti-social behaviour,,",
+        asb + "Anti-social behaviour,,",  # the same report twice at one map point
+        f"abc123,2025-06,{force},,,No Location,,,Burglary,Under investigation,",
+        f",2025-6,{force},-1.122,54.557,x,,,Anti-social behaviour,,",  # month not YYYY-MM
     ]
+    rows = [line.split(",") for line in lines]
     write_csv(tmp_path / "2025-06-cleveland-street.csv", policeuk.HEADER, rows)
     (load,) = sources.ingest_folder(geo_con, tmp_path, now=NOW)
     # Two identical ASB reports at one map point are two reports, not a duplicate.
