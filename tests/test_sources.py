@@ -8,7 +8,7 @@ import pytest
 
 from endurance import sources
 from endurance._errors import InputError
-from endurance.sources import _common, incident_log, intelligence, policeuk
+from endurance.sources import _common, _loading, _readers, incident_log, intelligence, policeuk
 
 NOW = datetime(2026, 1, 1)
 # Eston Nab: 54.5571722 N, 1.1224139 W; OS grid NZ 567 183 (E 456778, N 518272 for the fort).
@@ -110,7 +110,7 @@ def test_off_road_classification_names_its_rule(closing, narrative, rule):
 def test_missing_columns_are_all_named_with_the_file(tmp_path):
     path = write_csv(tmp_path / "log.csv", ["Incident Ref", "Created", "Narrative"], [])
     with pytest.raises(InputError) as info:
-        _common.read_csv_text(path, incident_log.COLUMNS)
+        _readers.read_table(path, incident_log.COLUMNS)
     message = str(info.value)
     assert str(path) in message
     for column in ("Opening Code", "Closing Code", "Easting", "Northing", "Location"):
@@ -201,7 +201,7 @@ def test_the_same_incident_in_a_second_file_is_a_duplicate(tmp_path, geo_con):
     first, second = tmp_path / "a", tmp_path / "b"
     first.mkdir(), second.mkdir()
     write_csv(first / "log.csv", incident_log.HEADER, [incident("A1")])
-    write_csv(second / "log.csv", incident_log.HEADER, [incident("A1"), incident("A3")])
+    write_csv(second / "log-2.csv", incident_log.HEADER, [incident("A1"), incident("A3")])
     sources.ingest_folder(geo_con, first, now=NOW)
     (load,) = sources.ingest_folder(geo_con, second, now=NOW)
     assert (load.staged, load.duplicate) == (1, 1)
@@ -217,7 +217,7 @@ def test_a_failed_file_leaves_the_warehouse_as_it_was(tmp_path, geo_con, monkeyp
         con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_frame")
         con.unregister("incoming_frame")
 
-    monkeypatch.setattr(_common, "_insert_frame", broken_insert)
+    monkeypatch.setattr(_loading, "_insert_frame", broken_insert)
     with pytest.raises(RuntimeError, match="disk full"):
         sources.ingest_folder(geo_con, tmp_path, now=NOW)
     for table in ("ops.files", "raw.incident_log", "staging.stg_incident_log_incidents"):

@@ -1,19 +1,13 @@
-"""Plumbing shared by every source: reading files, locating points, and loading.
+"""Plumbing shared by every source: records, locating points, and building rejects.
 
 A source module describes its columns and turns a frame of text cells into staged
-rows plus rejects (``stage``). ``load_file`` does the rest the same way for every
-source: checksum, file-level validation that reports every problem at once, raw rows,
-staged rows, quarantine, duplicate detection and the reconciliation
-``rows in = staged + rejected + duplicate``, all in one transaction per file.
+rows plus rejects (``stage``); ``_readers`` turns files into such frames and
+``_loading`` writes them, the same way for every source.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
-import json
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,10 +21,7 @@ import shapely
 from pyproj import Transformer
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
-from endurance._errors import InputError
-from endurance.warehouse import quote_table, transaction
 
-ENCODINGS = ("utf-8-sig", "cp1252")
 DATE_FORMATS = "ISO 8601 or dd/mm/yyyy HH:MM"
 
 _TO_BNG = Transformer.from_crs(DISPLAY_CRS, PROJECT_CRS, always_xy=True)
@@ -121,6 +112,7 @@ class FileLoad:
     unlocated: int = 0
     repaired: int = 0
     rejects_by_reason: dict[str, int] = field(default_factory=dict)
+    superseded: list[str] = field(default_factory=list)  # sha256 of earlier issues replaced
 
     @property
     def reconciles(self) -> bool:
@@ -133,52 +125,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def decode(path: Path, data: bytes) -> str:
-    """Decode an export as UTF-8 (with or without BOM) or Windows-1252."""
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise InputError(path, [f"not readable as any of {', '.join(ENCODINGS)}"])
-
-
-def read_header(path: Path) -> list[str]:
-    """Return the header row of a CSV file, decoded."""
-    with open(path, "rb") as handle:
-        first = handle.readline()
-    text = decode(path, first)
-    return next(csv.reader([text]), [])
-
-
-def read_csv_text(path: Path, columns: dict[str, str]) -> pd.DataFrame:
-    """Read a CSV as text cells, check its header, and rename to raw column names.
-
-    Every file-level problem (missing or duplicated columns, ragged rows) is collected
-    and raised together in one ``InputError`` naming the file.
-    """
-    text = decode(path, path.read_bytes())
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise InputError(path, ["the file is empty (no header row)"]) from None
-    problems = [f"missing column {name!r}" for name in columns if name not in header]
-    problems += [f"column {name!r} appears more than once" for name, n in Counter(header).items() if n > 1]
-    body = list(reader)
-    ragged = [i for i, row in enumerate(body, start=1) if row and len(row) != len(header)]
-    if ragged:
-        shown = ", ".join(map(str, ragged[:10]))
-        problems.append(f"{len(ragged)} row(s) do not have {len(header)} fields (rows {shown})")
-    if problems:
-        raise InputError(path, problems)
-    body = [row for row in body if row]
-    frame = pd.DataFrame(body, columns=header, dtype=str)[list(columns)]
-    frame = frame.rename(columns=columns)
-    frame.insert(0, "row_number", np.arange(1, len(frame) + 1, dtype=np.int32))
-    return frame
 
 
 def to_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -352,123 +298,3 @@ def first_reject_per_row(rejects: list[Reject]) -> dict[int, Reject]:
     for reject in rejects:
         chosen.setdefault(reject.row_number, reject)
     return chosen
-
-
-def load_file(
-    con: duckdb.DuckDBPyConnection,
-    path: Path,
-    source: Source,
-    ctx: Context,
-    *,
-    run_id: str | None = None,
-) -> FileLoad:
-    """Load one file of ``source`` into raw, staging and the quarantine, reconciled.
-
-    The whole file lands in one transaction or not at all. A file whose sha256 was
-    loaded before is not read again (``status='already_loaded'``).
-    """
-    digest = sha256_file(path)
-    seen = con.execute("SELECT rows_in FROM ops.files WHERE sha256 = ?", [digest]).fetchone()
-    if seen is not None:
-        return FileLoad(str(path), source.NAME, digest, "already_loaded")
-
-    raw = read_csv_text(path, source.COLUMNS)
-    raw.insert(0, "file_sha256", digest)
-    result = source.stage(raw, ctx)
-    chosen = first_reject_per_row(result.rejects)
-    staged = result.rows[~result.rows["row_number"].isin(list(chosen))].copy()
-
-    # Duplicates: the same natural key twice in this file, or already staged before.
-    within = staged["event_id"].duplicated(keep="first").to_numpy()
-    known = set()
-    if len(staged):
-        con.register("candidate_keys", staged[["event_id"]])
-        known = {
-            r[0]
-            for r in con.execute(
-                f"SELECT event_id FROM {quote_table(source.STAGING_TABLE)}"  # noqa: S608 (quoted)
-                " JOIN candidate_keys USING (event_id)"
-            ).fetchall()
-        }
-        con.unregister("candidate_keys")
-    duplicate = within | staged["event_id"].isin(known).to_numpy()
-    staged = staged[~duplicate]
-
-    load = FileLoad(
-        path=str(path),
-        source=source.NAME,
-        sha256=digest,
-        status="loaded",
-        rows_in=len(raw),
-        staged=len(staged),
-        rejected=len(chosen),
-        duplicate=int(duplicate.sum()),
-        unlocated=int(staged["x"].isna().sum()),
-        repaired=int(staged.get("coordinate_repair", pd.Series(dtype=object)).notna().sum()),
-        rejects_by_reason=dict(Counter(r.reason for r in chosen.values())),
-    )
-    if not load.reconciles:  # a bug, not bad input: refuse to write a load that loses rows
-        raise AssertionError(f"{path}: rows do not reconcile: {load}")
-
-    raw_cells = raw.drop(columns=["file_sha256", "row_number"])
-    raw_json = raw_cells.to_dict(orient="records")
-    rejects = pd.DataFrame(
-        [
-            {
-                "file_sha256": digest,
-                "source": source.NAME,
-                "path": str(path),
-                "row_number": r.row_number,
-                "field": r.field,
-                "reason": r.reason,
-                "message": f"{path.name} row {r.row_number}, field {r.field}: {r.message}",
-                "raw_row": json.dumps(raw_json[r.row_number - 1], ensure_ascii=False),
-            }
-            for r in chosen.values()
-        ],
-        columns=[
-            "file_sha256",
-            "source",
-            "path",
-            "row_number",
-            "field",
-            "reason",
-            "message",
-            "raw_row",
-        ],
-    )
-    with transaction(con):
-        con.execute(
-            "INSERT INTO ops.files VALUES (?, ?, ?, ?, ?, now()::TIMESTAMP, ?, ?, ?, ?, ?, ?)",
-            [
-                digest,
-                source.NAME,
-                str(path),
-                path.stat().st_size,
-                run_id,
-                load.rows_in,
-                load.staged,
-                load.rejected,
-                load.duplicate,
-                load.unlocated,
-                load.repaired,
-            ],
-        )
-        _insert_frame(con, source.RAW_TABLE, raw)
-        _insert_frame(con, source.STAGING_TABLE, staged)
-        if source.RESTRICTED_TABLE and result.restricted is not None:
-            keep = result.restricted[result.restricted["event_id"].isin(staged["event_id"])]
-            keep = keep.drop_duplicates("event_id")
-            _insert_frame(con, source.RESTRICTED_TABLE, keep)
-        _insert_frame(con, "ops.rejects", rejects)
-    return load
-
-
-def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("incoming_frame", frame)
-    try:
-        con.execute(f"INSERT INTO {quote_table(table)} BY NAME SELECT * FROM incoming_frame")  # noqa: S608
-    finally:
-        con.unregister("incoming_frame")

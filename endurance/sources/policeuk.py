@@ -1,30 +1,39 @@
-"""data.police.uk street-level CSVs: one file per force per month.
+"""data.police.uk street-level CSVs: one file per force per month, at national scale.
 
 police.uk has no off-road-bike category, so these rows are context (antisocial
 behaviour and crime around the operation's hotspots), kept apart from the
-operation's own incidents. Antisocial behaviour rows carry no Crime ID; their key is a
-hash of the row's content and its occurrence number among identical rows in the same
-file, so reloading the month under another name is recognised as a duplicate while
-two identical reports at one map point are both kept. Rows with no location are
-staged and counted as unlocated, never dropped.
+operation's own incidents.
+
+A national download runs to tens of millions of rows, so this source is loaded inside
+DuckDB rather than row by row in Python: the file is read with ``read_csv`` (every
+column as text, malformed lines captured with their line number), typed and validated
+in one SQL pass (``endurance/sql/staging/policeuk_typed.sql``), reprojected with the
+spatial extension, and written to raw, staging and the quarantine in one transaction.
+
+Keys: a crime's key is its Crime ID. Antisocial behaviour rows carry no Crime ID, so
+their key is a hash of month, coordinates, location, type and force, and the row's
+occurrence number among identical rows of the same file: two identical reports at one
+map point stay two reports, and the same month loaded again under another name, or
+fetched from the API (which gives no LSOA), is recognised as duplicate.
+
+Checks: Month must be ``YYYY-MM`` and not in the future; Crime type must be present;
+coordinates, when given, must both be numbers inside England, Wales and Northern
+Ireland (a download may span several forces; attribution then tells Cleveland's rows
+apart). Longitude and latitude swapped are repaired and flagged. Rows with no location
+are staged and counted as unlocated, never dropped.
 """
 
 from __future__ import annotations
 
-import hashlib
+from pathlib import Path
 
-import numpy as np
-import pandas as pd
+import duckdb
 
-from endurance.sources._common import (
-    Context,
-    Staged,
-    coordinate_rejects,
-    date_rejects,
-    locate,
-    rejects_where,
-    to_float,
-)
+from endurance._errors import InputError
+from endurance.sources._common import Context, FileLoad
+from endurance.sources._loading import begin_file, finish_file
+from endurance.sources._readers import ColumnMapping, read_header
+from endurance.warehouse import quote_identifier, sql_text, transaction
 
 NAME = "policeuk_street"
 RAW_TABLE = "raw.policeuk_street"
@@ -46,67 +55,180 @@ COLUMNS = {
     "Context": "context",
 }
 HEADER = list(COLUMNS)
+RAW_COLUMNS = list(COLUMNS.values())
+
+#: Longitude and latitude bounds of England, Wales and Northern Ireland, with a margin.
+ENVELOPE = {"min_lon": -8.8, "max_lon": 2.1, "min_lat": 49.8, "max_lat": 56.0}
 
 
-def _asb_keys(frame: pd.DataFrame) -> pd.Series:
-    content = (
-        frame[
-            [
-                "month",
-                "longitude",
-                "latitude",
-                "location",
-                "lsoa_code",
-                "crime_type",
-                "falls_within",
-            ]
-        ]
-        .fillna("")
-        .agg("|".join, axis=1)
+def _columns_struct(path: Path, header: list[str]) -> str:
+    """The ``columns`` argument for read_csv: the file's own order, our raw names."""
+    missing = [name for name in COLUMNS if name not in header]
+    if missing:
+        raise InputError(path, [f"missing column {name!r}" for name in missing])
+    names = [COLUMNS.get(h, f"extra_{i}") for i, h in enumerate(header)]
+    return "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) -> None:
+    """Read the file into temp table puk_in and its malformed lines into puk_errors."""
+    for encoding in ("utf-8", "latin-1"):
+        options = (
+            f"header = true, columns = {columns}, auto_detect = false, delim = ',', quote = '\"', "
+            f"escape = '\"', encoding = {_sql_string(encoding)}, store_rejects = true, "
+            "rejects_table = 'puk_errors', rejects_scan = 'puk_scans'"
+        )
+        read = f"CREATE OR REPLACE TEMP TABLE puk_in AS SELECT * FROM read_csv(?, {options})"  # noqa: S608
+        try:
+            con.execute(read, [str(path)])
+        except duckdb.InvalidInputException as exc:  # e.g. bytes no encoding can read
+            if encoding == "latin-1":
+                raise InputError(path, [f"cannot be read as CSV: {exc}"]) from exc
+            continue
+        bad_encoding = con.execute(
+            "SELECT count(*) FROM puk_errors WHERE error_type = 'INVALID ENCODING'"
+        ).fetchone()
+        if not bad_encoding or bad_encoding[0] == 0:
+            return
+    raise InputError(path, ["not readable as UTF-8 or Windows-1252/Latin-1"])
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection) -> int:
+    """Give each parsed row its data row number (1 = first row after the header).
+
+    DuckDB keeps file order in the temp table; malformed lines are missing from it, so
+    the k-th good row is the k-th row number not taken by a malformed one.
+    """
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE puk_bad_rows AS SELECT DISTINCT (line - 1)::INTEGER AS row_number"
+        " FROM puk_errors ORDER BY 1"
     )
-    ordinal = content.groupby(content).cumcount().astype(str)
-    text = content + "|" + ordinal
-    return "PUK:" + text.map(lambda s: hashlib.sha1(s.encode("utf-8")).hexdigest()[:20])
-
-
-def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
-    """Type and validate police.uk rows; see the module docstring for the rules."""
-    rows = frame["row_number"]
-    month_text = frame["month"].fillna("").str.strip()
-    strict = month_text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])")
-    month = pd.to_datetime(month_text.where(strict), format="%Y-%m", errors="coerce")
-    lon, bad_lon = to_float(frame["longitude"])
-    lat, bad_lat = to_float(frame["latitude"])
-    crime_type = frame["crime_type"].fillna("").str.strip()
-    located = locate(ctx.area, lat=lat, lon=lon)
-
-    rejects = date_rejects(frame["month"], month, rows, "Month", ctx.now, expected="YYYY-MM")
-    rejects += rejects_where(crime_type == "", rows, "Crime type", "missing_field", "crime type is empty")
-    coordinates = {"Longitude": "longitude", "Latitude": "latitude"}
-    rejects += coordinate_rejects(frame, coordinates, bad_lon | bad_lat, located, rows)
-
-    crime_id = frame["crime_id"].fillna("").str.strip()
-    event_id = np.where(crime_id != "", "PUK:" + crime_id, _asb_keys(frame))
-    staged = pd.DataFrame(
-        {
-            "event_id": event_id,
-            "file_sha256": frame["file_sha256"],
-            "row_number": rows,
-            "crime_id": crime_id.replace("", None),
-            "month": month.dt.date,
-            "reported_by": frame["reported_by"],
-            "falls_within": frame["falls_within"],
-            "lon": located.lon,
-            "lat": located.lat,
-            "x": located.x,
-            "y": located.y,
-            "coordinate_repair": located.repair,
-            "location": frame["location"],
-            "lsoa_code": frame["lsoa_code"].replace("", None),
-            "lsoa_name": frame["lsoa_name"].replace("", None),
-            "crime_type": crime_type,
-            "last_outcome_category": frame["last_outcome_category"].replace("", None),
-            "context": frame["context"].replace("", None),
-        }
+    con.execute(
+        """
+        CREATE OR REPLACE TEMP TABLE puk_row_numbers AS
+        WITH bad AS (SELECT row_number, row_number() OVER (ORDER BY row_number) AS j FROM puk_bad_rows),
+             good AS (SELECT rowid AS seq, rowid + 1 AS k FROM puk_in)
+        SELECT seq, (k + (SELECT count(*) FROM bad WHERE bad.row_number - bad.j < good.k))::INTEGER
+               AS row_number
+        FROM good
+        """
     )
-    return Staged(staged, None, rejects)
+    row = con.execute("SELECT count(*) FROM puk_bad_rows").fetchone()
+    return int(row[0]) if row else 0
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    ctx: Context,
+    *,
+    run_id: str | None,
+    name: str | None = None,
+    display: str | None = None,
+    mapping: ColumnMapping | None = None,
+) -> FileLoad:
+    """Load one police.uk street-level CSV; see the module docstring for the rules."""
+    if mapping is not None:
+        raise InputError(path, ["police.uk files have a fixed format: a column mapping does not apply"])
+    if path.suffix.lower() != ".csv":
+        raise InputError(path, ["police.uk street-level files are CSV"])
+    columns = _columns_struct(path, read_header(path))
+    start = begin_file(con, path, NAME, name=name, display=display)
+    if start.result is not None:
+        return start.result
+    _read_into_temp(con, path, columns)
+    malformed = _number_rows(con)
+    params = {"now": ctx.now, **ENVELOPE}
+    con.execute(sql_text("staging/policeuk_typed.sql"), params)
+    start.confirm_reissues(con, STAGING_TABLE, "puk_typed")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE puk_dup AS
+        SELECT seq, reason IS NULL AND (
+                   row_number() OVER (PARTITION BY event_id ORDER BY seq) > 1
+                   OR event_id IN (SELECT event_id FROM {STAGING_TABLE}
+                                   WHERE file_sha256 NOT IN (SELECT unnest(?::VARCHAR[])))
+               ) AS duplicate
+        FROM puk_typed
+        """,  # noqa: S608 (module constant)
+        [start.superseding],
+    )
+    raw_cols = ", ".join(quote_identifier(c) for c in RAW_COLUMNS)
+    json_pairs = ", ".join(f"{_sql_string(h)}, {quote_identifier(c)}" for h, c in COLUMNS.items())
+    with transaction(con):
+        start.supersede(con, STAGING_TABLE, None)
+        con.execute(
+            f"INSERT INTO {RAW_TABLE} SELECT ?, row_number, {raw_cols} FROM puk_typed ORDER BY seq",  # noqa: S608
+            [start.sha256],
+        )
+        con.execute(
+            f"""
+            INSERT INTO {STAGING_TABLE}
+            SELECT t.event_id, ?, t.row_number, t.crime_id_clean, t.month_ts::DATE, t.reported_by,
+                   t.falls_within, t.lon, t.lat, ST_X(t.bng), ST_Y(t.bng), t.coordinate_repair,
+                   t.location, t.lsoa_code, t.lsoa_name, t.crime_type_clean,
+                   t.last_outcome_category, t.context
+            FROM puk_typed AS t JOIN puk_dup AS d USING (seq)
+            WHERE t.reason IS NULL AND NOT d.duplicate
+            ORDER BY t.seq
+            """,  # noqa: S608 (module constant)
+            [start.sha256],
+        )
+        prefix = f"{Path(start.display).name} row "
+        con.execute(
+            f"""
+            INSERT INTO ops.rejects
+            SELECT ?, ?, ?, row_number, field, reason,
+                   ? || row_number || ', field ' || field || ': ' || message,
+                   json_object({json_pairs})
+            FROM puk_typed WHERE reason IS NOT NULL
+            UNION ALL
+            SELECT ?, ?, ?, (line - 1)::INTEGER, coalesce(column_name, '(row)'), 'malformed_row',
+                   ? || (line - 1) || ': ' || error_message,
+                   json_object('line', csv_line)
+            FROM (SELECT DISTINCT ON (line) * FROM puk_errors ORDER BY line, column_idx)
+            """,  # noqa: S608 (quoted identifiers and literals)
+            [start.sha256, NAME, start.display, prefix, start.sha256, NAME, start.display, prefix],
+        )
+        counts = con.execute(
+            """
+            SELECT count(*),
+                   count(*) FILTER (WHERE t.reason IS NULL AND NOT d.duplicate),
+                   count(*) FILTER (WHERE t.reason IS NOT NULL),
+                   count(*) FILTER (WHERE d.duplicate),
+                   count(*) FILTER (WHERE t.reason IS NULL AND NOT d.duplicate AND t.lon IS NULL),
+                   count(*) FILTER (WHERE t.reason IS NULL AND NOT d.duplicate
+                                    AND t.coordinate_repair IS NOT NULL)
+            FROM puk_typed AS t JOIN puk_dup AS d USING (seq)
+            """
+        ).fetchone()
+        assert counts is not None
+        reasons = dict(
+            con.execute(
+                "SELECT reason, count(*) FROM puk_typed WHERE reason IS NOT NULL GROUP BY 1"
+            ).fetchall()
+        )
+        if malformed:
+            reasons["malformed_row"] = malformed
+        load_result = FileLoad(
+            path=start.display,
+            source=NAME,
+            sha256=start.sha256,
+            status="loaded",
+            rows_in=counts[0] + malformed,
+            staged=counts[1],
+            rejected=counts[2] + malformed,
+            duplicate=counts[3],
+            unlocated=counts[4],
+            repaired=counts[5],
+            rejects_by_reason=reasons,
+        )
+        finish_file(con, start, load_result, run_id=run_id)
+    for table in ("puk_in", "puk_typed", "puk_dup", "puk_row_numbers", "puk_bad_rows"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    con.execute("DROP TABLE IF EXISTS puk_errors; DROP TABLE IF EXISTS puk_scans")
+    return load_result
