@@ -11,6 +11,13 @@ person. The shape is meant to look like a year of Operation Endurance:
 - community intelligence with 3x5x2 grading and restricted free text holding planted
   fake personal data (names, phone numbers from Ofcom's drama range, made-up vehicle
   registration marks), so tests can prove none of it reaches a partner output;
+- a few hundred Cleveland Fire Brigade incidents: deliberate grass and moorland fires
+  clustered on Eston Hills in spring and summer, refuse and derelict-vehicle fires,
+  and some primary and chimney fires at (invented) home addresses;
+- a few hundred enforcement outcomes: s.59 warnings and seizures raised from incidents
+  in the generated log, riders warned and then seized within the warning's 12 months
+  (on the same bike, or another), arrests and charges, and tenancy actions by housing
+  providers and councils, with planted fake VRMs and person references;
 - a few bad rows of every kind: bad and future dates, points outside Cleveland,
   latitude and longitude swapped, grid references in the wrong columns, missing
   fields, unknown codes, a repeated incident.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -29,7 +37,7 @@ import numpy as np
 import shapely
 
 from endurance.geography import HOTSPOTS_PATH
-from endurance.sources import incident_log, intelligence, policeuk
+from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
 from endurance.sources._common import lonlat_from_bng
 
 SYNTHETIC_NOTE = (
@@ -178,11 +186,13 @@ def _school_holiday(day: date) -> bool:
     return easter or summer or half_terms
 
 
-def _timestamps(n: int, year: int, rng: np.random.Generator) -> list[datetime]:
+def _timestamps(
+    n: int, year: int, rng: np.random.Generator, *, month_weights: np.ndarray = MONTH_WEIGHTS
+) -> list[datetime]:
     days = [date(year, 1, 1) + timedelta(days=i) for i in range(365)]
     weights = np.array(
         [
-            MONTH_WEIGHTS[d.month - 1] * WEEKDAY_WEIGHTS[d.weekday()] * (1.3 if _school_holiday(d) else 1.0)
+            month_weights[d.month - 1] * WEEKDAY_WEIGHTS[d.weekday()] * (1.3 if _school_holiday(d) else 1.0)
             for d in days
         ]
     )
@@ -561,6 +571,277 @@ def _map_points(geo: _Geography, rng: np.random.Generator, n: int = 4000) -> dic
     }
 
 
+#: Relative monthly volume of deliberate grass and moorland fires: dead grass burns in
+#: spring, and again in dry summer weeks.
+GRASS_FIRE_MONTH_WEIGHTS = np.array([0.3, 0.6, 1.5, 2.2, 1.8, 1.2, 1.3, 1.2, 0.7, 0.4, 0.3, 0.3])
+#: Chimney fires come with the heating season.
+CHIMNEY_FIRE_MONTH_WEIGHTS = np.array([2.0, 1.8, 1.2, 0.6, 0.2, 0.1, 0.1, 0.1, 0.3, 0.8, 1.5, 2.0])
+FIRE_STATIONS = [
+    "Billingham",
+    "Coulby Newham",
+    "Grangetown",
+    "Guisborough",
+    "Hartlepool Stranton",
+    "Headland",
+    "Loftus",
+    "Middlesbrough",
+    "Redcar",
+    "Skelton",
+    "Stockton",
+    "Thornaby",
+]
+ESTON_PLACES = ["near Eston Nab", "off Flatts Lane", "above Normanby", "Barnaby Moor", "Eston Moor"]
+#: Fires per kind: (count, incident type, fire category, causes, month weights, where).
+FIRE_KINDS = [
+    (110, "GRASS", "SECONDARY", ("DELIBERATE",), GRASS_FIRE_MONTH_WEIGHTS, "eston"),
+    (45, "GRASS", "SECONDARY", ("DELIBERATE",), GRASS_FIRE_MONTH_WEIGHTS, "rural"),
+    (60, "REFUSE", "SECONDARY", ("DELIBERATE",), MONTH_WEIGHTS, "urban"),
+    (25, "DERELICT-VEHICLE", "SECONDARY", ("DELIBERATE",), MONTH_WEIGHTS, "rural"),
+    (30, "GRASS", "SECONDARY", ("ACCIDENTAL", "NOT-KNOWN"), GRASS_FIRE_MONTH_WEIGHTS, "rural"),
+    (20, "REFUSE", "SECONDARY", ("NOT-KNOWN",), MONTH_WEIGHTS, "urban"),
+    (25, "OTHER", "PRIMARY", ("ACCIDENTAL", "DELIBERATE", "NOT-KNOWN"), np.ones(12), "home"),
+    (12, "OTHER", "CHIMNEY", ("ACCIDENTAL",), CHIMNEY_FIRE_MONTH_WEIGHTS, "home"),
+]
+_INCIDENT_REF = re.compile(r"CLE-\d{8}-\d{5}")
+
+
+def _lsoa_points(geo: _Geography, n: int, rng: np.random.Generator) -> np.ndarray:
+    pick = rng.integers(0, len(geo.lsoas), size=n)
+    return np.vstack([_random_points(geo.lsoas.geometry.iloc[i], 1, rng) for i in pick]).reshape(-1, 2)
+
+
+def _coordinate_cells(x: float, y: float, rng: np.random.Generator, *, latlon_share: float) -> list[str]:
+    """Easting, Northing, Latitude, Longitude cells: grid figures, or lat/lon for some rows."""
+    if rng.random() >= latlon_share:
+        return [f"{x:.0f}", f"{y:.0f}", "", ""]
+    lon, lat = lonlat_from_bng(np.array([x]), np.array([y]))
+    return ["", "", f"{lat[0]:.6f}", f"{lon[0]:.6f}"]
+
+
+def _code_cell(code: str, labels: dict[str, str], rng: np.random.Generator) -> str:
+    """A code-list cell as exports write it: mostly the label, sometimes the code."""
+    return labels[code] if rng.random() < 0.8 else code
+
+
+def _fire_rows(geo: _Geography, year: int, rng: np.random.Generator, planted: list[str]) -> list[list[str]]:
+    """Fire brigade incidents: deliberate grass fires on Eston Hills in spring and summer."""
+    fires: list[tuple[datetime, str, str, str, float, float, str, str]] = []
+    for n, incident_type, category, causes, weights, where in FIRE_KINDS:
+        stamps = _timestamps(n, year, rng, month_weights=weights)
+        if where == "eston":
+            points = _clustered_points(
+                geo.hotspots.loc["eston-hills", "geometry"], n, rng, cores=4, sigma=200.0
+            )
+        elif where == "rural":
+            points = _clustered_points(geo.rural, n, rng, cores=8, sigma=500.0)
+        else:
+            points = _lsoa_points(geo, n, rng)
+        for stamp, (x, y) in zip(stamps, points, strict=True):
+            street = str(rng.choice(STREETS))
+            if where == "eston":
+                address, station = f"Eston Hills, {rng.choice(ESTON_PLACES)}", "Grangetown"
+            elif where == "rural":
+                address, station = f"Land off {street}", str(rng.choice(FIRE_STATIONS))
+            else:
+                house = f"{rng.integers(1, 200)} {street}"
+                planted.append(house)
+                address = f"Rear of {house}" if where == "urban" else house
+                station = str(rng.choice(FIRE_STATIONS))
+            cause = str(rng.choice(causes))
+            fires.append((stamp, incident_type, category, cause, x, y, address, station))
+    fires.sort(key=lambda f: f[0])
+    rows = []
+    for i, (stamp, incident_type, category, cause, x, y, address, station) in enumerate(fires):
+        called = f"{stamp:%Y-%m-%dT%H:%M:%S}" if rng.random() < 0.75 else f"{stamp:%d/%m/%Y %H:%M}"
+        rows.append(
+            [
+                f"CFB-{year}-{i + 1:05d}",
+                called,
+                _code_cell(incident_type, fire.INCIDENT_TYPES, rng),
+                _code_cell(category, fire.FIRE_CATEGORIES, rng),
+                _code_cell(cause, fire.CAUSES, rng),
+                *_coordinate_cells(x, y, rng, latlon_share=0.15),
+                address,
+                station,
+            ]
+        )
+
+    # A few bad rows of every kind.
+    base = rows[0]
+    east, north = f"{fires[0][4]:.0f}", f"{fires[0][5]:.0f}"
+    lon, lat = lonlat_from_bng(np.array([fires[1][4]]), np.array([fires[1][5]]))
+    bad = [
+        ["CFB-BAD-DATE-1", f"30/02/{year} 14:00", *base[2:]],
+        ["CFB-FUTURE-1", "2031-04-01T15:00:00", *base[2:]],
+        ["CFB-BAD-TYPE-1", base[1], "Bonfire", *base[3:]],
+        ["CFB-BAD-CATEGORY-1", base[1], base[2], "Tertiary fire", *base[4:]],
+        ["CFB-BAD-CAUSE-1", base[1], base[2], base[3], "Suspicious", *base[5:]],
+        ["CFB-OUTSIDE-1", base[1], *base[2:5], "430000", "433000", "", "", "Leeds", "Stockton"],
+        ["CFB-BAD-NUMBER-1", base[1], *base[2:5], "4567OO", north, "", "", "Eston Moor", "Grangetown"],
+        ["CFB-NO-LOCATION-1", base[1], *base[2:5], "", "", "", "", "", "Redcar"],
+        ["", base[1], *base[2:5], east, north, "", "", "Eston Moor", "Grangetown"],
+        [
+            "CFB-SWAPPED-1",
+            base[1],
+            *base[2:5],
+            "",
+            "",
+            f"{lon[0]:.6f}",
+            f"{lat[0]:.6f}",
+            "Eston Moor",
+            "Grangetown",
+        ],
+        rows[7],  # the same incident exported twice
+    ]
+    return rows + bad
+
+
+def _fake_vrm(rng: np.random.Generator) -> str:
+    letters = list("ABCDEFGHJKLMNPRSTUVWXY")
+    return f"{''.join(rng.choice(letters, 2))}{rng.integers(51, 75)} {''.join(rng.choice(letters, 3))}"
+
+
+def _created_at(text: str) -> datetime:
+    for pattern in ("%Y-%m-%dT%H:%M:%S", "%d/%m/%Y %H:%M"):
+        try:
+            return datetime.strptime(text, pattern)
+        except ValueError:
+            continue
+    raise ValueError(f"demo incident time {text!r} is in neither demo format")
+
+
+@dataclass
+class _Outcome:
+    at: datetime
+    outcome_type: str
+    agency: str
+    person: str
+    vrm: str
+    incident_ref: str = ""
+    coords: tuple[str, str, str, str] = ("", "", "", "")
+    time_known: bool = True
+
+
+def _outcome_rows(
+    geo: _Geography,
+    incident_rows: list[list[str]],
+    year: int,
+    rng: np.random.Generator,
+    planted: list[str],
+) -> list[list[str]]:
+    """Enforcement outcomes: s.59 warnings and seizures following logged incidents,
+    repeat riders, arrests and charges, and tenancy actions by housing providers."""
+    end = datetime(year, 12, 31, 23, 59)
+    incidents: dict[str, list[str]] = {}
+    for row in incident_rows:
+        if _INCIDENT_REF.fullmatch(row[0]):
+            incidents.setdefault(row[0], row)
+    people = iter(range(1, 10_000))
+
+    def subject(*, with_vrm: float = 0.9) -> tuple[str, str]:
+        return f"PER-SYN-{next(people):05d}", (_fake_vrm(rng) if rng.random() < with_vrm else "")
+
+    def closed_with(code: str, k: int) -> list[list[str]]:
+        found = [r for r in incidents.values() if r[3] == code]
+        picked = rng.choice(len(found), size=min(k, len(found)), replace=False)
+        return sorted((found[i] for i in picked), key=lambda r: _created_at(r[1]))
+
+    def after(row: list[str]) -> datetime:
+        return _created_at(row[1]) + timedelta(minutes=int(rng.integers(5, 50)))
+
+    def coords(row: list[str]) -> tuple[str, str, str, str]:
+        return (row[5], row[6], row[7], row[8])
+
+    out: list[_Outcome] = []
+    for row in closed_with("S59-WARN", 130):
+        out.append(_Outcome(after(row), "S59-WARN", "POLICE", *subject(), row[0], coords(row)))
+    # Rural Task Force warnings, not raised from a logged call.
+    points = _clustered_points(geo.rural, 20, rng, cores=6, sigma=500.0)
+    for stamp, (x, y) in zip(_timestamps(20, year, rng), points, strict=True):
+        cells = _coordinate_cells(x, y, rng, latlon_share=0.5)
+        out.append(
+            _Outcome(stamp, "S59-WARN", "POLICE", *subject(), coords=(cells[0], cells[1], cells[2], cells[3]))
+        )
+    # Riders warned twice: the second warning repeats the first within its 12 months.
+    for first in [out[i] for i in rng.choice(130, size=8, replace=False)]:
+        again = first.at + timedelta(days=int(rng.integers(10, 120)), hours=int(rng.integers(1, 6)))
+        if again <= end:
+            out.append(_Outcome(again, "S59-WARN", "POLICE", first.person, first.vrm, coords=first.coords))
+    # Seizures: most follow an earlier warning of the same rider or the same bike.
+    for row in closed_with("S59-SEIZE", 50):
+        at = after(row)
+        earlier = [o for o in out if o.outcome_type == "S59-WARN" and o.at < at]
+        person, vrm = subject()
+        if earlier and rng.random() < 0.55:
+            warned = earlier[int(rng.integers(0, len(earlier)))]
+            pick = rng.random()
+            if pick < 0.3:  # the same rider on another bike
+                person = warned.person
+            elif pick < 0.45 and warned.vrm:  # the same bike, another rider
+                vrm = warned.vrm
+            else:
+                person, vrm = warned.person, warned.vrm
+        out.append(_Outcome(at, "S59-SEIZE", "POLICE", person, vrm, row[0], coords(row)))
+    warned_people = [(o.person, o.at) for o in out]
+    # Arrests, and charges for most of them some weeks later (recorded by date only).
+    for row in closed_with("ARREST", 20):
+        person, vrm = subject(with_vrm=0.5)
+        arrest = _Outcome(after(row), "ARREST", "POLICE", person, vrm, row[0], coords(row))
+        out.append(arrest)
+        charged = arrest.at + timedelta(days=int(rng.integers(14, 60)))
+        if rng.random() < 0.6 and charged <= end:
+            day = datetime.combine(charged.date(), datetime.min.time())
+            out.append(_Outcome(day, "CHARGE", "POLICE", person, vrm, row[0], time_known=False))
+    # Tenancy actions by housing providers and councils after an s.59 event is shared.
+    for i in rng.choice(len(warned_people), size=45, replace=False):
+        person, since = warned_people[int(i)]
+        acted = since.date() + timedelta(days=int(rng.integers(7, 70)))
+        if acted > end.date():
+            continue
+        kind = str(rng.choice(["TENANCY-WARN", "TENANCY-ABC", "TENANCY-NOTICE"], p=[0.55, 0.3, 0.15]))
+        agency = str(rng.choice(["HOUSING", "COUNCIL"], p=[0.75, 0.25]))
+        out.append(
+            _Outcome(datetime.combine(acted, datetime.min.time()), kind, agency, person, "", time_known=False)
+        )
+
+    out.sort(key=lambda o: (o.at, o.outcome_type))
+    rows = []
+    for i, o in enumerate(out):
+        if o.time_known:
+            when = f"{o.at:%Y-%m-%dT%H:%M}" if rng.random() < 0.7 else f"{o.at:%d/%m/%Y %H:%M}"
+        else:
+            when = f"{o.at:%Y-%m-%d}" if rng.random() < 0.6 else f"{o.at:%d/%m/%Y}"
+        vrm = o.vrm.replace(" ", "") if rng.random() < 0.25 else o.vrm
+        planted.extend(p for p in (vrm, o.person) if p)
+        rows.append(
+            [
+                f"OUT-{year}-{i + 1:05d}",
+                when,
+                o.outcome_type,
+                outcomes.AGENCIES[o.agency],
+                o.incident_ref,
+                vrm,
+                o.person,
+                *o.coords,
+            ]
+        )
+
+    # A few bad rows of every kind.
+    base = next(r for r in rows if r[7])
+    bad = [
+        ["OUT-BAD-DATE-1", f"31/02/{year}", *base[2:]],
+        ["OUT-FUTURE-1", "2031-01-01", *base[2:]],
+        ["OUT-BAD-TYPE-1", base[1], "CAUTION", *base[3:]],
+        ["OUT-BAD-AGENCY-1", base[1], base[2], "Fire brigade", *base[4:]],
+        ["OUT-OUTSIDE-1", *base[1:7], "430000", "433000", "", ""],
+        ["OUT-BAD-NUMBER-1", *base[1:7], "45x000", base[8], "", ""],
+        ["", *base[1:]],
+        ["OUT-NO-TYPE-1", base[1], "", *base[3:]],
+        rows[3],  # the same outcome exported twice
+    ]
+    return rows + bad
+
+
 def generate_demo_inputs(
     folder: Path, geodata_dir: Path, *, seed: int = 20251, year: int = 2025
 ) -> DemoInputs:
@@ -609,4 +890,18 @@ def generate_demo_inputs(
                 _policeuk_rows(geo, year, month, rng, map_points),
             )
         )
+    files.append(
+        _write_csv(
+            folder / "fire" / f"synthetic_fire_incidents_{year}.csv",
+            fire.HEADER,
+            _fire_rows(geo, year, rng, planted),
+        )
+    )
+    files.append(
+        _write_csv(
+            folder / "outcomes" / f"synthetic_enforcement_outcomes_{year}.csv",
+            outcomes.HEADER,
+            _outcome_rows(geo, incident_rows, year, rng, planted),
+        )
+    )
     return DemoInputs(folder, files, sorted(set(planted)), bike_count)

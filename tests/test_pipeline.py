@@ -23,6 +23,8 @@ def test_demo_load_reconciles_row_by_row(demo_run):
                 "stg_policeuk_street",
                 "stg_incident_log_incidents",
                 "stg_intelligence_reports",
+                "stg_fire_incidents",
+                "stg_enforcement_outcomes",
             )
         )
         rejected = con.execute("SELECT count(*) FROM ops.rejects").fetchone()[0]
@@ -70,7 +72,7 @@ def test_run_ledger_records_inputs_outputs_and_status(demo_run):
         ).fetchall()
     assert [r[1] for r in runs] == ["completed", "completed"]
     first_inputs = json.loads(runs[0][2])
-    assert len(first_inputs) == 14 and all(len(i["sha256"]) == 64 for i in first_inputs)
+    assert len(first_inputs) == 16 and all(len(i["sha256"]) == 64 for i in first_inputs)
     outputs = json.loads(runs[0][3])
     assert any(o["path"].endswith(".html") for o in outputs)
     assert sum(o["path"].endswith(".csv") for o in outputs) == 4
@@ -95,6 +97,12 @@ TABLES = (
     "staging.stg_policeuk_street",
     "staging.stg_incident_log_incidents",
     "staging.stg_intelligence_reports",
+    "raw.fire_incidents",
+    "raw.enforcement_outcomes",
+    "staging.stg_fire_incidents",
+    "staging.stg_fire_restricted",
+    "staging.stg_enforcement_outcomes",
+    "staging.stg_enforcement_restricted",
     "staging.event_wards",
     "staging.event_hotspots",
     "ops.rejects",

@@ -1,12 +1,19 @@
 """Input sources: each module reads one format into raw, staging and the quarantine.
 
-``ingest_folder`` is the one entry point: it recognises each CSV in a folder by its
-header, loads it with the matching source module, and returns one reconciled
+``ingest_paths`` is the one entry point: it takes files, folders (searched
+recursively) and zip archives (such as the police.uk custom download, with its
+``YYYY-MM/`` folders), recognises each table by its header unless the source is
+named, and loads each file in its own transaction, returning one reconciled
 ``FileLoad`` per file.
 """
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -14,17 +21,38 @@ import duckdb
 
 from endurance._errors import InputError
 from endurance.geography import FORCE_CODE
-from endurance.sources import incident_log, intelligence, policeuk
-from endurance.sources._common import AreaCheck, Context, FileLoad, Source, load_file, read_header
+from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
+from endurance.sources._common import AreaCheck, Context, FileLoad, Source
+from endurance.sources._loading import load_file
+from endurance.sources._readers import TABLE_SUFFIXES, ColumnMapping, read_header
 
-SOURCES: tuple[Source, ...] = (policeuk, incident_log, intelligence)  # type: ignore[assignment]
+SOURCES: tuple[Source, ...] = (policeuk, incident_log, intelligence, fire, outcomes)  # type: ignore[assignment]
 
-__all__ = ["SOURCES", "FileLoad", "build_context", "detect_source", "ingest_folder"]
+__all__ = [
+    "SOURCES",
+    "ColumnMapping",
+    "FileLoad",
+    "build_context",
+    "detect_source",
+    "ingest_folder",
+    "ingest_paths",
+    "source_named",
+]
 
 
-def detect_source(path: Path) -> Source:
+def source_named(name: str) -> Source:
+    """Return the source called ``name`` (e.g. ``incident_log``)."""
+    for source in SOURCES:
+        if name == source.NAME:
+            return source
+    raise InputError(name, [f"unknown source; known sources: {', '.join(s.NAME for s in SOURCES)}"])
+
+
+def detect_source(path: Path, mapping: ColumnMapping | None = None) -> Source:
     """Return the source whose columns this file's header carries."""
-    header = set(h.strip() for h in read_header(path))
+    if mapping and mapping.source:
+        return source_named(mapping.source)
+    header = set(read_header(path, mapping))
     for source in SOURCES:
         if set(source.COLUMNS) <= header:
             return source
@@ -55,29 +83,108 @@ def build_context(
     return Context(area=AreaCheck.from_warehouse(con, pfa_code), now=now or datetime.now(), places=places)
 
 
-def ingest_folder(
+@dataclass(frozen=True)
+class InputFile:
+    """One table to load: where it is on disk, and how messages name it."""
+
+    path: Path
+    display: str
+    name: str
+
+
+@contextmanager
+def _expanded(paths: list[Path]) -> Iterator[list[InputFile]]:
+    """Yield every table under ``paths``, with zip archives unpacked to a temporary folder."""
+    with tempfile.TemporaryDirectory(prefix="endurance-zip-") as scratch:
+        found: list[InputFile] = []
+        for given in paths:
+            if not given.exists():
+                raise InputError(given, ["no such file or folder"])
+            candidates = sorted(p for p in given.rglob("*") if p.is_file()) if given.is_dir() else [given]
+            for path in candidates:
+                suffix = path.suffix.lower()
+                if suffix == ".zip":
+                    found += _unzip(path, Path(scratch))
+                elif suffix in TABLE_SUFFIXES:
+                    found.append(InputFile(path, str(path), path.name))
+                elif not given.is_dir():
+                    raise InputError(path, [f"not a table file ({', '.join(TABLE_SUFFIXES)}) or .zip"])
+        yield found
+
+
+def _unzip(archive: Path, scratch: Path) -> list[InputFile]:
+    """Unpack the tables of a zip archive; police.uk outcome and stop-and-search files are skipped."""
+    try:
+        bundle = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as exc:
+        raise InputError(archive, [f"not a readable zip archive: {exc}"]) from exc
+    out = []
+    with bundle:
+        for member in sorted(bundle.namelist()):
+            inner = Path(member)
+            if member.endswith("/") or inner.suffix.lower() not in TABLE_SUFFIXES:
+                continue
+            if inner.name.endswith(("-outcomes.csv", "-stop-and-search.csv")):
+                continue  # police.uk archives carry these beside the street files
+            target = scratch / archive.stem / inner
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with bundle.open(member) as source, open(target, "wb") as sink:
+                while block := source.read(1 << 20):
+                    sink.write(block)
+            out.append(InputFile(target, f"{archive}!/{member}", inner.name))
+    return out
+
+
+def ingest_paths(
     con: duckdb.DuckDBPyConnection,
-    folder: Path,
+    paths: list[Path],
     *,
+    source: str | None = None,
+    mapping: ColumnMapping | None = None,
     run_id: str | None = None,
     now: datetime | None = None,
+    progress: Callable[[InputFile], None] | None = None,
 ) -> list[FileLoad]:
-    """Load every CSV under ``folder`` (recursively), each in its own transaction.
+    """Load every table under ``paths``, each in its own transaction.
 
-    Every file is checked before any is loaded, so a folder with one malformed file
-    fails as a whole with every problem listed, and loads nothing.
+    Every file is recognised before any is loaded, so a batch with a file that
+    matches no source fails as a whole with every problem listed, and loads nothing.
     """
-    paths = sorted(p for p in Path(folder).rglob("*.csv") if p.is_file())
-    if not paths:
-        raise InputError(folder, ["no .csv files found"])
-    plan: list[tuple[Path, Source]] = []
-    problems: list[str] = []
-    for path in paths:
-        try:
-            plan.append((path, detect_source(path)))
-        except InputError as exc:
-            problems.extend(f"{path.name}: {p}" for p in exc.problems)
-    if problems:
-        raise InputError(folder, problems)
-    ctx = build_context(con, now=now)
-    return [load_file(con, path, source, ctx, run_id=run_id) for path, source in plan]
+    with _expanded([Path(p) for p in paths]) as files:
+        if not files:
+            raise InputError(", ".join(map(str, paths)), [f"no {', '.join(TABLE_SUFFIXES)} files found"])
+        plan: list[tuple[InputFile, Source]] = []
+        problems: list[str] = []
+        for item in files:
+            try:
+                chosen = source_named(source) if source else detect_source(item.path, mapping)
+                plan.append((item, chosen))
+            except InputError as exc:
+                problems.extend(f"{item.display}: {p}" for p in exc.problems)
+        if problems:
+            raise InputError(", ".join(map(str, paths)), problems)
+        ctx = build_context(con, now=now)
+        loads = []
+        for item, chosen in plan:
+            if progress:
+                progress(item)
+            loads.append(
+                load_file(
+                    con,
+                    item.path,
+                    chosen,
+                    ctx,
+                    run_id=run_id,
+                    mapping=mapping,
+                    name=item.name,
+                    display=item.display,
+                )
+            )
+        return loads
+
+
+def ingest_folder(
+    con: duckdb.DuckDBPyConnection, folder: Path, *, run_id: str | None = None, now: datetime | None = None
+) -> list[FileLoad]:
+    """Load every table under ``folder`` (see ``ingest_paths``)."""
+    return ingest_paths(con, [folder], run_id=run_id, now=now)
