@@ -19,6 +19,7 @@ from rich.table import Table
 from endurance import geography, warehouse
 from endurance._errors import EnduranceError
 from endurance.settings import Settings
+from endurance.sources import SOURCES
 
 app = typer.Typer(
     help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
@@ -143,18 +144,130 @@ def runs(last: int = typer.Option(10, help="How many recent runs to show.")) -> 
 
 
 @app.command()
-def rejects(limit: int = typer.Option(20, help="How many rejected rows to show.")) -> None:
+def ingest(
+    source: str = typer.Argument(
+        ...,
+        help="Source of the files: " + ", ".join(s.NAME for s in SOURCES) + ", or 'auto' to "
+        "recognise each file by its header.",
+    ),
+    paths: list[Path] = typer.Argument(..., help="Files, folders (searched recursively) or .zip archives."),
+    mapping: Path = typer.Option(
+        None,
+        "--mapping",
+        exists=True,
+        dir_okay=False,
+        help="YAML file mapping our column names to your export's.",
+    ),
+) -> None:
+    """Load input files into the warehouse, with every row staged, rejected or a duplicate.
+
+    Prints a summary table per file. Exits non-zero only when a file could not be read
+    at all; rejected rows are listed by `endurance rejects`.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from endurance.ingest import ingest_files, reconcile
+
+    settings = Settings.from_env()
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} files"),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("loading", total=None)
+
+        def advance(item: Any) -> None:
+            bar.update(task, advance=1, description=f"loading {Path(item.display).name}")
+
+        try:
+            run_id, loads = ingest_files(
+                settings,
+                paths,
+                source=None if source == "auto" else source,
+                mapping_path=mapping,
+                progress=advance,
+            )
+        except (EnduranceError, ValueError) as exc:
+            raise _fail(exc) from exc
+    table = Table(
+        "file",
+        "source",
+        "status",
+        "in",
+        "staged",
+        "rejected",
+        "duplicate",
+        "unlocated",
+        "rejected by reason",
+        title=f"run {run_id}",
+    )
+    for load in loads:
+        table.add_row(
+            Path(load.path).name,
+            load.source,
+            load.status,
+            f"{load.rows_in:,}",
+            f"{load.staged:,}",
+            f"{load.rejected:,}",
+            f"{load.duplicate:,}",
+            f"{load.unlocated:,}",
+            ", ".join(f"{k} {v}" for k, v in sorted(load.rejects_by_reason.items())),
+        )
+    console.print(table)
+    totals = reconcile(loads)
+    console.print(
+        f"rows in {totals['rows_in']:,} = staged {totals['staged']:,} + rejected "
+        f"{totals['rejected']:,} + duplicate {totals['duplicate']:,}"
+        f" ({'reconciled' if totals['reconciled'] else 'NOT RECONCILED'})"
+    )
+
+
+@app.command("fetch-policeuk")
+def fetch_policeuk(
+    month: str = typer.Argument(..., help="Month to fetch, YYYY-MM (the API holds recent months only)."),
+    area: str = typer.Option(None, "--area", help="A ward code (E05...) instead of the whole force area."),
+    out: Path = typer.Option(None, "--out", help="Folder for the CSV (default: $ENDURANCE_OUT/policeuk)."),
+) -> None:
+    """Fetch a month of street-level crime from the data.police.uk API as a police.uk CSV.
+
+    Load the file with `endurance ingest policeuk_street FILE` (or leave it in the
+    nightly inbox). Prefer the archive download where you have it: the API gives no LSOA.
+    """
+    from endurance.sources.policeuk_api import fetch_policeuk_month
+
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path) as con:
+            if not geography.ward_vintages(con):
+                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+                geography.load_official_layers(con, folder)
+            path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
+    except (EnduranceError, ValueError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"wrote {path}")
+
+
+@app.command()
+def rejects(
+    limit: int = typer.Option(20, help="How many rejected rows to show."),
+    run: str = typer.Option(None, "--run", help="Only rows from files loaded by this run."),
+) -> None:
     """Show rejected input rows with file, row, field and reason."""
     settings = Settings.from_env()
     try:
         with warehouse.connect(settings.db_path, read_only=True) as con:
-            rows = con.execute(
-                "SELECT reason, message FROM ops.rejects ORDER BY path, row_number LIMIT ?", [limit]
-            ).fetchall()
+            query = (
+                "SELECT r.reason, r.message FROM ops.rejects AS r"
+                " JOIN ops.files AS f ON f.sha256 = r.file_sha256"
+                " WHERE (? IS NULL OR f.run_id = ?) ORDER BY r.path, r.row_number LIMIT ?"
+            )
+            rows = con.execute(query, [run, run, limit]).fetchall()
     except EnduranceError as exc:
         raise _fail(exc) from exc
     for reason, message in rows:
-        console.print(f"[{reason}] {message}", highlight=False, markup=False)
+        console.print(f"[{reason}] {message}", highlight=False, markup=False, soft_wrap=True)
 
 
 @app.command()

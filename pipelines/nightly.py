@@ -19,6 +19,7 @@ from prefect.runtime import flow_run
 from endurance import attribution, exports, geography, maps, marts, sources, warehouse
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
+from endurance.sources import outcomes
 
 
 def _sha256(path: Path) -> str:
@@ -44,6 +45,8 @@ def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str,
     logger = get_run_logger()
     with warehouse.connect(db_path) as con:
         loads = sources.ingest_folder(con, input_dir, run_id=run_id)
+        repeats = outcomes.flag_repeat_s59(con)
+    logger.info("repeat s.59 events flagged: %d", repeats)
     for load in loads:
         logger.info(
             "%s (%s): %s; in %d = staged %d + rejected %d + duplicate %d; unlocated %d, "
