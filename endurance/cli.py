@@ -271,6 +271,32 @@ def rejects(
 
 
 @app.command()
+def links(
+    limit: int = typer.Option(20, help="How many links to show."),
+    rule: str = typer.Option(None, "--rule", help="Only links made by this rule."),
+) -> None:
+    """Show events linked as one incident across sources, with the rule, distance and time apart."""
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path, read_only=True) as con:
+            summary = con.execute(
+                "SELECT rule, count(*) FROM staging.event_links GROUP BY 1 ORDER BY 1"
+            ).fetchall()
+            rows = con.execute(
+                "SELECT rule, event_a, event_b, distance_m, hours_apart FROM staging.event_links"
+                " WHERE ? IS NULL OR rule = ? ORDER BY rule, event_a, event_b LIMIT ?",
+                [rule, rule, limit],
+            ).fetchall()
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    console.print("links by rule: " + (", ".join(f"{r} {n:,}" for r, n in summary) or "none"))
+    table = Table("rule", "event", "same incident as", "metres", "hours apart")
+    for name, a, b, metres, hours in rows:
+        table.add_row(name, a, b, f"{metres:.0f}", "same month" if hours is None else f"{hours:.2f}")
+    console.print(table)
+
+
+@app.command()
 def settings() -> None:
     """Show the settings in force (from ENDURANCE_* variables)."""
     for name, value in Settings.from_env().describe().items():

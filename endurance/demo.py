@@ -458,8 +458,54 @@ def _incident_rows(
     return rows + bad, bike_count
 
 
+def _echo_reports(
+    incident_rows: list[list[str]], year: int, rng: np.random.Generator, planted: list[str], n: int = 40
+) -> list[list[str]]:
+    """Resident and councillor reports of incidents already in the control-room log.
+
+    The same bikes, seen by someone else: within about 60 m and an hour of a logged
+    off-road-bike incident, so cross-source linking has real pairs to find.
+    """
+    logged = [
+        r
+        for r in incident_rows
+        if r[5] and r[0].startswith(f"CLE-{year}") and incident_log.classify_off_road(r[3], r[9])
+    ]
+    picks = rng.choice(len(logged), size=min(n, len(logged)), replace=False)
+    rows = []
+    for k, index in enumerate(sorted(picks)):
+        ref, created, *_ = logged[index]
+        e, n_ = float(logged[index][5]), float(logged[index][6])
+        lon, lat = lonlat_from_bng(np.array([e + rng.normal(0, 30)]), np.array([n_ + rng.normal(0, 30)]))
+        when = _created_at(created) + timedelta(minutes=int(rng.integers(5, 60)))
+        name, phone, vrm = _fake_person(rng)
+        planted.extend([name, phone, vrm])
+        rows.append(
+            [
+                f"INT-{year}-E{k:04d}",
+                f"{when:%Y-%m-%dT%H:%M}",
+                str(rng.choice(["Web form", "Councillor", "101 non-emergency call"])),
+                "2",
+                "B",
+                "P",
+                f"{lat[0]:.6f}",
+                f"{lon[0]:.6f}",
+                "",
+                name,
+                f"Bikes tearing round again, one ridden by {name}. Reg {vrm}. Call me on {phone}.",
+                vrm,
+                phone,
+            ]
+        )
+    return rows
+
+
 def _intelligence_rows(
-    geo: _Geography, year: int, rng: np.random.Generator, planted: list[str]
+    geo: _Geography,
+    year: int,
+    rng: np.random.Generator,
+    planted: list[str],
+    incident_rows: list[list[str]],
 ) -> list[list[str]]:
     n = 620
     stamps = _timestamps(n, year, rng)
@@ -502,6 +548,7 @@ def _intelligence_rows(
                 phone,
             ]
         )
+    rows += _echo_reports(incident_rows, year, rng, planted)
     base = rows[0]
     bad = [
         ["INT-BAD-1", base[1], base[2], "4", "B", "P", *base[6:]],
@@ -877,7 +924,7 @@ def generate_demo_inputs(
         _write_csv(
             folder / "intelligence" / f"synthetic_community_intelligence_{year}.csv",
             intelligence.HEADER,
-            _intelligence_rows(geo, year, rng, planted),
+            _intelligence_rows(geo, year, rng, planted, incident_rows),
         )
     )
     map_points = _map_points(geo, rng)

@@ -1,8 +1,9 @@
 """Council ward summaries: one CSV per local authority for a period.
 
 Each row is a ward of the stated boundary vintage with its off-road-bike incidents,
-shareable community intelligence (handling code P) and police.uk antisocial behaviour
-reports for the period, the named hotspots that lie in it, and the run that produced
+shareable community intelligence (handling code P), the linked incidents those make
+(an event reported several ways counted once: ``endurance.linking``), and
+police.uk antisocial behaviour reports for the period, the named hotspots that lie in it, and the run that produced
 the file. The last row is the authority's total. Counts go through small-number
 suppression (``endurance.privacy``); text cells are neutralised against formula
 injection. Files are UTF-8 with a byte-order mark so Excel opens them correctly.
@@ -18,7 +19,12 @@ import duckdb
 from endurance.periods import Period
 from endurance.privacy import neutralise_formula, suppress_counts
 
-COUNT_COLUMNS = ("off_road_bike_incidents", "intelligence_reports", "policeuk_asb_reports")
+COUNT_COLUMNS = (
+    "off_road_bike_incidents",
+    "intelligence_reports",
+    "linked_incidents",
+    "policeuk_asb_reports",
+)
 TEXT_COLUMNS = (
     "ward_code",
     "ward_name",
@@ -42,7 +48,8 @@ def ward_summary_rows(
         """
         SELECT m.ward_code, m.ward_name, m.lad_code, m.lad_name,
                sum(m.off_road_bike_incidents)::INTEGER, sum(m.intelligence_reports)::INTEGER,
-               sum(m.policeuk_asb_reports)::INTEGER, coalesce(any_value(h.hotspot_names), '')
+               sum(m.linked_incidents)::INTEGER, sum(m.policeuk_asb_reports)::INTEGER,
+               coalesce(any_value(h.hotspot_names), '')
         FROM marts.ward_month_counts AS m
         LEFT JOIN marts.ward_hotspots AS h USING (vintage, ward_code)
         WHERE m.vintage = ? AND m.lad_code = ? AND m.month >= ?::DATE AND m.month < ?::DATE

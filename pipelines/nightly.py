@@ -16,7 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from endurance import attribution, exports, geography, maps, marts, sources, warehouse
+from endurance import attribution, exports, geography, linking, maps, marts, sources, warehouse
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
 from endurance.sources import outcomes
@@ -70,6 +70,13 @@ def attribute(db_path: Path) -> dict[str, object]:
     """Attribute new events to wards (every vintage), local authorities and hotspots."""
     with warehouse.connect(db_path) as con:
         return attribution.attribute_events(con).describe()
+
+
+@task(name="link-events", timeout_seconds=600)
+def link(db_path: Path) -> dict[str, object]:
+    """Link events reported more than once, across sources, into incidents."""
+    with warehouse.connect(db_path) as con:
+        return asdict(linking.link_events(con))
 
 
 @task(name="build-marts", timeout_seconds=600)
@@ -185,6 +192,7 @@ def nightly(
         ]
         record.counts = {"inputs": _totals(loads)}
         record.counts["attribution"] = attribute(settings.db_path)
+        record.counts["linking"] = link(settings.db_path)
         record.counts["marts"] = build(settings.db_path)
         period = choose_period(settings.db_path, period_from, period_to)
         vintage = settings.output_vintage

@@ -10,7 +10,16 @@ COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands
 
 
 def test_commands_are_the_documented_ones():
-    assert set(COMMANDS) >= {"demo", "run", "runs", "rejects", "settings"}
+    assert set(COMMANDS) >= {
+        "demo",
+        "run",
+        "runs",
+        "rejects",
+        "settings",
+        "ingest",
+        "fetch-policeuk",
+        "links",
+    }
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -49,3 +58,36 @@ def test_a_warehouse_error_is_a_message_not_a_traceback(tmp_path, monkeypatch):
     result = runner.invoke(app, ["runs"])
     assert result.exit_code == 1 and "error:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ingest_prints_a_reconciled_table_and_rejects_by_run(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    log = tmp_path / "log.csv"
+    log.write_text(
+        "Incident Ref,Created,Opening Code,Closing Code,Location,Easting,Northing,Latitude,"
+        "Longitude,Narrative\nCLI-1,2025-06-01T19:00:00,ASB-VEH,NO-TRACE,Moor,456700,518200,,,"
+        "quad\nCLI-2,yesterday,ASB-VEH,NO-TRACE,Moor,456700,518200,,,quad\n"
+    )
+    result = runner.invoke(app, ["ingest", "auto", str(log)])
+    assert result.exit_code == 0, result.output
+    assert "rows in 2 = staged 1 + rejected 1 + duplicate 0 (reconciled)" in result.output
+    run_id = result.output.split("run ")[1].split()[0]
+    listed = runner.invoke(app, ["rejects", "--run", run_id])
+    assert "[bad_date] log.csv row 2, field Created" in listed.output
+    assert "synthetic_incident_log" not in listed.output  # only this run's rows
+
+
+def test_ingest_of_an_unreadable_file_exits_non_zero(tmp_path, monkeypatch, geodata_dir):
+    monkeypatch.setenv("ENDURANCE_DB", str(tmp_path / "w.duckdb"))
+    monkeypatch.setenv("ENDURANCE_GEODATA", str(geodata_dir))
+    (tmp_path / "junk.csv").write_text("what,is,this\n1,2,3\n")
+    result = runner.invoke(app, ["ingest", "auto", str(tmp_path / "junk.csv")])
+    assert result.exit_code == 1 and "header matches no known source" in result.output
+
+
+def test_links_lists_the_demo_links(demo_run, monkeypatch):
+    monkeypatch.setenv("ENDURANCE_DB", str(demo_run["db"]))
+    result = runner.invoke(app, ["links", "--rule", "call_and_report", "--limit", "5"])
+    assert result.exit_code == 0 and "call_and_report" in result.output

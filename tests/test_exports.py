@@ -22,6 +22,7 @@ def ward(code, name, incidents, intel=0, asb=0, hotspots=""):
         "lad_name": "Redcar and Cleveland",
         "off_road_bike_incidents": incidents,
         "intelligence_reports": intel,
+        "linked_incidents": incidents + intel,
         "policeuk_asb_reports": asb,
         "hotspots": hotspots,
     }

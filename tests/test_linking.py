@@ -1,0 +1,137 @@
+"""Cross-source de-duplication on hand-placed events."""
+
+import pandas as pd
+import pytest
+
+from endurance import linking
+
+
+def stage(con, table, rows):
+    frame = pd.DataFrame(rows)
+    con.register("incoming", frame)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    con.unregister("incoming")
+
+
+def incident(ref, x, y, at):
+    return {
+        "event_id": f"INC:{ref}",
+        "incident_ref": ref,
+        "file_sha256": "t",
+        "row_number": 1,
+        "created_at": pd.Timestamp(at),
+        "opening_code": "ASB-VEH",
+        "x": x,
+        "y": y,
+        "is_off_road_bike": True,
+        "classification_rule": "keyword:quad",
+    }
+
+
+def report(ref, x, y, at, handling="P"):
+    return {
+        "event_id": f"INT:{ref}",
+        "intel_ref": ref,
+        "file_sha256": "t",
+        "row_number": 1,
+        "received_at": pd.Timestamp(at),
+        "channel": "councillor",
+        "source_evaluation": "2",
+        "intelligence_assessment": "B",
+        "handling_code": handling,
+        "x": x,
+        "y": y,
+        "location_precision": "exact",
+    }
+
+
+def asb(key, x, y, month="2025-06-01"):
+    return {
+        "event_id": f"PUK:{key}",
+        "file_sha256": "t",
+        "row_number": 1,
+        "month": pd.Timestamp(month).date(),
+        "x": x,
+        "y": y,
+        "crime_type": "Anti-social behaviour",
+    }
+
+
+@pytest.fixture
+def linked(geo_con):
+    # Around the Eston Hills (E 456,800, N 518,300).
+    stage(
+        geo_con,
+        "staging.stg_incident_log_incidents",
+        [
+            incident("A", 456_800, 518_300, "2025-06-14 19:30"),
+            incident("A2", 456_850, 518_320, "2025-06-14 19:45"),  # a second 101 call, 54 m, 15 min
+            incident("B", 460_000, 519_000, "2025-06-20 20:00"),
+        ],
+    )
+    stage(
+        geo_con,
+        "staging.stg_intelligence_reports",
+        [
+            report("R1", 456_900, 518_350, "2025-06-14 20:30"),  # 112 m, 1 h after A
+            report("R2", 456_800, 518_300, "2025-06-15 20:30"),  # same place, next day: not linked
+            report("R3", 460_400, 519_000, "2025-06-20 20:10"),  # 400 m from B: not linked
+        ],
+    )
+    stage(
+        geo_con,
+        "staging.stg_policeuk_street",
+        [
+            asb("p1", 460_050, 519_000),
+            asb("p2", 460_100, 519_000),  # B's nearest is p1 only
+            asb("p3", 456_800, 518_300, month="2025-07-01"),  # other month
+        ],
+    )
+    return geo_con, linking.link_events(geo_con)
+
+
+def test_pairs_follow_the_rules(linked):
+    con, summary = linked
+    pairs = con.execute(
+        "SELECT rule, event_a, event_b, round(distance_m), round(hours_apart, 2)"
+        " FROM staging.event_links ORDER BY 1, 2, 3"
+    ).fetchall()
+    assert pairs == [
+        ("call_and_policeuk_asb", "INC:B", "PUK:p1", 50.0, None),
+        ("call_and_report", "INC:A", "INT:R1", 112.0, 1.0),
+        ("call_and_report", "INC:A2", "INT:R1", 58.0, 0.75),  # sqrt(50² + 30²)
+        ("repeat_call", "INC:A", "INC:A2", 54.0, 0.25),
+    ]
+    assert summary.links_by_rule == {"repeat_call": 1, "call_and_report": 2, "call_and_policeuk_asb": 1}
+
+
+def test_linked_events_make_one_incident_named_by_the_first_call(linked):
+    con, summary = linked
+    groups = dict(con.execute("SELECT event_id, group_id FROM staging.event_groups").fetchall())
+    assert groups["INC:A2"] == groups["INT:R1"] == groups["INC:A"] == "INC:A"
+    assert groups["PUK:p1"] == "INC:B"
+    assert groups["INT:R2"] == "INT:R2" and groups["INT:R3"] == "INT:R3"
+    # Counted: 3 incidents + 3 reports = 6 events, making 4 incidents (A, B, R2, R3).
+    assert (summary.counted_events, summary.linked_incidents) == (6, 4)
+
+
+def test_rules_are_configurable(geo_con):
+    stage(
+        geo_con, "staging.stg_incident_log_incidents", [incident("A", 456_800, 518_300, "2025-06-14 19:30")]
+    )
+    stage(geo_con, "staging.stg_intelligence_reports", [report("R", 457_200, 518_300, "2025-06-14 19:40")])
+    wide = (
+        linking.LinkRule(
+            "wide",
+            "incident_log",
+            ("off_road_bike",),
+            "intelligence",
+            ("community_intelligence",),
+            distance_m=500,
+            hours=1,
+        ),
+    )
+    assert linking.link_events(geo_con).links_by_rule["call_and_report"] == 0
+    assert linking.link_events(geo_con, rules=wide).links_by_rule == {"wide": 1}
+    with pytest.raises(ValueError, match="positive"):
+        linking.LinkRule("bad", "a", ("x",), "b", ("y",), distance_m=0, hours=1)
