@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from endurance import sources
 from endurance._errors import InputError
-from endurance.sources import incident_log, intelligence, policeuk
+from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
 
 NOW = datetime(2026, 1, 1)
 FUZZ = settings(
@@ -60,6 +60,32 @@ VALID = {
         "E01012000",
         "Redcar and Cleveland 010A",
         "Anti-social behaviour",
+        "",
+        "",
+    ],
+    fire: [
+        "F-1",
+        "2025-04-12 18:40",
+        "GRASS",
+        "SECONDARY",
+        "DELIBERATE",
+        "456700",
+        "518200",
+        "",
+        "",
+        "Eston Moor",
+        "Grangetown",
+    ],
+    outcomes: [
+        "O-1",
+        "2025-06-02",
+        "S59-WARN",
+        "POLICE",
+        "CLE-1",
+        "AB12CDE",
+        "P-1",
+        "456700",
+        "518200",
         "",
         "",
     ],
