@@ -63,6 +63,7 @@ def _run_flow(
 def _print_result(result: dict[str, Any], started: float) -> None:
     counts = result["inputs"]
     console.print(f"run {result['run_id']} finished in {time.perf_counter() - started:.1f} s")
+    console.print(f"files {counts['files']}, of which already loaded (skipped) {counts['already_loaded']}")
     console.print(
         f"rows in {counts['rows_in']:,} = staged {counts['staged']:,} + rejected "
         f"{counts['rejected']:,} + duplicate {counts['duplicate']:,} "
@@ -74,6 +75,12 @@ def _print_result(result: dict[str, Any], started: float) -> None:
             "rejected by reason: "
             + ", ".join(f"{k} {v}" for k, v in sorted(counts["rejects_by_reason"].items()))
         )
+    linking = result["linking"]
+    console.print(
+        f"linked: {linking['counted_events']:,} incidents and reports make {linking['linked_incidents']:,} "
+        "incidents (" + ", ".join(f"{k} {v}" for k, v in linking["links_by_rule"].items()) + " links); "
+        f"repeat s.59 events {result['repeat_s59_events']:,}"
+    )
     console.print(f"warehouse: {result['db_path']}")
     console.print(f"map:       {result['map']['path']} ({result['map']['bytes']:,} bytes)")
     for item in result["exports"]:

@@ -3,8 +3,8 @@
 Each row is a ward of the stated boundary vintage with its off-road-bike incidents,
 shareable community intelligence (handling code P), the linked incidents those make
 (an event reported several ways counted once: ``endurance.linking``), and
-police.uk antisocial behaviour reports for the period, the named hotspots that lie in it, and the run that produced
-the file. The last row is the authority's total. Counts go through small-number
+police.uk antisocial behaviour reports for the period, the named hotspots that lie in
+it, and the run that produced the file. The last row is the authority's total. Counts go through small-number
 suppression (``endurance.privacy``); text cells are neutralised against formula
 injection. Files are UTF-8 with a byte-order mark so Excel opens them correctly.
 """

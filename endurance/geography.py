@@ -99,10 +99,10 @@ def resolve_geodata_dir(explicit: Path | None = None, *, env_dir: Path | None = 
             return Path(folder)
         tried.append(f"{label}: {folder} holds no {LAYERS[0].pattern}")
     raise GeodataMissingError(
-        "official ward boundaries not found. Provide them in one of three ways: "
-        "pass a folder explicitly (--geodata DIR); set ENDURANCE_GEODATA to a folder holding "
-        "cleveland_wards_<vintage>.geojson (the Makefile uses ../shared/geodata when it exists); "
-        "or fill the download cache with `endurance geodata fetch`. Tried: " + "; ".join(tried)
+        "official ward boundaries not found. Provide them in one of three ways: pass the folder "
+        "explicitly (the geodata_dir argument of the library functions); set ENDURANCE_GEODATA to a "
+        "folder holding cleveland_wards_<vintage>.geojson (the Makefile uses ../shared/geodata when it "
+        f"exists); or put the files in the download cache, {cache_dir()}. Tried: " + "; ".join(tried)
     )
 
 

@@ -17,9 +17,10 @@ from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
 from endurance import attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
-from endurance.sources import outcomes
+from endurance.sources import FileLoad, outcomes
 
 
 def _sha256(path: Path) -> str:
@@ -45,8 +46,6 @@ def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str,
     logger = get_run_logger()
     with warehouse.connect(db_path) as con:
         loads = sources.ingest_folder(con, input_dir, run_id=run_id)
-        repeats = outcomes.flag_repeat_s59(con)
-    logger.info("repeat s.59 events flagged: %d", repeats)
     for load in loads:
         logger.info(
             "%s (%s): %s; in %d = staged %d + rejected %d + duplicate %d; unlocated %d, "
@@ -63,6 +62,13 @@ def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str,
             load.rejects_by_reason,
         )
     return [asdict(load) for load in loads]
+
+
+@task(name="flag-repeat-s59", timeout_seconds=600)
+def flag_repeats(db_path: Path) -> int:
+    """Flag s.59 warnings and seizures that repeat within the warning's 12 months."""
+    with warehouse.connect(db_path) as con:
+        return outcomes.flag_repeat_s59(con)
 
 
 @task(name="attribute-events", timeout_seconds=1800)
@@ -126,18 +132,6 @@ def write_exports(
     return [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in paths]
 
 
-def _totals(loads: list[dict[str, Any]]) -> dict[str, Any]:
-    keys = ("rows_in", "staged", "rejected", "duplicate", "unlocated", "repaired")
-    totals: dict[str, Any] = {k: sum(int(load[k]) for load in loads) for k in keys}
-    reasons: dict[str, int] = {}
-    for load in loads:
-        for reason, n in load["rejects_by_reason"].items():
-            reasons[reason] = reasons.get(reason, 0) + n
-    totals["rejects_by_reason"] = reasons
-    totals["reconciled"] = totals["rows_in"] == (totals["staged"] + totals["rejected"] + totals["duplicate"])
-    return totals
-
-
 @flow(name="endurance-nightly", log_prints=True)
 def nightly(
     input_dir: str,
@@ -190,7 +184,8 @@ def nightly(
             }
             for load in loads
         ]
-        record.counts = {"inputs": _totals(loads)}
+        record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
+        record.counts["repeat_s59_events"] = flag_repeats(settings.db_path)
         record.counts["attribution"] = attribute(settings.db_path)
         record.counts["linking"] = link(settings.db_path)
         record.counts["marts"] = build(settings.db_path)
@@ -226,6 +221,8 @@ def nightly(
         "db_path": str(settings.db_path),
         "period": period.label,
         "inputs": record.counts["inputs"],
+        "linking": record.counts["linking"],
+        "repeat_s59_events": record.counts["repeat_s59_events"],
         "map": map_out,
         "exports": export_out,
     }

@@ -66,8 +66,8 @@ def test_missing_boundaries_name_all_three_routes(tmp_path, monkeypatch):
     with pytest.raises(GeodataMissingError) as info:
         geography.resolve_geodata_dir(None, env_dir=tmp_path / "empty")
     message = str(info.value)
-    assert "--geodata" in message and "ENDURANCE_GEODATA" in message
-    assert "endurance geodata fetch" in message
+    assert "explicitly" in message and "ENDURANCE_GEODATA" in message
+    assert "download cache" in message and str(tmp_path / "cache") in message
     assert str(tmp_path / "empty") in message
 
 
