@@ -310,5 +310,131 @@ def settings() -> None:
         console.print(f"{name} = {value}", highlight=False)
 
 
+geodata_app = typer.Typer(
+    help="Manage reference geography: list loaded layers, import your own boundaries, "
+    "fetch the pinned official layers, load ward designations.",
+    no_args_is_help=True,
+)
+app.add_typer(geodata_app, name="geodata")
+
+
+@geodata_app.command("list")
+def geodata_list() -> None:
+    """List every loaded layer: kind, vintage, features, source file, sha256 and when loaded.
+
+    Covers the official layers, imported layers, the hotspot gazetteer and ward designations.
+    """
+    from endurance.layers import list_layers
+
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path) as con:
+            layers = list_layers(con)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    table = Table("kind", "vintage", "features", "source", "sha256", "loaded at")
+    for info in layers:
+        table.add_row(
+            info.kind,
+            info.vintage,
+            f"{info.features:,}",
+            info.source,
+            (info.sha256 or "-")[:16],
+            f"{info.loaded_at:%Y-%m-%d %H:%M}" if info.loaded_at else "-",
+        )
+    console.print(table)
+
+
+@geodata_app.command("import")
+def geodata_import(
+    kind: str = typer.Argument(..., help="Layer kind: ward, lsoa or hotspot."),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="GeoJSON, GeoPackage or Shapefile."),
+    vintage: str = typer.Option(..., "--vintage", help="Boundary vintage to store it under, e.g. 2024."),
+    code_field: str = typer.Option(None, "--code-field", help="Property holding the code (e.g. WD24CD)."),
+    name_field: str = typer.Option(None, "--name-field", help="Property holding the name (e.g. WD24NM)."),
+    lad_code_field: str = typer.Option(None, "--lad-code-field", help="Property holding the LAD code."),
+    lad_name_field: str = typer.Option(None, "--lad-name-field", help="Property holding the LAD name."),
+) -> None:
+    """Import a ward, LSOA or hotspot layer in any CRS, replacing the same kind and vintage.
+
+    ONS field names (WD24CD, LSOA21CD, LAD24CD ...) are recognised; wards without local
+    authority fields get the authority they overlap most.
+    """
+    from endurance.layers import import_layer
+
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path) as con:
+            if not con.execute("SELECT count(*) FROM geo.lads").fetchone()[0]:  # type: ignore[index]
+                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+                geography.load_official_layers(con, folder)
+            result = import_layer(
+                con,
+                kind,
+                path,
+                vintage=vintage,
+                code_field=code_field,
+                name_field=name_field,
+                lad_code_field=lad_code_field,
+                lad_name_field=lad_name_field,
+            )
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    fields = ", ".join(f"{k} <- {v}" for k, v in result.fields.items())
+    console.print(
+        f"imported {result.features:,} {result.kind} features as vintage {result.vintage} "
+        f"(fields: {fields}; local authorities derived by overlap: {result.derived_lads}; "
+        f"geometries repaired: {result.repaired})",
+        highlight=False,
+    )
+
+
+@geodata_app.command("fetch")
+def geodata_fetch(
+    base_url: str = typer.Option(
+        None, "--base-url", help="Fetch <URL>/<file> from a mirror instead of each manifest URL."
+    ),
+    dest: Path = typer.Option(None, "--dest", file_okay=False, help="Folder (default: the download cache)."),
+) -> None:
+    """Download the official layers pinned in geodata/manifest.json, verifying each sha256.
+
+    Files already present with the pinned checksum are kept; a mismatch is refused and deleted.
+    """
+    from endurance.layers import fetch_official_layers
+
+    try:
+        results = fetch_official_layers(dest, base_url=base_url)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    for item in results:
+        console.print(f"{item.status:10} {item.path} (sha256 {item.sha256[:16]})", highlight=False)
+
+
+@geodata_app.command("designations")
+def geodata_designations(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="Filled designation CSV."),
+) -> None:
+    """Load ward designations (Strengthen, Support, Sustain) from a CSV like the template.
+
+    Every row is checked first; all problems are listed by row number and nothing is stored.
+    """
+    from endurance.layers import load_designations
+
+    settings = Settings.from_env()
+    try:
+        with warehouse.connect(settings.db_path) as con:
+            if not geography.ward_vintages(con):
+                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+                geography.load_official_layers(con, folder)
+            loaded = load_designations(con, path)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"stored {loaded.designated} designation(s) for vintage(s) {', '.join(loaded.vintages)}; "
+        f"{loaded.not_designated} ward row(s) left undesignated",
+        highlight=False,
+    )
+
+
 if __name__ == "__main__":
     app()

@@ -4,7 +4,9 @@ Each row is a ward of the stated boundary vintage with its off-road-bike inciden
 shareable community intelligence (handling code P), the linked incidents those make
 (an event reported several ways counted once: ``endurance.linking``), and
 police.uk antisocial behaviour reports for the period, the named hotspots that lie in
-it, and the run that produced the file. The last row is the authority's total. Counts go through small-number
+it, its neighbourhood-policing designation (Strengthen, Support or Sustain) in force on
+the last day of the period (empty when none is loaded), and the run that produced the
+file. The last row is the authority's total. Counts go through small-number
 suppression (``endurance.privacy``); text cells are neutralised against formula
 injection. Files are UTF-8 with a byte-order mark so Excel opens them correctly.
 """
@@ -34,6 +36,7 @@ TEXT_COLUMNS = (
     "period_from",
     "period_to",
     "hotspots",
+    "designation",
     "produced_by_run",
 )
 HEADER = [*TEXT_COLUMNS[:7], *COUNT_COLUMNS, *TEXT_COLUMNS[7:]]
@@ -46,19 +49,25 @@ def ward_summary_rows(
     start, after = period.bounds
     cursor = con.execute(
         """
+        WITH in_force AS (  -- the designation on the last day of the period
+            SELECT ward_code, designation FROM marts.ward_designations
+            WHERE vintage = ? AND effective_from < ?::DATE
+              AND (effective_to IS NULL OR effective_to >= ?::DATE - INTERVAL 1 DAY)
+        )
         SELECT m.ward_code, m.ward_name, m.lad_code, m.lad_name,
                sum(m.off_road_bike_incidents)::INTEGER, sum(m.intelligence_reports)::INTEGER,
                sum(m.linked_incidents)::INTEGER, sum(m.policeuk_asb_reports)::INTEGER,
-               coalesce(any_value(h.hotspot_names), '')
+               coalesce(any_value(h.hotspot_names), ''), coalesce(any_value(d.designation), '')
         FROM marts.ward_month_counts AS m
         LEFT JOIN marts.ward_hotspots AS h USING (vintage, ward_code)
+        LEFT JOIN in_force AS d USING (ward_code)
         WHERE m.vintage = ? AND m.lad_code = ? AND m.month >= ?::DATE AND m.month < ?::DATE
         GROUP BY m.ward_code, m.ward_name, m.lad_code, m.lad_name
         ORDER BY m.ward_name
         """,
-        [vintage, lad_code, start, after],
+        [vintage, after, after, vintage, lad_code, start, after],
     )
-    keys = ["ward_code", "ward_name", "lad_code", "lad_name", *COUNT_COLUMNS, "hotspots"]
+    keys = ["ward_code", "ward_name", "lad_code", "lad_name", *COUNT_COLUMNS, "hotspots", "designation"]
     return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
 
 
@@ -87,7 +96,7 @@ def write_ward_summary_csv(
             "produced_by_run": run_id,
         }
         for i, row in enumerate(rows):
-            out = {**row, **common, **{c: columns[c].cells[i] for c in COUNT_COLUMNS}}
+            out = {"designation": "", **row, **common, **{c: columns[c].cells[i] for c in COUNT_COLUMNS}}
             writer.writerow(
                 [neutralise_formula(str(out[h])) if h in TEXT_COLUMNS else out[h] for h in HEADER]
             )
@@ -99,6 +108,7 @@ def write_ward_summary_csv(
             "lad_code": rows[0]["lad_code"] if rows else "",
             "lad_name": lad_name,
             "hotspots": "",
+            "designation": "",
             **{c: columns[c].total for c in COUNT_COLUMNS},
         }
         writer.writerow(

@@ -125,9 +125,10 @@ def read_layer(path: Path, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     return frame.to_crs(PROJECT_CRS)
 
 
-def _insert_layer(
+def insert_layer(
     con: duckdb.DuckDBPyConnection, spec: LayerSpec, frame: gpd.GeoDataFrame, vintage: str
 ) -> None:
+    """Replace one kind and vintage of a layer with ``frame`` (already in metres)."""
     table = frame[list(spec.columns)].copy()
     table["vintage"] = vintage
     table["wkb_27700"] = frame.geometry.to_wkb()
@@ -172,7 +173,7 @@ def load_official_layers(con: duckdb.DuckDBPyConnection, geodata_dir: Path) -> l
             status = "kept"
             if known is None or known[0] != digest:
                 with transaction(con):
-                    _insert_layer(con, spec, frame, vintage)
+                    insert_layer(con, spec, frame, vintage)
                     con.execute(
                         "DELETE FROM geo.layers WHERE kind = ? AND vintage = ?",
                         [spec.kind, vintage],
@@ -207,13 +208,23 @@ def load_hotspots(con: duckdb.DuckDBPyConnection, path: Path = HOTSPOTS_PATH) ->
     table = frame[list(columns)].copy()
     table["wkb_27700"] = metres.geometry.to_wkb()
     table["wkb_4326"] = frame.geometry.to_wkb()
+    # An optional per-hotspot buffer (metres) widens the area used for attribution only.
+    buffers = frame["buffer_m"] if "buffer_m" in frame.columns else None
+    table["buffer_m"] = 0.0 if buffers is None else buffers.fillna(0).astype(float)
     with transaction(con):
         con.register("hotspot_frame", table)
         con.execute("DELETE FROM geo.hotspots")
         con.execute(
-            "INSERT INTO geo.hotspots SELECT hotspot_id, name, aliases, lad_code, concern, source,"
+            "INSERT INTO geo.hotspots (hotspot_id, name, aliases, lad_code, concern, source, area_km2,"
+            " geom_27700, geom_4326, buffer_m) SELECT hotspot_id, name, aliases, lad_code, concern, source,"
             " ST_Area(ST_GeomFromWKB(wkb_27700)) / 1e6, ST_GeomFromWKB(wkb_27700),"
-            " ST_GeomFromWKB(wkb_4326) FROM hotspot_frame"
+            " ST_GeomFromWKB(wkb_4326), buffer_m FROM hotspot_frame"
+        )
+        # The gazetteer is one layer: recorded like the official ones, so a change is seen.
+        con.execute("DELETE FROM geo.layers WHERE kind = 'hotspot'")
+        con.execute(
+            "INSERT INTO geo.layers VALUES ('hotspot', 'gazetteer', ?, ?, ?, now()::TIMESTAMP)",
+            [str(path), _sha256(Path(path)), len(frame)],
         )
         con.unregister("hotspot_frame")
     return len(frame)

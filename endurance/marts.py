@@ -11,7 +11,7 @@ import duckdb
 
 from endurance.warehouse import quote_table, sql_text, transaction
 
-MARTS = ("ward_month_counts", "hotspot_month_counts", "incident_cells", "ward_hotspots")
+MARTS = ("ward_month_counts", "hotspot_month_counts", "incident_cells", "ward_hotspots", "ward_designations")
 
 
 class MartCheckError(AssertionError):
@@ -39,6 +39,14 @@ CHECKS = {
             JOIN staging.events AS e USING (event_id)
             WHERE e.category = 'off_road_bike' AND w.ward_code IS NOT NULL GROUP BY 1
         ) AS a USING (vintage) WHERE m.n <> a.n""",
+    "ward_designations name loaded wards and never overlap for one ward": """
+        SELECT d.vintage, d.ward_code, d.effective_from FROM marts.ward_designations AS d
+        WHERE NOT EXISTS (
+            SELECT 1 FROM geo.wards AS w WHERE w.vintage = d.vintage AND w.ward_code = d.ward_code)
+           OR EXISTS (
+            SELECT 1 FROM marts.ward_designations AS o
+            WHERE o.vintage = d.vintage AND o.ward_code = d.ward_code AND o.effective_from > d.effective_from
+              AND (d.effective_to IS NULL OR o.effective_from <= d.effective_to))""",
 }
 
 

@@ -14,7 +14,7 @@ def read(path):
     return list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
 
 
-def ward(code, name, incidents, intel=0, asb=0, hotspots=""):
+def ward(code, name, incidents, intel=0, asb=0, hotspots="", designation=""):
     return {
         "ward_code": code,
         "ward_name": name,
@@ -25,12 +25,13 @@ def ward(code, name, incidents, intel=0, asb=0, hotspots=""):
         "linked_incidents": incidents + intel,
         "policeuk_asb_reports": asb,
         "hotspots": hotspots,
+        "designation": designation,
     }
 
 
 def test_suppressed_csv_with_total_and_neutralised_text(tmp_path):
     rows = [
-        ward("E05012441", "Eston", 40, 6, 90, "Eston Hills"),
+        ward("E05012441", "Eston", 40, 6, 90, "Eston Hills", "Strengthen"),
         ward("E05012443", '=HYPERLINK("http://evil")', 3, 0, 12),
         ward("E05012450", "Normanby", 12, 2, 30, "@cmd"),
     ]
@@ -43,6 +44,8 @@ def test_suppressed_csv_with_total_and_neutralised_text(tmp_path):
     assert [r["intelligence_reports"] for r in table][:3] == ["6", "0", "<5"]
     assert table[1]["ward_name"].startswith("'=")
     assert table[2]["hotspots"] == "'@cmd"
+    assert [r["designation"] for r in table] == ["Strengthen", "", "", ""]
+    assert list(table[0])[-3:] == ["hotspots", "designation", "produced_by_run"]
     assert {r["boundary_vintage"] for r in table} == {"2024"}
     assert {r["produced_by_run"] for r in table} == {"run1"}
     assert table[0]["period_from"] == "2025-01" and table[0]["period_to"] == "2025-12"
@@ -72,6 +75,7 @@ def test_demo_exports_one_file_per_authority_matching_the_marts(demo_run):
                     assert int(shown) == expected[r["ward_code"]]
                 elif shown == "<5":
                     assert 1 <= expected[r["ward_code"]] <= 4
+            assert {r["designation"] for r in table} == {""}  # the demo loads no designations
             total = table[-1]
             assert total["ward_code"] == "TOTAL"
             if total["off_road_bike_incidents"] != "[c]":
