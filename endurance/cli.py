@@ -278,6 +278,38 @@ def rejects(
 
 
 @app.command()
+def attribute(
+    full: bool = typer.Option(False, "--full", help="Forget every attribution and redo all of it."),
+) -> None:
+    """Attribute staged events to wards (every vintage), LSOAs, force areas and hotspots.
+
+    Only events not yet attributed are processed (and layers whose boundary file
+    changed); --full rebuilds everything. Then re-links events and rebuilds the marts.
+    """
+    from endurance import attribution, linking, marts
+
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    try:
+        with warehouse.connect(settings.db_path) as con:
+            summary = attribution.attribute_events(con, full=full)
+            linked = linking.link_events(con)
+            marts.build_marts(con)
+    except (EnduranceError, LookupError) as exc:
+        raise _fail(exc) from exc
+    table = Table("layer", "vintage", "method", "events")
+    for key, n in summary.by_layer.items():
+        layer, vintage, method = key.split(":")
+        table.add_row(layer, vintage, method, f"{n:,}")
+    console.print(table)
+    console.print(
+        f"hotspot memberships {summary.hotspot_links:,}; {linked.counted_events:,} incidents and "
+        f"reports make {linked.linked_incidents:,} linked incidents; "
+        f"{time.perf_counter() - started:.1f} s"
+    )
+
+
+@app.command()
 def links(
     limit: int = typer.Option(20, help="How many links to show."),
     rule: str = typer.Option(None, "--rule", help="Only links made by this rule."),

@@ -11,7 +11,14 @@ import duckdb
 
 from endurance.warehouse import quote_table, sql_text, transaction
 
-MARTS = ("ward_month_counts", "hotspot_month_counts", "incident_cells", "ward_hotspots", "ward_designations")
+MARTS = (
+    "ward_month_counts",
+    "hotspot_month_counts",
+    "incident_cells",
+    "ward_hotspots",
+    "ward_designations",
+    "ward_crosswalk",
+)
 
 
 class MartCheckError(AssertionError):
@@ -20,6 +27,9 @@ class MartCheckError(AssertionError):
 
 #: Each check is a query that returns offending rows; any row is a failure.
 CHECKS = {
+    "ward_crosswalk shares of each ward add up to 1": """
+        SELECT from_vintage, from_ward_code, to_vintage FROM marts.ward_crosswalk
+        GROUP BY ALL HAVING abs(sum(share_of_from) - 1) > 1e-9""",
     "ward_month_counts has one row per vintage, ward and month": """
         SELECT vintage, ward_code, month FROM marts.ward_month_counts
         GROUP BY ALL HAVING count(*) > 1""",

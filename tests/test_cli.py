@@ -91,3 +91,13 @@ def test_links_lists_the_demo_links(demo_run, monkeypatch):
     monkeypatch.setenv("ENDURANCE_DB", str(demo_run["db"]))
     result = runner.invoke(app, ["links", "--rule", "call_and_report", "--limit", "5"])
     assert result.exit_code == 0 and "call_and_report" in result.output
+
+
+def test_attribute_full_rebuild_reports_every_layer(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "attr.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    result = runner.invoke(app, ["attribute", "--full"])
+    assert result.exit_code == 0, result.output
+    for layer in ("ward", "lsoa", "force_area"):
+        assert layer in result.output

@@ -1,10 +1,11 @@
--- One ward per located event for one boundary vintage ($vintage), for events not yet
--- attributed in that vintage. Rules, in order:
+-- The attribution rules written plainly in SQL: the reference the fast engine
+-- (endurance/_area_index.py) is tested against, point for point, and a readable
+-- statement of the rules. One ward per located event for one boundary vintage
+-- ($vintage), for events not yet attributed in that vintage. Rules, in order:
 --   inside    the point lies in exactly one ward (interior or edge);
 --   boundary  it touches or lies in more than one (a shared edge, or a sliver where two
 --             generalisations overlap): a ward holding it in its interior wins, then the
 --             lowest GSS code, so the result never depends on row order;
---   named     no point, but the report names exactly one ward of this vintage;
 --   snapped   in no ward, but within $tolerance metres of one (beaches and foreshore
 --             lie seaward of wards clipped to the coastline): the nearest ward;
 --   outside   farther than $tolerance from every ward: no ward, distance recorded.
@@ -51,19 +52,8 @@ nearest AS (
            CASE WHEN d <= $tolerance THEN 'snapped' ELSE 'outside' END AS method,
            d AS distance_m
     FROM distances WHERE rk = 1
-),
-named AS (
-    SELECT i.event_id, min(w.ward_code) AS ward_code, min(w.lad_code) AS lad_code,
-           'named' AS method, 0.0 AS distance_m
-    FROM staging.stg_intelligence_reports AS i
-    JOIN pending USING (event_id)
-    JOIN wards AS w ON lower(w.ward_name) = lower(i.ward_name)
-    WHERE i.x IS NULL AND i.ward_name IS NOT NULL
-    GROUP BY i.event_id
-    HAVING count(*) = 1
 )
 SELECT event_id, $vintage, ward_code, lad_code, method, distance_m FROM chosen
 UNION ALL
 SELECT event_id, $vintage, ward_code, lad_code, method, distance_m FROM nearest
-UNION ALL
-SELECT event_id, $vintage, ward_code, lad_code, method, distance_m FROM named;
+;
