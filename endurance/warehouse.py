@@ -31,6 +31,11 @@ __all__ = ["WarehouseError", "connect", "migrate", "transaction"]
 _SQL_ROOT = resources.files("endurance") / "sql"
 LAYERS = ("raw", "staging", "marts", "ops", "geo")
 
+#: DuckDB's memory budget for one warehouse. A national police.uk load holds tens of
+#: millions of rows in temporary tables; within a budget DuckDB spills them to
+#: ``<warehouse>.tmp`` beside the file rather than growing until the machine runs out.
+MEMORY_LIMIT = "2GB"
+
 
 def spatial_extension_path() -> Path:
     """Return the path of the spatial extension file shipped by its PyPI package."""
@@ -45,7 +50,9 @@ def spatial_extension_path() -> Path:
     return path
 
 
-def connect(db_path: Path | str = ":memory:", *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(
+    db_path: Path | str = ":memory:", *, read_only: bool = False, memory_limit: str = MEMORY_LIMIT
+) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the spatial extension loaded and migrations applied.
 
     Parameters
@@ -54,6 +61,8 @@ def connect(db_path: Path | str = ":memory:", *, read_only: bool = False) -> duc
         The DuckDB file, created with its folder when missing; ``:memory:`` for tests.
     read_only
         Open without writing (no migrations are applied).
+    memory_limit
+        DuckDB's memory budget (e.g. ``"2GB"``); past it, work spills to disk.
     """
     if str(db_path) != ":memory:":
         if Path(db_path).stem in LAYERS:
@@ -67,6 +76,7 @@ def connect(db_path: Path | str = ":memory:", *, read_only: bool = False) -> duc
     except duckdb.IOException as exc:
         raise WarehouseError(f"cannot open warehouse {db_path}: {exc}") from exc
     con.execute(f"LOAD '{spatial_extension_path()}'")
+    con.execute(f"SET memory_limit = '{memory_limit}'")
     if not read_only:
         migrate(con)
     return con
