@@ -11,31 +11,11 @@ from hypothesis import strategies as st
 
 from endurance import attribution
 from endurance._area_index import AreaIndex
+from tests._staging import stage_points
 
 VINTAGES = ("2013", "2018", "2024")
 SEATON_CAREW = (453_200.0, 529_400.0)
 FLATTS_LANE = (455_127.0, 516_991.0)  # on the Eston Hills: inside two overlapping hotspots
-
-
-def stage_points(con, points):
-    """Stage bare off-road-bike incidents at British National Grid points."""
-    frame = pd.DataFrame(
-        {
-            "event_id": [f"INC:T{i}" for i in range(len(points))],
-            "incident_ref": [f"T{i}" for i in range(len(points))],
-            "file_sha256": "test",
-            "row_number": range(1, len(points) + 1),
-            "created_at": pd.Timestamp("2025-06-01 19:00"),
-            "opening_code": "ASB-VEH",
-            "x": [p[0] for p in points],
-            "y": [p[1] for p in points],
-            "is_off_road_bike": True,
-            "classification_rule": "keyword:scrambler",
-        }
-    )
-    con.register("incoming", frame)
-    con.execute("INSERT INTO staging.stg_incident_log_incidents BY NAME SELECT * FROM incoming")
-    con.unregister("incoming")
 
 
 def layer(con, sql, params=()):

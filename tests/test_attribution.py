@@ -1,33 +1,12 @@
 """Ward and hotspot attribution on the real boundaries."""
 
 import numpy as np
-import pandas as pd
 import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from endurance import attribution
-
-
-def stage_points(con, points):
-    """Stage bare off-road-bike incidents at British National Grid points."""
-    frame = pd.DataFrame(
-        {
-            "event_id": [f"INC:T{i}" for i in range(len(points))],
-            "incident_ref": [f"T{i}" for i in range(len(points))],
-            "file_sha256": "test",
-            "row_number": range(1, len(points) + 1),
-            "created_at": pd.Timestamp("2025-06-01 19:00"),
-            "opening_code": "ASB-VEH",
-            "x": [p[0] for p in points],
-            "y": [p[1] for p in points],
-            "is_off_road_bike": True,
-            "classification_rule": "keyword:scrambler",
-        }
-    )
-    con.register("incoming", frame)
-    con.execute("INSERT INTO staging.stg_incident_log_incidents BY NAME SELECT * FROM incoming")
-    con.unregister("incoming")
+from tests._staging import stage_points
 
 
 def wards_of(con, vintage):

@@ -4,13 +4,7 @@ import pandas as pd
 import pytest
 
 from endurance import linking
-
-
-def stage(con, table, rows):
-    frame = pd.DataFrame(rows)
-    con.register("incoming", frame)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-    con.unregister("incoming")
+from tests._staging import stage_rows
 
 
 def incident(ref, x, y, at):
@@ -60,7 +54,7 @@ def asb(key, x, y, month="2025-06-01"):
 @pytest.fixture
 def linked(geo_con):
     # Around the Eston Hills (E 456,800, N 518,300).
-    stage(
+    stage_rows(
         geo_con,
         "staging.stg_incident_log_incidents",
         [
@@ -69,7 +63,7 @@ def linked(geo_con):
             incident("B", 460_000, 519_000, "2025-06-20 20:00"),
         ],
     )
-    stage(
+    stage_rows(
         geo_con,
         "staging.stg_intelligence_reports",
         [
@@ -78,7 +72,7 @@ def linked(geo_con):
             report("R3", 460_400, 519_000, "2025-06-20 20:10"),  # 400 m from B: not linked
         ],
     )
-    stage(
+    stage_rows(
         geo_con,
         "staging.stg_policeuk_street",
         [
@@ -116,10 +110,12 @@ def test_linked_events_make_one_incident_named_by_the_first_call(linked):
 
 
 def test_rules_are_configurable(geo_con):
-    stage(
+    stage_rows(
         geo_con, "staging.stg_incident_log_incidents", [incident("A", 456_800, 518_300, "2025-06-14 19:30")]
     )
-    stage(geo_con, "staging.stg_intelligence_reports", [report("R", 457_200, 518_300, "2025-06-14 19:40")])
+    stage_rows(
+        geo_con, "staging.stg_intelligence_reports", [report("R", 457_200, 518_300, "2025-06-14 19:40")]
+    )
     wide = (
         linking.LinkRule(
             "wide",

@@ -1,0 +1,30 @@
+"""Helpers that put hand-made rows straight into staging tables for attribution tests."""
+
+import pandas as pd
+
+
+def stage_rows(con, table, rows):
+    """Insert ``rows`` (dicts or a DataFrame) into ``table`` by column name."""
+    con.register("incoming", pd.DataFrame(rows))
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+    con.unregister("incoming")
+
+
+def stage_points(con, points):
+    """Stage bare off-road-bike incidents INC:T0, INC:T1, ... at British National Grid points."""
+    stage_rows(
+        con,
+        "staging.stg_incident_log_incidents",
+        {
+            "event_id": [f"INC:T{i}" for i in range(len(points))],
+            "incident_ref": [f"T{i}" for i in range(len(points))],
+            "file_sha256": "test",
+            "row_number": range(1, len(points) + 1),
+            "created_at": pd.Timestamp("2025-06-01 19:00"),
+            "opening_code": "ASB-VEH",
+            "x": [p[0] for p in points],
+            "y": [p[1] for p in points],
+            "is_off_road_bike": True,
+            "classification_rule": "keyword:scrambler",
+        },
+    )
