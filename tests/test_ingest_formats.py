@@ -1,5 +1,6 @@
 """File formats, archives, column mappings, re-issues and real police.uk files."""
 
+import hashlib
 import json
 import zipfile
 from datetime import datetime
@@ -245,3 +246,39 @@ def test_an_api_download_of_a_month_already_loaded_from_the_archive_adds_nothing
     assert counts(load) == (3, 0, 0, 3)
     lsoas = geo_con.execute("SELECT DISTINCT lsoa_code FROM staging.stg_policeuk_street").fetchall()
     assert lsoas == [("E01012000",)]
+
+
+def test_policeuk_keys_are_the_trimmed_crime_id_or_a_hash_of_the_report(tmp_path, geo_con):
+    # Warehouses hold keys made by earlier loads, so the key must not drift. A Crime ID is
+    # trimmed (Unicode spaces too); one of spaces only is none, and the row is keyed like
+    # an antisocial behaviour report: its fields and its occurrence among identical rows.
+    rows = [puk_row(" c1 "), puk_row("\u00a0c2\u00a0", crime="Burglary"), puk_row("   "), puk_row()]
+    (load,) = sources.ingest_paths(geo_con, [write_puk(tmp_path / "2025-06-x-street.csv", rows)], now=NOW)
+    assert counts(load) == (4, 4, 0, 0)
+    report = "2025-06|-1.122|54.557|On or near Moor Lane|Anti-social behaviour|Cleveland Police|"
+    expected = [
+        (1, "PUK:c1", "c1"),
+        (2, "PUK:c2", "c2"),
+        (3, "PUK:" + hashlib.md5((report + "1").encode()).hexdigest(), None),
+        (4, "PUK:" + hashlib.md5((report + "2").encode()).hexdigest(), None),
+    ]
+    got = geo_con.execute(
+        "SELECT row_number, event_id, crime_id FROM staging.stg_policeuk_street ORDER BY 1"
+    ).fetchall()
+    assert got == expected
+
+
+def test_a_failed_policeuk_load_leaves_the_warehouse_as_it_was(tmp_path, geo_con, monkeypatch):
+    path = write_puk(tmp_path / "2025-06-x-street.csv", [puk_row("c1"), puk_row(month="2025-13"), "a,b"])
+
+    def broken_finish(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(policeuk, "finish_file", broken_finish)
+    with pytest.raises(RuntimeError, match="disk full"):
+        sources.ingest_paths(geo_con, [path], now=NOW)
+    for table in ("raw.policeuk_street", "staging.stg_policeuk_street_typed", "ops.rejects", "ops.files"):
+        assert geo_con.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, table
+    monkeypatch.undo()
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    assert counts(load) == (3, 1, 2, 0)

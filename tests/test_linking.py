@@ -74,7 +74,7 @@ def linked(geo_con):
     )
     stage_rows(
         geo_con,
-        "staging.stg_policeuk_street",
+        "staging.stg_policeuk_street_typed",
         [
             asb("p1", 460_050, 519_000),
             asb("p2", 460_100, 519_000),  # B's nearest is p1 only

@@ -5,10 +5,21 @@ behaviour and crime around the operation's hotspots), kept apart from the
 operation's own incidents.
 
 A national download runs to tens of millions of rows, so this source is loaded inside
-DuckDB rather than row by row in Python: the file is read with ``read_csv`` (every
-column as text, malformed lines captured with their line number), typed and validated
-in one SQL pass (``endurance/sql/staging/policeuk_typed.sql``), reprojected with the
-spatial extension, and written to raw, staging and the quarantine in one transaction.
+DuckDB rather than row by row in Python, and every row is written once per layer:
+
+1. ``read_csv`` reads the file on every core into a temp table (every column as text,
+   malformed lines captured with their line number); its rowids number the rows;
+2. in one transaction the rows go to ``raw.policeuk_street`` as received, with their
+   row numbers;
+3. the checks and conversions run on distinct values, not rows: a file holds a month or
+   a few, a dozen crime types and a few thousand map points (police.uk snaps every
+   report to one), so each Month, Crime type and coordinate pair is typed, checked and
+   reprojected once (``endurance/sql/staging/policeuk_*.sql``) and rows pick up the
+   results through joins;
+4. ``staging.stg_policeuk_street_typed`` receives each valid row's key and typed values
+   only: its text is exactly the raw row's, and the view ``staging.stg_policeuk_street``
+   reads it from there; rows that fail a check go to the quarantine;
+5. repeated keys are taken back out, and the counts reconciled from the tables.
 
 Keys: a crime's key is its Crime ID. Antisocial behaviour rows carry no Crime ID, so
 their key is a hash of month, coordinates, location, type and force, and the row's
@@ -25,19 +36,21 @@ are staged and counted as unlocated, never dropped.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
 from endurance._errors import InputError
 from endurance.sources._common import Context, FileLoad
-from endurance.sources._loading import begin_file, finish_file
+from endurance.sources._loading import FileStart, begin_file, finish_file
 from endurance.sources._readers import ColumnMapping, read_header
 from endurance.warehouse import quote_identifier, sql_text, transaction
 
 NAME = "policeuk_street"
 RAW_TABLE = "raw.policeuk_street"
-STAGING_TABLE = "staging.stg_policeuk_street"
+STAGING_TABLE = "staging.stg_policeuk_street_typed"  # read through view staging.stg_policeuk_street
 RESTRICTED_TABLE = None
 
 COLUMNS = {
@@ -74,8 +87,12 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) -> None:
-    """Read the file into temp table puk_in and its malformed lines into puk_errors."""
+def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) -> int:
+    """Read the file into temp table puk_in and its malformed lines into puk_errors; return their count.
+
+    DuckDB reads the file on every core and keeps file order in the temp table, so a row's
+    place among the parsed rows is its rowid. Nothing in the warehouse changes yet.
+    """
     for encoding in ("utf-8", "latin-1"):
         options = (
             f"header = true, columns = {columns}, auto_detect = false, delim = ',', quote = '\"', "
@@ -89,48 +106,36 @@ def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) ->
             if encoding == "latin-1":
                 raise InputError(path, [f"cannot be read as CSV: {exc}"]) from exc
             continue
-        bad_encoding = con.execute(
-            "SELECT count(*) FROM puk_errors WHERE error_type = 'INVALID ENCODING'"
+        errors = con.execute(
+            "SELECT count(*) FILTER (WHERE error_type = 'INVALID ENCODING'), count(DISTINCT line)"
+            " FROM puk_errors"
         ).fetchone()
-        if not bad_encoding or bad_encoding[0] == 0:
-            return
+        assert errors is not None
+        if errors[0] == 0:
+            return int(errors[1])
     raise InputError(path, ["not readable as UTF-8 or Windows-1252/Latin-1"])
 
 
-def _number_rows(con: duckdb.DuckDBPyConnection) -> int:
-    """Give each parsed row its data row number (1 = first row after the header), as view puk_numbered.
+def _insert_raw(con: duckdb.DuckDBPyConnection, sha256: str, *, malformed: int) -> None:
+    """Append the parsed rows to the raw table with their data row numbers (1 = first row after the header).
 
-    DuckDB keeps file order in the temp table; malformed lines are missing from it, so
-    the k-th good row is the k-th row number not taken by a malformed one. A file with
-    no malformed line (the usual case) needs no lookup: its k-th row is row k.
+    The k-th parsed row is row k, unless malformed lines (missing from puk_in) come
+    before it: then it is the k-th row number not taken by a malformed one, that is k
+    plus the malformed lines with fewer than k parsed rows before them.
     """
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE puk_bad_rows AS SELECT DISTINCT (line - 1)::INTEGER AS row_number"
-        " FROM puk_errors ORDER BY 1"
-    )
-    row = con.execute("SELECT count(*) FROM puk_bad_rows").fetchone()
-    malformed = int(row[0]) if row else 0
-    if not malformed:
+    row_number = "rowid + 1"
+    if malformed:
         con.execute(
-            "CREATE OR REPLACE TEMP VIEW puk_numbered AS"
-            " SELECT rowid AS seq, (rowid + 1)::INTEGER AS row_number, * FROM puk_in"
+            "CREATE OR REPLACE TEMP TABLE puk_bad_rows AS"
+            " SELECT row_number - row_number() OVER (ORDER BY row_number) AS parsed_before"
+            " FROM (SELECT DISTINCT (line - 1)::INTEGER AS row_number FROM puk_errors)"
         )
-        return 0
+        row_number += " + (SELECT count(*) FROM puk_bad_rows AS b WHERE b.parsed_before <= i.rowid)"
+    raw_cols = ", ".join(quote_identifier(c) for c in RAW_COLUMNS)
     con.execute(
-        """
-        CREATE OR REPLACE TEMP TABLE puk_row_numbers AS
-        WITH bad AS (SELECT row_number, row_number() OVER (ORDER BY row_number) AS j FROM puk_bad_rows),
-             good AS (SELECT rowid AS seq, rowid + 1 AS k FROM puk_in)
-        SELECT seq, (k + (SELECT count(*) FROM bad WHERE bad.row_number - bad.j < good.k))::INTEGER
-               AS row_number
-        FROM good
-        """
+        f"INSERT INTO {RAW_TABLE} SELECT ?, ({row_number})::INTEGER, {raw_cols} FROM puk_in AS i",  # noqa: S608
+        [sha256],
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP VIEW puk_numbered AS SELECT n.seq, n.row_number, i.*"
-        " FROM (SELECT rowid AS seq, * FROM puk_in) AS i JOIN puk_row_numbers AS n USING (seq)"
-    )
-    return malformed
 
 
 def load(
@@ -152,103 +157,167 @@ def load(
     start = begin_file(con, path, NAME, name=name, display=display)
     if start.result is not None:
         return start.result
-    _read_into_temp(con, path, columns)
-    malformed = _number_rows(con)
-    params = {"now": ctx.now, **ENVELOPE}
-    con.execute(sql_text("staging/policeuk_typed.sql"), params)
-    start.confirm_reissues(con, STAGING_TABLE, "puk_typed")
-    # The parsed file is no longer needed: puk_typed carries every raw cell.
-    con.execute("DROP VIEW puk_numbered; DROP TABLE puk_in; DROP TABLE IF EXISTS puk_row_numbers")
-    # Only the duplicate rows are kept (usually none): a key repeated in this file after
-    # its first row, or already staged from another current file. Repeats are looked for
-    # among 64-bit hashes first, which groups ten million keys far faster than the text.
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE puk_dup AS
-        WITH valid AS (SELECT seq, event_id, hash(event_id) AS h FROM puk_typed WHERE reason IS NULL),
-             collided AS (SELECT h FROM valid GROUP BY h HAVING count(*) > 1),
-             repeated AS (SELECT event_id, min(seq) AS first_seq FROM valid SEMI JOIN collided USING (h)
-                          GROUP BY event_id HAVING count(*) > 1)
-        SELECT seq FROM valid JOIN repeated USING (event_id) WHERE seq > first_seq
-        UNION
-        SELECT seq FROM valid
-        WHERE event_id IN (SELECT event_id FROM {STAGING_TABLE}
-                           WHERE file_sha256 NOT IN (SELECT unnest(?::VARCHAR[])))
-        """,  # noqa: S608 (module constant)
-        [start.superseding],
-    )
-    raw_cols = ", ".join(quote_identifier(c) for c in RAW_COLUMNS)
-    json_pairs = ", ".join(f"{_sql_string(h)}, {quote_identifier(c)}" for h, c in COLUMNS.items())
-    with transaction(con):
+    try:
+        malformed = _read_into_temp(con, path, columns)
+        with _any_insertion_order(con), transaction(con):
+            return _write_file(con, start, ctx, malformed=malformed, run_id=run_id)
+    finally:
+        _drop_temp_objects(con)
+
+
+@contextmanager
+def _any_insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Let DuckDB write rows in the order its threads finish them, not in file order.
+
+    Every row carries its row number, so nothing depends on the order rows are stored
+    in; keeping it costs a third of the staging pass on a file of ten million rows. The
+    file itself is read in order (its rowids number the rows) before this applies.
+    """
+    row = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        yield
+    finally:
+        con.execute(f"SET preserve_insertion_order = {bool(row and row[0])}")
+
+
+def _write_file(
+    con: duckdb.DuckDBPyConnection, start: FileStart, ctx: Context, *, malformed: int, run_id: str | None
+) -> FileLoad:
+    """Write the parsed file (inside its transaction): raw, staging, quarantine, ledger."""
+    _insert_raw(con, start.sha256, malformed=malformed)
+    con.execute("DROP TABLE puk_in")  # raw holds every parsed row now
+    file = {"sha256": start.sha256}
+    con.execute(sql_text("staging/policeuk_months.sql"), {**file, "now": ctx.now})
+    con.execute(sql_text("staging/policeuk_types.sql"), file)
+    con.execute(sql_text("staging/policeuk_points.sql"), {**file, **ENVELOPE})
+    con.execute(sql_text("staging/policeuk_checked.sql"))
+    con.execute(sql_text("staging/policeuk_staged.sql"), file)
+    _insert_rejects(con, start, malformed=malformed)
+    if start.superseding:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE puk_keys AS SELECT event_id FROM {STAGING_TABLE}"  # noqa: S608
+            " WHERE file_sha256 = ?",
+            [start.sha256],
+        )
+        start.confirm_reissues(con, STAGING_TABLE, "puk_keys")
         start.supersede(con, STAGING_TABLE, None)
+    duplicate = _remove_duplicates(con, start)
+    counts = con.execute(
+        f"""
+        SELECT (SELECT count(*) FROM {RAW_TABLE} WHERE file_sha256 = $sha256),
+               count(*), count(*) FILTER (WHERE lon IS NULL), count(coordinate_repair)
+        FROM {STAGING_TABLE} WHERE file_sha256 = $sha256
+        """,  # noqa: S608 (module constants)
+        file,
+    ).fetchone()
+    assert counts is not None
+    reasons = dict(
         con.execute(
-            f"INSERT INTO {RAW_TABLE} SELECT ?, row_number, {raw_cols} FROM puk_typed",  # noqa: S608
-            [start.sha256],
-        )
-        con.execute(
-            f"""
-            INSERT INTO {STAGING_TABLE}
-            SELECT t.event_id, ?, t.row_number, t.crime_id_clean, t.month_ts::DATE, t.reported_by,
-                   t.falls_within, t.lon, t.lat, t.x, t.y, t.coordinate_repair,
-                   t.location, t.lsoa_code, t.lsoa_name, t.crime_type_clean,
-                   t.last_outcome_category, t.context
-            FROM puk_typed AS t ANTI JOIN puk_dup AS d USING (seq)
-            WHERE t.reason IS NULL
-            """,  # noqa: S608 (module constant)
-            [start.sha256],
-        )
-        prefix = f"{Path(start.display).name} row "
+            "SELECT reason, count(*) FROM ops.rejects WHERE file_sha256 = ? GROUP BY 1", [start.sha256]
+        ).fetchall()
+    )
+    load_result = FileLoad(
+        path=start.display,
+        source=NAME,
+        sha256=start.sha256,
+        status="loaded",
+        rows_in=counts[0] + malformed,
+        staged=counts[1],
+        rejected=sum(reasons.values()),
+        duplicate=duplicate,
+        unlocated=counts[2],
+        repaired=counts[3],
+        rejects_by_reason=reasons,
+    )
+    finish_file(con, start, load_result, run_id=run_id)
+    return load_result
+
+
+def _insert_rejects(con: duckdb.DuckDBPyConnection, start: FileStart, *, malformed: int) -> None:
+    """Quarantine the rows that failed a check and the malformed lines, with the raw row.
+
+    Rows fail only through a failing distinct value, so a file whose values all pass (the
+    usual case) is not read again.
+    """
+    params = {
+        "sha256": start.sha256,
+        "source": NAME,
+        "path": start.display,
+        "prefix": f"{Path(start.display).name} row ",
+    }
+    failing = con.execute(
+        "SELECT (SELECT count(*) FROM puk_months WHERE reason IS NOT NULL)"
+        " + (SELECT count(*) FROM puk_types WHERE crime_type_clean IS NULL)"
+        " + (SELECT count(*) FROM puk_points WHERE reason IS NOT NULL)"
+    ).fetchone()
+    if failing and failing[0]:
+        json_pairs = ", ".join(f"{_sql_string(h)}, {quote_identifier(c)}" for h, c in COLUMNS.items())
         con.execute(
             f"""
             INSERT INTO ops.rejects
-            SELECT ?, ?, ?, row_number, field, reason,
-                   ? || row_number || ', field ' || field || ': ' || message,
+            SELECT $sha256, $source, $path, row_number, field, reason,
+                   $prefix || row_number || ', field ' || field || ': ' || message,
                    json_object({json_pairs})
-            FROM puk_typed WHERE reason IS NOT NULL
-            UNION ALL
-            SELECT ?, ?, ?, (line - 1)::INTEGER, coalesce(column_name, '(row)'), 'malformed_row',
-                   ? || (line - 1) || ': ' || error_message,
+            FROM puk_checked($sha256) WHERE reason IS NOT NULL
+            """,  # noqa: S608 (quoted identifiers and literals)
+            params,
+        )
+    if malformed:
+        con.execute(
+            """
+            INSERT INTO ops.rejects
+            SELECT $sha256, $source, $path, (line - 1)::INTEGER, coalesce(column_name, '(row)'),
+                   'malformed_row', $prefix || (line - 1) || ': ' || error_message,
                    json_object('line', csv_line)
             FROM (SELECT DISTINCT ON (line) * FROM puk_errors ORDER BY line, column_idx)
-            """,  # noqa: S608 (quoted identifiers and literals)
-            [start.sha256, NAME, start.display, prefix, start.sha256, NAME, start.display, prefix],
+            """,
+            params,
         )
-        counts = con.execute(
-            """
-            SELECT count(*),
-                   count(*) FILTER (WHERE t.reason IS NULL AND d.seq IS NULL),
-                   count(*) FILTER (WHERE t.reason IS NOT NULL),
-                   count(d.seq),
-                   count(*) FILTER (WHERE t.reason IS NULL AND d.seq IS NULL AND t.lon IS NULL),
-                   count(*) FILTER (WHERE t.reason IS NULL AND d.seq IS NULL
-                                    AND t.coordinate_repair IS NOT NULL)
-            FROM puk_typed AS t LEFT JOIN puk_dup AS d USING (seq)
-            """
-        ).fetchone()
-        assert counts is not None
-        reasons = dict(
-            con.execute(
-                "SELECT reason, count(*) FROM puk_typed WHERE reason IS NOT NULL GROUP BY 1"
-            ).fetchall()
+
+
+def _remove_duplicates(con: duckdb.DuckDBPyConnection, start: FileStart) -> int:
+    """Unstage this file's rows whose key is a repeat; return how many.
+
+    A repeat is a key seen earlier in this file, or already staged from another current
+    file. Repeats are looked for among 64-bit hashes first, which groups ten million
+    keys far faster than the text; a file usually has none, and then nothing is deleted.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE puk_dup AS
+        WITH mine AS (SELECT row_number, event_id, hash(event_id) AS h FROM {STAGING_TABLE}
+                      WHERE file_sha256 = $sha256),
+             collided AS (SELECT h FROM mine GROUP BY h HAVING count(*) > 1),
+             repeated AS (SELECT event_id, min(row_number) AS first_row FROM mine SEMI JOIN collided USING (h)
+                          GROUP BY event_id HAVING count(*) > 1)
+        SELECT row_number FROM mine JOIN repeated USING (event_id) WHERE row_number > first_row
+        UNION
+        SELECT row_number FROM mine
+        WHERE event_id IN (SELECT event_id FROM {STAGING_TABLE} WHERE file_sha256 <> $sha256)
+        """,  # noqa: S608 (module constant)
+        {"sha256": start.sha256},
+    )
+    row = con.execute("SELECT count(*) FROM puk_dup").fetchone()
+    duplicate = int(row[0]) if row else 0
+    if duplicate:
+        con.execute(
+            f"DELETE FROM {STAGING_TABLE} WHERE file_sha256 = ?"  # noqa: S608 (module constant)
+            " AND row_number IN (SELECT row_number FROM puk_dup)",
+            [start.sha256],
         )
-        if malformed:
-            reasons["malformed_row"] = malformed
-        load_result = FileLoad(
-            path=start.display,
-            source=NAME,
-            sha256=start.sha256,
-            status="loaded",
-            rows_in=counts[0] + malformed,
-            staged=counts[1],
-            rejected=counts[2] + malformed,
-            duplicate=counts[3],
-            unlocated=counts[4],
-            repaired=counts[5],
-            rejects_by_reason=reasons,
-        )
-        finish_file(con, start, load_result, run_id=run_id)
-    con.execute("DROP VIEW IF EXISTS puk_numbered")
-    for table in ("puk_in", "puk_typed", "puk_dup", "puk_row_numbers", "puk_bad_rows"):
+    return duplicate
+
+
+def _drop_temp_objects(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DROP MACRO TABLE IF EXISTS puk_checked")
+    for table in (
+        "puk_months",
+        "puk_points",
+        "puk_keys",
+        "puk_dup",
+        "puk_bad_rows",
+        "puk_errors",
+        "puk_scans",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    con.execute("DROP TABLE IF EXISTS puk_errors; DROP TABLE IF EXISTS puk_scans")
-    return load_result
