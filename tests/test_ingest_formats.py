@@ -268,6 +268,28 @@ def test_policeuk_keys_are_the_trimmed_crime_id_or_a_hash_of_the_report(tmp_path
     assert got == expected
 
 
+def test_a_crime_id_repeated_in_a_file_is_staged_once_from_its_first_row(tmp_path, geo_con):
+    rows = [puk_row("c1", outcome="first"), puk_row("c2"), puk_row("c1", outcome="second"), puk_row("c1")]
+    (load,) = sources.ingest_paths(geo_con, [write_puk(tmp_path / "2025-06-x-street.csv", rows)], now=NOW)
+    assert counts(load) == (4, 2, 0, 2)
+    got = geo_con.execute(
+        "SELECT crime_id, row_number, last_outcome_category FROM staging.stg_policeuk_street ORDER BY 1"
+    ).fetchall()
+    assert got == [("c1", 1, "first"), ("c2", 2, None)]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_policeuk_files_in_each_encoding_load(tmp_path, geo_con, encoding):
+    path = tmp_path / "2025-06-x-street.csv"
+    row = puk_row("c1").replace("On or near Moor Lane", "On or near Café £5")
+    path.write_text(",".join(policeuk.HEADER) + "\n" + row + "\n", encoding=encoding)
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    assert counts(load) == (1, 1, 0, 0)
+    assert geo_con.execute("SELECT location FROM staging.stg_policeuk_street").fetchone()[0] == (
+        "On or near Café £5"
+    )
+
+
 def test_a_failed_policeuk_load_leaves_the_warehouse_as_it_was(tmp_path, geo_con, monkeypatch):
     path = write_puk(tmp_path / "2025-06-x-street.csv", [puk_row("c1"), puk_row(month="2025-13"), "a,b"])
 
@@ -282,3 +304,5 @@ def test_a_failed_policeuk_load_leaves_the_warehouse_as_it_was(tmp_path, geo_con
     monkeypatch.undo()
     (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
     assert counts(load) == (3, 1, 2, 0)
+    # Nothing of either load is left behind in the connection (a parsed file is big).
+    assert geo_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0

@@ -100,6 +100,7 @@ def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) ->
             "rejects_table = 'puk_errors', rejects_scan = 'puk_scans'"
         )
         read = f"CREATE OR REPLACE TEMP TABLE puk_in AS SELECT * FROM read_csv(?, {options})"  # noqa: S608
+        con.execute("DROP TABLE IF EXISTS puk_errors; DROP TABLE IF EXISTS puk_scans")  # else they grow
         try:
             con.execute(read, [str(path)])
         except duckdb.InvalidInputException as exc:  # e.g. bytes no encoding can read
@@ -186,7 +187,6 @@ def _write_file(
 ) -> FileLoad:
     """Write the parsed file (inside its transaction): raw, staging, quarantine, ledger."""
     _insert_raw(con, start.sha256, malformed=malformed)
-    con.execute("DROP TABLE puk_in")  # raw holds every parsed row now
     file = {"sha256": start.sha256}
     con.execute(sql_text("staging/policeuk_months.sql"), {**file, "now": ctx.now})
     con.execute(sql_text("staging/policeuk_types.sql"), file)
@@ -277,27 +277,8 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, start: FileStart, *, malform
 
 
 def _remove_duplicates(con: duckdb.DuckDBPyConnection, start: FileStart) -> int:
-    """Unstage this file's rows whose key is a repeat; return how many.
-
-    A repeat is a key seen earlier in this file, or already staged from another current
-    file. Repeats are looked for among 64-bit hashes first, which groups ten million
-    keys far faster than the text; a file usually has none, and then nothing is deleted.
-    """
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE puk_dup AS
-        WITH mine AS (SELECT row_number, event_id, hash(event_id) AS h FROM {STAGING_TABLE}
-                      WHERE file_sha256 = $sha256),
-             collided AS (SELECT h FROM mine GROUP BY h HAVING count(*) > 1),
-             repeated AS (SELECT event_id, min(row_number) AS first_row FROM mine SEMI JOIN collided USING (h)
-                          GROUP BY event_id HAVING count(*) > 1)
-        SELECT row_number FROM mine JOIN repeated USING (event_id) WHERE row_number > first_row
-        UNION
-        SELECT row_number FROM mine
-        WHERE event_id IN (SELECT event_id FROM {STAGING_TABLE} WHERE file_sha256 <> $sha256)
-        """,  # noqa: S608 (module constant)
-        {"sha256": start.sha256},
-    )
+    """Unstage this file's rows whose key is a repeat (see policeuk_duplicates.sql); return how many."""
+    con.execute(sql_text("staging/policeuk_duplicates.sql"), {"sha256": start.sha256})
     row = con.execute("SELECT count(*) FROM puk_dup").fetchone()
     duplicate = int(row[0]) if row else 0
     if duplicate:
@@ -312,7 +293,9 @@ def _remove_duplicates(con: duckdb.DuckDBPyConnection, start: FileStart) -> int:
 def _drop_temp_objects(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("DROP MACRO TABLE IF EXISTS puk_checked")
     for table in (
+        "puk_in",
         "puk_months",
+        "puk_types",
         "puk_points",
         "puk_keys",
         "puk_dup",
