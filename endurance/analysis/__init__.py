@@ -12,7 +12,9 @@ that and pass the arrays in.
 - :mod:`~endurance.analysis.change`: change between periods (conditional binomial test);
 - :mod:`~endurance.analysis.trend`: Mann-Kendall trends and hotspot trend labels;
 - :mod:`~endurance.analysis.temporal`: hour-by-weekday profiles and monthly charts;
-- :mod:`~endurance.analysis.evaluation`: hit rate and PAI against a naive baseline.
+- :mod:`~endurance.analysis.evaluation`: hit rate and PAI against a naive baseline;
+- :mod:`~endurance.analysis.marts`: the one module that reads and writes the warehouse:
+  :func:`analyse_period` runs all of the above for a reporting period into the marts.
 """
 
 from endurance.analysis.change import ChangeResult, change_test, compare_periods
@@ -25,7 +27,14 @@ from endurance.analysis.density import (
     hotspot_cells,
     kernel_density,
 )
-from endurance.analysis.evaluation import Evaluation, Score, evaluate_hotspots, score_hotspots
+from endurance.analysis.evaluation import (
+    TRAINING_MONTHS,
+    Evaluation,
+    Score,
+    evaluate_hotspots,
+    rolling_evaluation,
+    score_hotspots,
+)
 from endurance.analysis.gistar import (
     GiStar,
     area_weights,
@@ -34,13 +43,15 @@ from endurance.analysis.gistar import (
     grid_weights,
 )
 from endurance.analysis.grid import DensityGrid, count_grid
-from endurance.analysis.temporal import monthly_chart_png, temporal_profile
+from endurance.analysis.marts import analyse_period, previous_map_pai
+from endurance.analysis.temporal import monthly_chart_png, peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import MannKendall, mann_kendall, trend_label
 
 __all__ = [
     "DAYS_PER_MONTH",
     "DEFAULT_BANDWIDTH_M",
     "DEFAULT_CELL_M",
+    "TRAINING_MONTHS",
     "ChangeResult",
     "DensityGrid",
     "Evaluation",
@@ -48,6 +59,7 @@ __all__ = [
     "HotspotArea",
     "MannKendall",
     "Score",
+    "analyse_period",
     "area_weights",
     "benjamini_hochberg",
     "change_test",
@@ -61,6 +73,10 @@ __all__ = [
     "kernel_density",
     "mann_kendall",
     "monthly_chart_png",
+    "peak_days",
+    "peak_hours",
+    "previous_map_pai",
+    "rolling_evaluation",
     "score_hotspots",
     "temporal_profile",
     "trend_label",

@@ -77,20 +77,6 @@ def change_test(current: int, previous: int, *, exposure: float = 1.0, alpha: fl
     return ChangeResult(a, b, ratio, p_value, label)
 
 
-def _shift(period: Period, months: int) -> Period:
-    def move(month: str) -> str:
-        year, mon = map(int, month.split("-"))
-        index = year * 12 + mon - 1 + months
-        return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-    return Period(move(period.start), move(period.end))
-
-
-def _months(period: Period) -> int:
-    (y1, m1), (y2, m2) = (map(int, period.start.split("-")), map(int, period.end.split("-")))
-    return (y2 - y1) * 12 + m2 - m1 + 1
-
-
 def compare_periods(
     counts: pd.DataFrame,
     period: Period,
@@ -120,8 +106,11 @@ def compare_periods(
     missing = [c for c in (area, month, count) if c not in counts.columns]
     if missing:
         raise ValueError(f"counts lacks column(s) {missing}; it has {list(counts.columns)}")
-    span = _months(period)
-    windows = {"current": period, "previous": _shift(period, -span), "year_ago": _shift(period, -12)}
+    windows = {
+        "current": period,
+        "previous": period.shifted(-len(period.months)),
+        "year_ago": period.shifted(-12),
+    }
     months = counts[month].astype(str)
     table = pd.DataFrame(index=pd.Index(sorted(counts[area].unique()), name=area))
     for key, window in windows.items():

@@ -206,6 +206,9 @@ class HotspotArea:
         Size of the patch.
     peak, mean
         Highest and mean cell value, in the grid's unit.
+    cells
+        Flat row-major numbers of the member cells, so incidents can be counted in the
+        area by the cell they fall in.
     """
 
     name: str
@@ -215,6 +218,7 @@ class HotspotArea:
     area_km2: float
     peak: float
     mean: float
+    cells: np.ndarray
 
 
 def dissolve_hotspots(
@@ -223,6 +227,7 @@ def dissolve_hotspots(
     *,
     places: Mapping[str, BaseGeometry] | None = None,
     wards: Mapping[str, BaseGeometry] | None = None,
+    rank_by: DensityGrid | None = None,
 ) -> list[HotspotArea]:
     """Dissolve flagged cells that share an edge into named hotspot areas.
 
@@ -235,40 +240,51 @@ def dissolve_hotspots(
     places
         Gazetteer polygons by name: a patch is named after the one it overlaps most.
     wards
-        Ward polygons by name: used when a patch overlaps no place.
+        Ward polygons by name: used when a patch overlaps no place. A patch overlapping
+        no ward either (on a beach beyond wards clipped to the coast) takes the nearest.
+    rank_by
+        A grid laid out like ``grid`` (e.g. incident counts from :func:`count_grid`):
+        areas are ordered by the sum of its values over their cells, highest first, and
+        then by peak. By default they are ordered by peak alone.
 
     Returns
     -------
     list of HotspotArea
-        Highest peak first. Cells touching only at a corner form separate areas, so each
-        area is one polygon.
+        In rank order; a name shared by two areas is numbered in that order. Cells
+        touching only at a corner form separate areas, so each area is one polygon.
     """
     _check_mask(grid, mask)
+    if rank_by is not None and rank_by.shape != grid.shape:
+        raise ValueError(f"rank_by must have the grid's shape {grid.shape}, got {rank_by.shape}")
     labels, count = ndimage.label(mask)  # edge-sharing (rook) connectivity
     rows, cols = np.nonzero(mask)
     cells = grid.cell_polygons(mask)
+    flat = rows * grid.shape[1] + cols
     cell_labels = labels[rows, cols]
     cell_values = grid.values[rows, cols]
+    rank_values = rank_by.values[rows, cols] if rank_by is not None else np.zeros(rows.size)
     patches = []
     for label in range(1, count + 1):
         members = cell_labels == label
         geometry = shapely.union_all(cells[members])
         vals = cell_values[members]
-        patches.append((geometry, int(members.sum()), float(vals.max()), float(vals.mean())))
-    patches.sort(key=lambda p: (-p[2], p[0].bounds))
+        rank = float(rank_values[members].sum())
+        patches.append((geometry, float(vals.max()), float(vals.mean()), flat[members], rank))
+    patches.sort(key=lambda p: (-p[4], -p[1], p[0].bounds))
     areas: list[HotspotArea] = []
     used: dict[str, int] = {}
-    for number, (geometry, n, peak, mean) in enumerate(patches, start=1):
+    for number, (geometry, peak, mean, members_flat, _) in enumerate(patches, start=1):
+        n = int(members_flat.size)
         kind: Literal["place", "ward", "none"] = "place"
         name = _best_overlap(geometry, places)
         if name is None:
-            name, kind = _best_overlap(geometry, wards), "ward"
+            name, kind = _best_overlap(geometry, wards) or _nearest(geometry, wards), "ward"
         if name is None:
             name, kind = f"Hotspot {number}", "none"
         used[name] = used.get(name, 0) + 1
         if used[name] > 1:
             name = f"{name} ({used[name]})"
-        areas.append(HotspotArea(name, kind, geometry, n, n * grid.cell_area_km2, peak, mean))
+        areas.append(HotspotArea(name, kind, geometry, n, n * grid.cell_area_km2, peak, mean, members_flat))
     return areas
 
 
@@ -283,3 +299,11 @@ def _best_overlap(geometry: BaseGeometry, layer: Mapping[str, BaseGeometry] | No
         if area > best_area:  # strict: equal overlaps go to the name first alphabetically
             best, best_area = name, float(area)
     return best
+
+
+def _nearest(geometry: BaseGeometry, layer: Mapping[str, BaseGeometry] | None) -> str | None:
+    if not layer:
+        return None
+    names = sorted(layer)
+    distances = shapely.distance(np.array([layer[n] for n in names], dtype=object), geometry)
+    return names[int(np.argmin(distances))]

@@ -5,15 +5,29 @@ fewer) incidents than chance would put there, as a z-score. With thousands of ce
 some pass any threshold by luck, so the p-values are adjusted by the
 Benjamini-Hochberg false discovery rate procedure: of the areas called significant at
 95 %, about 5 % at most are expected to be false alarms, however many are tested.
+
+Where the p-values come from matters as much. Gi* is the sum of the counts in an area's
+neighbourhood, standardised; the usual p-value reads it off the normal curve. With
+incidents spread thinly over 100 m cells (most cells hold none, a few hold one or two),
+that sum is far from normal, and the normal curve calls two incidents in one
+neighbourhood "hot": 4,000 incidents scattered at random over Cleveland's 60,000 cells
+give about 2,700 "hot" cells at 90 % even after the FDR correction. So for counts the
+marts use *randomization* inference instead: the exact distribution of the
+neighbourhood sum when the observed counts are dealt out to the areas at random (drawn
+with replacement, which for thousands of cells is the same as shuffling and for a few
+dozen wards errs on the cautious side). On the same random incidents it calls no cell
+hot; a planted cluster of 60 incidents is found at 99 %.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
+import shapely
 from scipy import sparse, stats
 from shapely.geometry.base import BaseGeometry
 
@@ -29,7 +43,7 @@ class GiStar:
     z
         Gi* z-scores (positive: a cluster of high values).
     p
-        Two-sided p-values from the normal approximation.
+        Two-sided p-values, from the normal approximation or by randomization.
     p_adjusted
         Benjamini-Hochberg adjusted p-values (equal to ``p`` when FDR control is off).
     label
@@ -102,15 +116,46 @@ def grid_weights(grid: DensityGrid, mask: np.ndarray | None = None) -> Any:
     return W(neighbours, id_order=ids, silence_warnings=True)
 
 
-def area_weights(geometries: Mapping[str, BaseGeometry]) -> Any:
-    """Return polygon-contiguity (queen) weights between areas such as wards, keyed by name."""
-    from libpysal.weights import Queen
+def area_weights(geometries: Mapping[str, BaseGeometry], *, tolerance_m: float = 0.0) -> Any:
+    """Return polygon-contiguity weights between areas such as wards, keyed by name.
 
+    Two areas are neighbours when their polygons touch or overlap anywhere (an edge or a
+    corner: queen contiguity), tested geometrically rather than by shared vertices, so
+    boundaries generalised separately (as official ward files are) still meet.
+
+    Parameters
+    ----------
+    geometries
+        Polygons by id, in a projected CRS (metres).
+    tolerance_m
+        Also count areas within this distance of each other as neighbours, to bridge
+        small gaps between generalised boundaries (0: they must touch).
+    """
+    from libpysal.weights import W
+
+    if tolerance_m < 0:
+        raise ValueError(f"tolerance_m must not be negative, got {tolerance_m}")
     ids = list(geometries)
-    return Queen.from_iterable([geometries[i] for i in ids], ids=ids, silence_warnings=True)
+    polygons = np.array([geometries[i] for i in ids], dtype=object)
+    tree = shapely.STRtree(polygons)
+    if tolerance_m > 0:
+        left, right = tree.query(polygons, predicate="dwithin", distance=tolerance_m)
+    else:
+        left, right = tree.query(polygons, predicate="intersects")
+    neighbours: dict[Any, list[Any]] = {i: [] for i in ids}
+    for a, b in sorted(zip(left.tolist(), right.tolist(), strict=True)):
+        if a != b:
+            neighbours[ids[a]].append(ids[b])
+    return W(neighbours, id_order=ids, silence_warnings=True)
 
 
-def getis_ord_gi_star(values: Any, weights: Any, *, fdr: bool = True) -> GiStar:
+def getis_ord_gi_star(
+    values: Any,
+    weights: Any,
+    *,
+    fdr: bool = True,
+    inference: Literal["normal", "randomization"] = "normal",
+) -> GiStar:
     """Test each cell or area for a cluster of high or low values with Getis-Ord Gi*.
 
     Parameters
@@ -125,6 +170,11 @@ def getis_ord_gi_star(values: Any, weights: Any, *, fdr: bool = True) -> GiStar:
     fdr
         Control the false discovery rate with Benjamini-Hochberg (default). Without it
         every p-value is used as it is and noise produces "hotspots" at the nominal rate.
+    inference
+        ``'normal'``: p-values from the normal curve (fine for large counts, e.g. busy
+        wards). ``'randomization'``: from the exact distribution of each neighbourhood's
+        sum when the counts are dealt out at random (see the module notes); ``values``
+        must then be whole non-negative counts. Use it for sparse cell counts.
 
     Returns
     -------
@@ -139,12 +189,49 @@ def getis_ord_gi_star(values: Any, weights: Any, *, fdr: bool = True) -> GiStar:
         raise ValueError("values must all be finite")
     if np.ptp(y) == 0:
         raise ValueError("values are all equal, so Gi* cannot be computed (no variance)")
-    gi = G_Local(y, weights, transform="B", permutations=0, star=True)
+    with warnings.catch_warnings():
+        # A study area in several pieces (Cleveland's coast and river) is no problem for Gi*.
+        warnings.filterwarnings("ignore", message="The weights matrix is not fully connected")
+        gi = G_Local(y, weights, transform="B", permutations=0, star=True)
     z = np.asarray(gi.Zs, dtype=float)
-    p = np.minimum(2.0 * stats.norm.sf(np.abs(z)), 1.0)
+    if inference == "normal":
+        p = np.minimum(2.0 * stats.norm.sf(np.abs(z)), 1.0)
+    elif inference == "randomization":
+        p = _randomization_p(y, weights)
+    else:
+        raise ValueError(f"inference must be 'normal' or 'randomization', got {inference!r}")
     p_adj = benjamini_hochberg(p) if fdr else p
     label = np.full(y.size, "not significant", dtype=object)
     for level, cutoff in (("90%", 0.10), ("95%", 0.05), ("99%", 0.01)):
         label[(p_adj <= cutoff) & (z > 0)] = f"hot {level}"
         label[(p_adj <= cutoff) & (z < 0)] = f"cold {level}"
     return GiStar(z=z, p=p, p_adjusted=p_adj, label=label, ids=tuple(weights.id_order))
+
+
+def _randomization_p(counts: np.ndarray, weights: Any) -> np.ndarray:
+    """Two-sided p-values of each neighbourhood sum (self included) under random dealing.
+
+    A neighbourhood of ``k`` areas receives ``k`` counts drawn at random from the
+    observed ones, so its sum has the ``k``-fold convolution of their frequency
+    distribution; the p-value is twice the smaller tail at the observed sum.
+    """
+    if np.any(counts < 0) or np.any(counts != np.round(counts)):
+        raise ValueError("randomization inference needs whole non-negative counts as values")
+    whole = counts.astype(np.int64)
+    binary = sparse.csr_matrix(weights.sparse, dtype=float) + sparse.identity(weights.n, format="csr")
+    binary.data[:] = 1.0  # an area listed as its own neighbour still counts once
+    size = np.asarray(binary.sum(axis=1)).ravel().astype(np.int64)
+    sums = np.rint(binary @ whole.astype(float)).astype(np.int64)
+    frequency = np.bincount(whole) / whole.size
+    p = np.ones(whole.size)
+    distribution = np.array([1.0])
+    for k in range(1, int(size.max()) + 1):
+        distribution = np.convolve(distribution, frequency)
+        chosen = size == k
+        if not chosen.any():
+            continue
+        upper = np.cumsum(distribution[::-1])[::-1]  # P(sum >= s)
+        lower = np.cumsum(distribution)  # P(sum <= s)
+        s = sums[chosen]
+        p[chosen] = np.minimum(1.0, 2.0 * np.minimum(upper[s], lower[s]))
+    return p

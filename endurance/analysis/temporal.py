@@ -1,4 +1,11 @@
-"""When incidents happen: hour-by-weekday tables and monthly charts for patrol timing."""
+"""When incidents happen: hour-by-weekday tables and monthly charts for patrol timing.
+
+:func:`temporal_profile` counts incidents by hour of day and day of week in local time.
+Two one-line summaries are read off it for map popups and briefings:
+:func:`peak_days`, the days holding at least 80 % of the busiest day's incidents, and
+:func:`peak_hours`, the four consecutive hours (midnight may fall inside) holding the
+most incidents. Four hours is about one patrol shift's worth of focused attention.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +17,10 @@ import numpy as np
 import pandas as pd
 
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: A day is a peak day when it holds at least this share of the busiest day's incidents.
+PEAK_DAY_SHARE = 0.8
+#: Length of the peak-hours window.
+PEAK_WINDOW_HOURS = 4
 
 
 def temporal_profile(timestamps: Any, *, timezone: str = "Europe/London") -> pd.DataFrame:
@@ -28,6 +39,39 @@ def temporal_profile(timestamps: Any, *, timezone: str = "Europe/London") -> pd.
     table.index.name = "hour"
     table.columns = pd.Index(_WEEKDAYS, name="weekday")
     return table
+
+
+def peak_days(profile: pd.DataFrame, *, share: float = PEAK_DAY_SHARE) -> str | None:
+    """Name the busiest days of a profile, e.g. ``'Sat, Sun'``; None with no incidents.
+
+    The days holding at least ``share`` of the busiest day's incidents, in week order.
+    """
+    by_day = _check_profile(profile).sum(axis=0).to_numpy()
+    if by_day.max() <= 0:
+        return None
+    return ", ".join(day for day, n in zip(_WEEKDAYS, by_day, strict=True) if n >= share * by_day.max())
+
+
+def peak_hours(profile: pd.DataFrame, *, window: int = PEAK_WINDOW_HOURS) -> str | None:
+    """Name the ``window`` consecutive hours with the most incidents, e.g. ``'16:00-20:00'``.
+
+    The window may wrap past midnight (``'22:00-02:00'``); on a tie the earliest start
+    wins. None when the profile holds no incidents.
+    """
+    if not 1 <= window <= 24:
+        raise ValueError(f"window must be 1 to 24 hours, got {window}")
+    by_hour = _check_profile(profile).sum(axis=1).to_numpy()
+    if by_hour.max() <= 0:
+        return None
+    totals = [sum(by_hour[(start + k) % 24] for k in range(window)) for start in range(24)]
+    start = int(np.argmax(totals))
+    return f"{start:02d}:00-{(start + window) % 24:02d}:00"
+
+
+def _check_profile(profile: pd.DataFrame) -> pd.DataFrame:
+    if profile.shape != (24, 7):
+        raise ValueError(f"profile must be a 24 x 7 table from temporal_profile, got shape {profile.shape}")
+    return profile
 
 
 def monthly_chart_png(
