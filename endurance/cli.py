@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -102,9 +103,19 @@ def demo(
         inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
         console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
         result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+        meeting = _first_meeting_after(date(year, 12, 31))
+        pack = _run_briefing(meeting, None, DEMO_LABEL)
     except EnduranceError as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
+    console.print(f"briefing for the meeting of {meeting} (run {pack['run_id']}):")
+    _print_outputs(pack["outputs"])
+
+
+def _first_meeting_after(day: date) -> date:
+    """The first tasking-meeting day after ``day`` (the configured weekday)."""
+    weekday = Settings.from_env().briefing_weekday
+    return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
 
 
 @app.command()
@@ -126,6 +137,49 @@ def run(
     except (EnduranceError, ValueError) as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
+
+
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(ValueError(f"{option} must be a date written YYYY-MM-DD, got {value!r}")) from None
+
+
+def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
+    _prepare_prefect(Settings.from_env())
+    from pipelines.briefing import tasking_briefing  # imported late: Prefect reads PREFECT_HOME on import
+
+    return tasking_briefing(meeting=meeting, since=since, data_label=data_label)
+
+
+def _print_outputs(outputs: list[dict[str, Any]]) -> None:
+    for item in outputs:
+        console.print(f"  {item['path']} ({item['bytes']:,} bytes)", highlight=False)
+
+
+@app.command()
+def brief(
+    meeting: str = typer.Option(..., "--meeting", help="The meeting's date, YYYY-MM-DD."),
+    since: str = typer.Option(
+        None, "--since", help="The previous meeting's date, YYYY-MM-DD (default: a week before)."
+    ),
+    label: str = typer.Option(None, "--label", help='A line shown prominently, e.g. "SYNTHETIC DEMO DATA".'),
+) -> None:
+    """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
+    day = _date(meeting, "--meeting")
+    assert day is not None
+    try:
+        result = _run_briefing(day, _date(since, "--since"), label)
+    except (EnduranceError, ValueError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
+        f"run {result['run_id']}:"
+    )
+    _print_outputs(result["outputs"])
 
 
 @app.command()

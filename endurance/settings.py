@@ -16,6 +16,26 @@ def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def _flag(value: str | None, name: str) -> bool:
+    if value is None or value.strip() == "":
+        return False
+    if value.strip().lower() in {"1", "true", "yes"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {value!r}")
+
+
+def _weekday(value: str) -> str:
+    for day in WEEKDAYS:
+        if value.strip().lower() in {day.lower(), day[:3].lower()}:
+            return day
+    raise ValueError(f"ENDURANCE_BRIEFING_DAY must be a weekday such as Tuesday, got {value!r}")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the pipeline reads and writes.
@@ -41,6 +61,14 @@ class Settings:
     suppression_threshold
         ``ENDURANCE_SUPPRESS_BELOW``: counts from 1 up to this value minus one are shown
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
+    marking
+        ``ENDURANCE_MARKING``: the protective marking printed on maps and briefings
+        (default ``OFFICIAL-SENSITIVE``).
+    share_handling_c
+        ``ENDURANCE_SHARE_HANDLING_C``: ``true`` only where an information-sharing
+        agreement lets partner outputs count intelligence with handling code C.
+    briefing_day
+        ``ENDURANCE_BRIEFING_DAY``: the weekday of the tasking meeting (default ``Tuesday``).
     """
 
     out_dir: Path = Path("out")
@@ -49,6 +77,9 @@ class Settings:
     prefect_home: Path = field(default=Path("out/.prefect"))
     output_vintage: str = "2024"
     suppression_threshold: int = 5
+    marking: str = "OFFICIAL-SENSITIVE"
+    share_handling_c: bool = False
+    briefing_day: str = "Tuesday"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -67,7 +98,15 @@ class Settings:
             prefect_home=_path_or_none(env.get("ENDURANCE_PREFECT_HOME")) or out_dir / ".prefect",
             output_vintage=env.get("ENDURANCE_WARD_VINTAGE") or "2024",
             suppression_threshold=int(threshold),
+            marking=env.get("ENDURANCE_MARKING") or "OFFICIAL-SENSITIVE",
+            share_handling_c=_flag(env.get("ENDURANCE_SHARE_HANDLING_C"), "ENDURANCE_SHARE_HANDLING_C"),
+            briefing_day=_weekday(env.get("ENDURANCE_BRIEFING_DAY") or "Tuesday"),
         )
+
+    @property
+    def briefing_weekday(self) -> int:
+        """The meeting's weekday as a number, Monday 0."""
+        return WEEKDAYS.index(self.briefing_day)
 
     @property
     def maps_dir(self) -> Path:
