@@ -131,3 +131,24 @@ def test_dissolve_names_patches_after_place_then_ward() -> None:
     assert areas[1].area_km2 == pytest.approx(0.04)
     assert (areas[1].peak, areas[1].mean) == (4.0, 2.5)
     assert analysis.dissolve_hotspots(grid_of(values), mask)[0].name == "Hotspot 1"
+
+
+def test_dissolve_ranks_areas_by_incidents_and_lists_their_cells() -> None:
+    values = np.zeros((6, 6))
+    values[0, 0] = 9.0  # the highest peak, one incident
+    values[3:5, 3] = [4.0, 4.0]  # lower peaks, more incidents
+    counts = np.zeros((6, 6))
+    counts[0, 0], counts[3, 3], counts[4, 3] = 1, 3, 2
+    wards = {"South": shapely.box(0, 0, 600, 250), "North": shapely.box(0, 250, 600, 600)}
+    areas = analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards, rank_by=grid_of(counts))
+    assert [(a.name, a.cells.tolist()) for a in areas] == [("North", [21, 27]), ("South", [0])]
+    by_peak = analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards)
+    assert [a.name for a in by_peak] == ["South", "North"]
+
+
+def test_an_area_beyond_every_ward_takes_the_nearest() -> None:
+    values = np.zeros((4, 4))
+    values[3, 3] = 1.0  # a beach cell seaward of the wards
+    wards = {"Coast": shapely.box(0, 0, 280, 400), "Inland": shapely.box(-500, 0, 0, 400)}
+    (area,) = analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards)
+    assert (area.name, area.named_after) == ("Coast", "ward")

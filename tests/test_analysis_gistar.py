@@ -103,3 +103,56 @@ def test_benjamini_hochberg_on_the_1995_example() -> None:
     np.testing.assert_allclose(q, stats.false_discovery_control(p))
     shuffled = np.array(p)[::-1]
     np.testing.assert_allclose(analysis.benjamini_hochberg(shuffled), q[::-1])
+
+
+def test_randomization_p_values_hand_worked_on_five_wards() -> None:
+    # Values 0 1 5 1 0 in a row. Dealt at random, a value is 0 or 1 with 2/5 each and 5 with
+    # 1/5. W2 and its two neighbours hold 1 + 5 + 1 = 7; three draws reach 7 or more with one 5
+    # and two 1s (3 x 1/5 x 4/25 = 0.096), two 5s (3 x 1/25 x 4/5 = 0.096) or three (0.008):
+    # 0.2, so two-sided p = 0.4. W0 and W1 hold 1 (two draws): P(sum <= 1) = 4/25 + 2 x 4/25
+    # = 0.48, P(sum >= 1) = 1 - 4/25 = 0.84: p = 0.96.
+    wards = {f"W{i}": shapely.box(i * 100, 0, (i + 1) * 100, 100) for i in range(5)}
+    result = analysis.getis_ord_gi_star(
+        [0.0, 1.0, 5.0, 1.0, 0.0], analysis.area_weights(wards), fdr=False, inference="randomization"
+    )
+    assert result.p[2] == pytest.approx(0.4)
+    assert result.p[0] == pytest.approx(0.96)
+    # W1's neighbourhood (W0, W1, W2) holds 6: one 5 with the other two not both 0
+    # (3 x 1/5 x (16/25 - 4/25) = 0.288), or two or three 5s (0.104): 0.392, two-sided 0.784.
+    assert result.p[1] == pytest.approx(0.784)
+    with pytest.raises(ValueError, match="whole non-negative counts"):
+        analysis.getis_ord_gi_star([0.5, 1, 5, 1, 0], analysis.area_weights(wards), inference="randomization")
+
+
+def test_randomization_finds_no_hotspots_in_random_sparse_incidents_but_finds_a_cluster() -> None:
+    # 1,500 incidents scattered at random over 150 x 150 cells, as thin as off-road-bike
+    # incidents on 100 m cells: the normal curve calls hundreds of cells hot even after FDR.
+    rng = np.random.default_rng(5)
+    counts = analysis.count_grid(
+        rng.uniform(0, 15_000, 1_500), rng.uniform(0, 15_000, 1_500), grid_of(np.zeros((150, 150)))
+    )
+    weights = analysis.grid_weights(counts)
+    normal = analysis.getis_ord_gi_star(counts.values.ravel(), weights)
+    exact = analysis.getis_ord_gi_star(counts.values.ravel(), weights, inference="randomization")
+    assert (normal.label != "not significant").sum() > 100
+    assert (exact.label != "not significant").sum() == 0
+    np.testing.assert_allclose(exact.z, normal.z)  # the statistic is the same; only p differs
+    planted = counts.values.copy()
+    planted[40:43, 40:43] += 2
+    found = analysis.getis_ord_gi_star(planted.ravel(), weights, inference="randomization")
+    assert set(found.label.reshape(150, 150)[40:43, 40:43].ravel()) == {"hot 99%"}
+
+
+def test_area_weights_join_polygons_that_meet_without_sharing_vertices() -> None:
+    # B's west edge lies along A's east edge but their corners differ (no shared vertex);
+    # C touches A at a corner; D is 5 m away, like two wards generalised separately.
+    areas = {
+        "A": shapely.box(0, 0, 100, 100),
+        "B": shapely.box(100, 30, 200, 70),
+        "C": shapely.box(100, 100, 150, 150),
+        "D": shapely.box(-105, 0, -5, 100),
+    }
+    weights = analysis.area_weights(areas)
+    assert sorted(weights.neighbors["A"]) == ["B", "C"]
+    assert weights.neighbors["D"] == []
+    assert sorted(analysis.area_weights(areas, tolerance_m=10).neighbors["A"]) == ["B", "C", "D"]

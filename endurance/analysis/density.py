@@ -17,7 +17,8 @@ Top cells (:func:`hotspot_cells`, :func:`dissolve_hotspots`)
     A hotspot map flags a fixed share of the study area (by default 5 % of its cells),
     the densest cells first, so maps of quiet and busy months cover the same ground.
     Touching flagged cells are dissolved into areas named after the gazetteer place they
-    overlap most, else the ward they overlap most.
+    overlap most, else the ward they overlap most (or, on a beach beyond the wards, the
+    nearest). Areas can be ranked by the incidents they hold, so area 1 is the busiest.
 """
 
 from __future__ import annotations
