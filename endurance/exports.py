@@ -268,6 +268,18 @@ def _ward_rows(
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def ward_summary_rows(
+    con: duckdb.DuckDBPyConnection,
+    lad_code: str,
+    period: Period,
+    vintage: str,
+    *,
+    share_handling_c: bool = False,
+) -> list[dict[str, object]]:
+    """Return one row per ward of ``lad_code`` with its counts, unsuppressed (police use only)."""
+    return [r for r in _ward_rows(con, period, vintage, share_handling_c) if r["lad_code"] == lad_code]
+
+
 def _incident_months(con: duckdb.DuckDBPyConnection, vintage: str) -> set[str]:
     """Months (YYYY-MM) with at least one off-road-bike incident loaded."""
     rows = con.execute(

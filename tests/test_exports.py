@@ -273,9 +273,7 @@ def test_hostile_text_is_neutralised_in_every_format(geo_con, tmp_path, geodata_
     assert eston["hotspots"] == "'@SUM(A1:A9)" and eston["designation"] == "'-Support+1"
     assert eston["lad_name"] == "'=cmd|' /C calc'!A0"
     names = [r["ward_name"] for r in csv_rows if r["row_type"] == "ward"]
-    assert sorted({n.split(" ")[0] if not n.startswith("'\r") else "'\rCR" for n in names}) == sorted(
-        "'" + h.split(" ")[0] for h in HOSTILE
-    )
+    assert {n.rsplit(" ", 1)[0] for n in names} == {"'" + h for h in HOSTILE}
     for row in csv_rows:
         for column in text_columns:
             assert not row[column].startswith(("=", "+", "-", "@", "\t", "\r")), (column, row[column])
