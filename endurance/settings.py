@@ -8,12 +8,24 @@ different warehouses.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 
 def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
+
+
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+    return value in _TRUE
 
 
 @dataclass(frozen=True)
@@ -41,6 +53,11 @@ class Settings:
     suppression_threshold
         ``ENDURANCE_SUPPRESS_BELOW``: counts from 1 up to this value minus one are shown
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
+    share_handling_c
+        ``ENDURANCE_SHARE_HANDLING_C``: count intelligence with handling code C (sharing
+        with conditions) in council exports as well as P (default ``false``). Turn it on
+        only where a documented information-sharing agreement with the receiving
+        councils covers C-coded intelligence; exports say which codes they count.
     """
 
     out_dir: Path = Path("out")
@@ -49,6 +66,7 @@ class Settings:
     prefect_home: Path = field(default=Path("out/.prefect"))
     output_vintage: str = "2024"
     suppression_threshold: int = 5
+    share_handling_c: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -67,6 +85,7 @@ class Settings:
             prefect_home=_path_or_none(env.get("ENDURANCE_PREFECT_HOME")) or out_dir / ".prefect",
             output_vintage=env.get("ENDURANCE_WARD_VINTAGE") or "2024",
             suppression_threshold=int(threshold),
+            share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
         )
 
     @property
