@@ -19,6 +19,7 @@ from rich.table import Table
 
 from endurance import geography, warehouse
 from endurance._errors import EnduranceError
+from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
 
@@ -520,6 +521,58 @@ def geodata_designations(
         f"{loaded.not_designated} ward row(s) left undesignated",
         highlight=False,
     )
+
+
+export_app = typer.Typer(
+    help="Write partner exports: council ward summaries as CSV, XLSX and GeoPackage.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+
+def _export_period(period_from: str | None, period_to: str | None, period: str | None) -> Period | None:
+    """The period asked for by --from/--to or --period; None for the latest twelve months."""
+    if period and (period_from or period_to):
+        raise ValueError("give either --period or --from and --to, not both")
+    if period:
+        return parse_period(period)
+    if bool(period_from) != bool(period_to):
+        raise ValueError("give both --from and --to (YYYY-MM), or --period")
+    if not (period_from and period_to):
+        return None
+    return Period(check_month(period_from, "--from"), check_month(period_to, "--to"))
+
+
+@export_app.command("wards")
+def export_wards(
+    lad: str = typer.Option(
+        "all", "--lad", help="Local authority code (E06...), or 'all' for each and force-wide."
+    ),
+    period_from: str = typer.Option(None, "--from", help="First month, YYYY-MM."),
+    period_to: str = typer.Option(None, "--to", help="Last month, YYYY-MM."),
+    period: str = typer.Option(None, "--period", help="A year (2025), quarter (2025-Q3) or month (2025-07)."),
+    formats: str = typer.Option("csv,xlsx,gpkg", "--format", help="Comma-separated: csv, xlsx, gpkg."),
+    out: Path = typer.Option(
+        None, "--out", file_okay=False, help="Folder (default: $ENDURANCE_OUT/exports)."
+    ),
+) -> None:
+    """Write council ward summaries for a period, with small numbers suppressed.
+
+    One file per local authority and format, and with --lad all the force-wide file too.
+    The period defaults to the latest twelve months with incidents. Prints the files
+    written with their sizes; the run is recorded in the run ledger.
+    """
+    from endurance.exports import run_ward_export
+
+    settings = Settings.from_env()
+    try:
+        chosen = _export_period(period_from, period_to, period)
+        result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
+    except (EnduranceError, ValueError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"run {result.run_id}: ward summaries {result.period.describe()}", highlight=False)
+    for path in result.paths:  # whole paths, never cut to the terminal's width
+        console.print(f"{path}  {path.stat().st_size:,} bytes", highlight=False, markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

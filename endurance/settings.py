@@ -8,6 +8,7 @@ different warehouses.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -16,17 +17,18 @@ def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
 
+_TRUE = ("true", "1", "yes", "on")
+_FALSE = ("false", "0", "no", "off", "")
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    value = env.get(name, "").strip().lower()
+    if value not in _TRUE + _FALSE:
+        raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+    return value in _TRUE
+
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-
-
-def _flag(value: str | None, name: str) -> bool:
-    if value is None or value.strip() == "":
-        return False
-    if value.strip().lower() in {"1", "true", "yes"}:
-        return True
-    if value.strip().lower() in {"0", "false", "no"}:
-        return False
-    raise ValueError(f"{name} must be true or false, got {value!r}")
 
 
 def _weekday(value: str) -> str:
@@ -65,8 +67,10 @@ class Settings:
         ``ENDURANCE_MARKING``: the protective marking printed on maps and briefings
         (default ``OFFICIAL-SENSITIVE``).
     share_handling_c
-        ``ENDURANCE_SHARE_HANDLING_C``: ``true`` only where an information-sharing
-        agreement lets partner outputs count intelligence with handling code C.
+        ``ENDURANCE_SHARE_HANDLING_C``: count intelligence with handling code C (sharing
+        with conditions) in council exports as well as P (default ``false``). Turn it on
+        only where a documented information-sharing agreement with the receiving
+        councils covers C-coded intelligence; exports say which codes they count.
     briefing_day
         ``ENDURANCE_BRIEFING_DAY``: the weekday of the tasking meeting (default ``Tuesday``).
     """
@@ -99,7 +103,7 @@ class Settings:
             output_vintage=env.get("ENDURANCE_WARD_VINTAGE") or "2024",
             suppression_threshold=int(threshold),
             marking=env.get("ENDURANCE_MARKING") or "OFFICIAL-SENSITIVE",
-            share_handling_c=_flag(env.get("ENDURANCE_SHARE_HANDLING_C"), "ENDURANCE_SHARE_HANDLING_C"),
+            share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
             briefing_day=_weekday(env.get("ENDURANCE_BRIEFING_DAY") or "Tuesday"),
         )
 

@@ -129,12 +129,26 @@ def write_map(
 
 @task(name="write-council-exports", timeout_seconds=600)
 def write_exports(
-    db_path: Path, out_dir: Path, period: Period, vintage: str, threshold: int, run_id: str
+    db_path: Path,
+    out_dir: Path,
+    period: Period,
+    vintage: str,
+    threshold: int,
+    run_id: str,
+    formats: tuple[str, ...] = exports.FORMATS,
+    share_handling_c: bool = False,
 ) -> list[dict[str, object]]:
-    """Write one suppressed ward summary CSV per local authority."""
+    """Write suppressed ward summaries per local authority and force-wide (CSV, XLSX, GeoPackage)."""
     with warehouse.connect(db_path, read_only=True) as con:
         paths = exports.export_ward_summaries(
-            con, out_dir, period=period, vintage=vintage, threshold=threshold, run_id=run_id
+            con,
+            out_dir,
+            period=period,
+            vintage=vintage,
+            threshold=threshold,
+            run_id=run_id,
+            formats=formats,
+            share_handling_c=share_handling_c,
         )
     return [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in paths]
 
@@ -214,6 +228,7 @@ def nightly(
             vintage,
             settings.suppression_threshold,
             run_id,
+            share_handling_c=settings.share_handling_c,
         )
         record.outputs = [map_out, *export_out]
         record.counts["geography_layers"] = len(layers)

@@ -39,3 +39,16 @@ def test_environment_overrides_each_field(tmp_path):
 def test_bad_threshold_is_refused_with_the_variable_named(value):
     with pytest.raises(ValueError, match="ENDURANCE_SUPPRESS_BELOW"):
         Settings.from_env({"ENDURANCE_SUPPRESS_BELOW": value})
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", False), ("false", False), ("TRUE", True), ("1", True), ("yes", True)]
+)
+def test_handling_code_c_is_shared_only_when_switched_on(value, expected):
+    assert Settings.from_env({}).share_handling_c is False
+    assert Settings.from_env({"ENDURANCE_SHARE_HANDLING_C": value}).share_handling_c is expected
+
+
+def test_a_bad_sharing_flag_is_refused_with_the_variable_named():
+    with pytest.raises(ValueError, match="ENDURANCE_SHARE_HANDLING_C must be true or false, got 'maybe'"):
+        Settings.from_env({"ENDURANCE_SHARE_HANDLING_C": "maybe"})
