@@ -57,8 +57,10 @@ bench: $(STAMP) assets
 	$(BIN)/python benchmarks/attribution.py
 	$(BIN)/python benchmarks/pai.py
 
+# A local Prefect server with its UI (http://127.0.0.1:4200, ENDURANCE_PREFECT_PORT) serving
+# every deployment of pipelines/deployments.py; Ctrl-C stops both.
 serve: $(STAMP) assets
-	PREFECT_HOME=$${ENDURANCE_PREFECT_HOME:-$(CURDIR)/out/.prefect} $(BIN)/python -m pipelines.serve
+	$(BIN)/endurance serve
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis

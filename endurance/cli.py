@@ -11,17 +11,20 @@ import os
 import time
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from endurance import geography, warehouse
 from endurance._errors import EnduranceError
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
+
+if TYPE_CHECKING:
+    from endurance.ledger import LedgerRun
 
 app = typer.Typer(
     help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
@@ -52,6 +55,12 @@ def _run_flow(
 ) -> dict[str, Any]:
     settings = Settings.from_env()
     _prepare_prefect(settings)
+    from pipelines.serve import api_url, server_is_healthy
+
+    if "PREFECT_API_URL" not in os.environ and server_is_healthy(settings.prefect_port):
+        # `endurance serve` is up: report there (the run shows in its UI) rather than
+        # start a temporary server on the same Prefect database.
+        os.environ["PREFECT_API_URL"] = api_url(settings.prefect_port)
     from pipelines.nightly import nightly  # imported late: Prefect reads PREFECT_HOME on import
 
     return nightly(
@@ -184,25 +193,147 @@ def brief(
 
 
 @app.command()
-def runs(last: int = typer.Option(10, help="How many recent runs to show.")) -> None:
-    """Show the run ledger: recent flow runs, their counts and status."""
+def runs(
+    last: int = typer.Option(10, "--last", help="How many recent runs to show."),
+    run_id: str = typer.Option(
+        None, "--id", help="Show this run in full: parameters, inputs, counts, outputs."
+    ),
+) -> None:
+    """Show the run ledger: recent flow runs with their counts and status, or one run in full."""
+    from endurance import ledger
+
     settings = Settings.from_env()
     try:
         with warehouse.connect(settings.db_path, read_only=True) as con:
-            rows = con.execute(
-                "SELECT run_id, flow, started_at, finished_at, status, counts FROM ops.runs"
-                " ORDER BY started_at DESC LIMIT ?",
-                [last],
-            ).fetchall()
+            if run_id:
+                _print_run(ledger.run_by_id(con, run_id), settings)
+                return
+            recent = ledger.recent_runs(con, last)
     except EnduranceError as exc:
         raise _fail(exc) from exc
-    table = Table("run", "flow", "started", "seconds", "status", "rows in / staged / rejected / dup")
-    for run_id, flow_name, started, finished, status, counts in rows:
-        inputs = (json.loads(counts) if counts else {}).get("inputs", {})
-        seconds = f"{(finished - started).total_seconds():.1f}" if finished else "-"
+    table = Table(
+        Column("run", no_wrap=True),
+        "flow",
+        Column("started", no_wrap=True),
+        "seconds",
+        Column("status", no_wrap=True),
+        "rows in / staged / rejected / dup",
+        "outputs",
+    )
+    for item in recent:
+        inputs = item.counts.get("inputs", {})
         summary = " / ".join(str(inputs.get(k, "-")) for k in ("rows_in", "staged", "rejected", "duplicate"))
-        table.add_row(run_id, flow_name, f"{started:%Y-%m-%d %H:%M}", seconds, status, summary)
+        table.add_row(
+            item.run_id,
+            item.flow if not item.deployment else f"{item.flow} ({item.deployment})",
+            f"{item.started_at:%Y-%m-%d %H:%M}",
+            "-" if item.seconds is None else f"{item.seconds:.1f}",
+            item.status,
+            summary,
+            str(len(item.outputs)),
+        )
     console.print(table)
+
+
+def _print_run(item: LedgerRun, settings: Settings) -> None:
+    """Print one ledger run in full (``endurance runs --id``)."""
+    from pipelines.serve import ui_url
+
+    finished = f"{item.finished_at:%Y-%m-%d %H:%M:%S}" if item.finished_at else "-"
+    seconds = "" if item.seconds is None else f" ({item.seconds:.1f} s)"
+    lines = [
+        f"run {item.run_id}: {item.flow}, {item.status}",
+        f"deployment: {item.deployment or '- (not started by a deployment)'}",
+        f"started {item.started_at:%Y-%m-%d %H:%M:%S}, finished {finished}{seconds}",
+    ]
+    if item.prefect_flow_run_id:
+        lines.append(f"Prefect: {ui_url(settings.prefect_port)}/runs/flow-run/{item.prefect_flow_run_id}")
+    lines.append("parameters: " + json.dumps(item.parameters, default=str))
+    if item.error:
+        lines.append(f"error: {item.error}")
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    inputs = Table(
+        "input file", "source", "status", "in", "staged", "rejected", "dup", "sha256", title="inputs"
+    )
+    for i in item.inputs:
+        inputs.add_row(
+            Path(str(i.get("path", ""))).name,
+            str(i.get("source", "")),
+            str(i.get("status", "")),
+            *(str(i.get(k, "")) for k in ("rows_in", "staged", "rejected", "duplicate")),
+            str(i.get("sha256", "")),
+        )
+    console.print(inputs)
+    outputs = Table("output file", "bytes", "sha256", title="outputs")
+    for o in item.outputs:
+        outputs.add_row(str(o.get("path", "")), str(o.get("bytes", "")), str(o.get("sha256", "")))
+    console.print(outputs)
+    console.print("counts: " + json.dumps(item.counts, indent=2, default=str), highlight=False, markup=False)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(
+        None, "--port", help="Port of the Prefect server and UI (default ENDURANCE_PREFECT_PORT, 4200)."
+    ),
+) -> None:
+    """Start a local Prefect server with its UI and serve the scheduled deployments.
+
+    The UI is at http://127.0.0.1:PORT; runs start on their schedules or from the UI's
+    Run button (or `endurance trigger`). Ctrl-C stops serving and the server.
+    """
+    settings = Settings.from_env()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # flow run logs reach the UI
+    _prepare_prefect(settings)
+    from pipelines.serve import serve_with_server
+
+    try:
+        serve_with_server(settings, port or settings.prefect_port)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        pass  # Ctrl-C while the server was starting: it has been stopped
+    console.print("stopped serving; the Prefect server is stopped")
+
+
+@app.command()
+def trigger(
+    deployment: str = typer.Argument(
+        ..., help="Deployment name, e.g. council-export-monthly (see the README)."
+    ),
+    param: list[str] = typer.Option(
+        None,
+        "--param",
+        help="A parameter as key=value (repeat for several), e.g. --param period_from=2025-06.",
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Wait until the run finishes; exit 1 unless it completed."
+    ),
+    port: int = typer.Option(
+        None, "--port", help="Port of the Prefect server (default ENDURANCE_PREFECT_PORT, 4200)."
+    ),
+) -> None:
+    """Start a run of a deployment on the local Prefect server started by `endurance serve`.
+
+    Prints the flow run id and its link in the Prefect UI.
+    """
+    settings = Settings.from_env()
+    _prepare_prefect(settings)
+    from pipelines.trigger import parse_parameters, trigger_deployment
+
+    try:
+        run = trigger_deployment(
+            deployment, parse_parameters(param or []), port=port or settings.prefect_port, wait=wait
+        )
+    except (EnduranceError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"flow run {run.flow_run_id} ({run.name}) of {run.deployment}: {run.state}", highlight=False
+    )
+    console.print(f"Prefect UI: {run.url}", highlight=False, soft_wrap=True)
+    if wait and run.state != "Completed":
+        raise typer.Exit(code=1)
 
 
 @app.command()

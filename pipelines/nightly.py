@@ -14,13 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
 
 from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
 from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
+from pipelines._runs import flow_run_record
+from pipelines.artifacts import publish_run_artifacts
 
 
 def _sha256(path: Path) -> str:
@@ -162,28 +163,29 @@ def nightly(
 ) -> dict[str, Any]:
     """Ingest a folder of inputs and publish the hotspot map and council ward summaries.
 
-    Parameters
-    ----------
-    input_dir
-        Folder of input CSVs (police.uk monthly files, incident logs, intelligence).
-    period_from, period_to
-        Months (YYYY-MM) to map and export; default: the latest twelve with incidents.
-    data_label
-        A line shown on the map, e.g. "SYNTHETIC DEMO DATA".
+    Args:
+        input_dir: Folder of input files (police.uk monthly CSVs, incident logs,
+            intelligence, fire, outcomes), searched recursively; files already loaded
+            are skipped.
+        period_from: First month (YYYY-MM) to map and export; default: the first of
+            the latest twelve months with incidents.
+        period_to: Last month (YYYY-MM) to map and export; default: the latest month
+            with incidents.
+        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA"; empty for
+            real data.
     """
     settings = Settings.from_env()
-    run_id = (flow_run.get_id() or "").replace("-", "")[:12] or "local"
-    record = warehouse.RunRecord(
-        flow="endurance-nightly",
-        run_id=run_id,
-        settings=settings.describe(),
-        parameters={
+    record = flow_run_record(
+        "endurance-nightly",
+        settings,
+        {
             "input_dir": input_dir,
             "period_from": period_from,
             "period_to": period_to,
             "data_label": data_label,
         },
     )
+    run_id = record.run_id
     with warehouse.connect(settings.db_path) as con:
         warehouse.start_run(con, record)
     try:
@@ -239,6 +241,9 @@ def nightly(
         raise
     with warehouse.connect(settings.db_path) as con:
         warehouse.finish_run(con, record, status="completed")
+    publish_run_artifacts(
+        settings.db_path, record, period, vintage, settings.suppression_threshold, settings.share_handling_c
+    )
     return {
         "run_id": run_id,
         "db_path": str(settings.db_path),
