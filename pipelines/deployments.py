@@ -9,21 +9,15 @@ hour across the clock changes.
 | ``nightly-ingest`` | ``endurance-nightly`` | every night at 02:30 |
 | ``policeuk-monthly`` | ``endurance-policeuk-pull`` | the 20th of each month at 05:00 |
 | ``council-export-monthly`` | ``endurance-council-export`` | first working day of the month, 07:00 |
+| ``weekly-briefing`` | ``endurance-briefing`` | the meeting's day, 07:00 (configurable) |
 
 police.uk publishes a month some weeks after it ends, usually by the middle of the
 next month but one; by the 20th the latest month is normally out, and a month fetched
 twice loads once.
 
-To add a deployment, append a ``DeploymentSpec`` to ``DEPLOYMENTS``. The weekly
-tasking briefing, once its flow exists, is::
-
-    DeploymentSpec(
-        "weekly-briefing", briefing, "Every week before the tasking meeting: ...",
-        schedules=briefing_schedules,
-    )
-
-``briefing_schedules`` reads the day and time from ``ENDURANCE_BRIEFING_DAY`` and
-``ENDURANCE_BRIEFING_TIME`` (default Tuesday 07:00).
+To add a deployment, append a ``DeploymentSpec`` to ``DEPLOYMENTS``.
+``briefing_schedules`` reads the weekly briefing's day and time from
+``ENDURANCE_BRIEFING_DAY`` and ``ENDURANCE_BRIEFING_TIME`` (default Tuesday 07:00).
 """
 
 from __future__ import annotations
@@ -37,6 +31,7 @@ from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
 from endurance.settings import WEEKDAYS, Settings
+from pipelines.briefing import tasking_briefing
 from pipelines.council_export import council_export
 from pipelines.nightly import nightly
 from pipelines.policeuk_pull import policeuk_pull
@@ -142,6 +137,14 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
         "On the first working day of each month (England and Wales) at 07:00: write last month's "
         "ward summaries for the councils. Run it by hand for any period.",
         schedules=_export_schedules,
+    ),
+    DeploymentSpec(
+        "weekly-briefing",
+        tasking_briefing,
+        "Every week on the tasking meeting's morning (ENDURANCE_BRIEFING_DAY and ENDURANCE_BRIEFING_TIME, "
+        "default Tuesday 07:00): the briefing pack with top hotspots, peak times, the map, ward table, "
+        "outcomes since the last meeting, intelligence by grading and data quality.",
+        schedules=briefing_schedules,
     ),
 )
 

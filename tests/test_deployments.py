@@ -36,7 +36,7 @@ def fire_dates(schedule, start: datetime, end: datetime) -> list[datetime]:
 
 
 def test_the_declared_deployments_are_served(served):
-    assert set(served) == {"nightly-ingest", "policeuk-monthly", "council-export-monthly"}
+    assert set(served) == {"nightly-ingest", "policeuk-monthly", "council-export-monthly", "weekly-briefing"}
     assert [s.name for s in declared.DEPLOYMENTS] == list(served)
 
 
@@ -118,7 +118,7 @@ def test_deployments_are_found_by_either_name_and_a_typo_lists_them():
     assert declared.deployment_spec("endurance-council-export/council-export-monthly").name == (
         "council-export-monthly"
     )
-    with pytest.raises(LookupError, match="nightly-ingest, policeuk-monthly, council-export-monthly"):
+    with pytest.raises(LookupError, match="nightly-ingest, policeuk-monthly, council-export-monthly, weekly-briefing"):
         declared.deployment_spec("council-export")
 
 
