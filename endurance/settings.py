@@ -11,6 +11,9 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+#: The protective marking maps carry unless ``ENDURANCE_MARKING`` says otherwise.
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
 
 def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
@@ -41,6 +44,10 @@ class Settings:
     suppression_threshold
         ``ENDURANCE_SUPPRESS_BELOW``: counts from 1 up to this value minus one are shown
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
+    marking
+        ``ENDURANCE_MARKING``: the protective marking printed at the top and bottom of
+        every map and its PNG (default ``OFFICIAL-SENSITIVE``, the Government Security
+        Classification a force gives tasking products that hold policing locations).
     """
 
     out_dir: Path = Path("out")
@@ -49,6 +56,7 @@ class Settings:
     prefect_home: Path = field(default=Path("out/.prefect"))
     output_vintage: str = "2024"
     suppression_threshold: int = 5
+    marking: str = DEFAULT_MARKING
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -67,6 +75,7 @@ class Settings:
             prefect_home=_path_or_none(env.get("ENDURANCE_PREFECT_HOME")) or out_dir / ".prefect",
             output_vintage=env.get("ENDURANCE_WARD_VINTAGE") or "2024",
             suppression_threshold=int(threshold),
+            marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
         )
 
     @property
