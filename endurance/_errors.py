@@ -30,3 +30,7 @@ class GeodataMissingError(EnduranceError, FileNotFoundError):
 
 class WarehouseError(EnduranceError, RuntimeError):
     """The warehouse file cannot be opened, migrated or written."""
+
+
+class BrowserMissingError(EnduranceError, FileNotFoundError):
+    """Headless Chromium (or the Playwright package driving it) is not installed."""
