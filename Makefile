@@ -55,6 +55,7 @@ lint: $(STAMP)
 bench: $(STAMP) assets
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/pai.py
 
 serve: $(STAMP) assets
 	PREFECT_HOME=$${ENDURANCE_PREFECT_HOME:-$(CURDIR)/out/.prefect} $(BIN)/python -m pipelines.serve

@@ -37,8 +37,28 @@ class Period:
     @property
     def bounds(self) -> tuple[str, str]:
         """First day of the first month, and first day of the month after the last."""
-        year, month = map(int, self.end.split("-"))
-        return f"{self.start}-01", f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
+        return f"{self.start}-01", f"{add_months(self.end, 1)}-01"
+
+    @property
+    def months(self) -> list[str]:
+        """Every month of the period in order, e.g. ``['2025-01', '2025-02']``."""
+        count = _month_index(self.end) - _month_index(self.start) + 1
+        return [add_months(self.start, k) for k in range(count)]
+
+    def shifted(self, months: int) -> Period:
+        """Return the period of the same length ``months`` months later (earlier when negative)."""
+        return Period(add_months(self.start, months), add_months(self.end, months))
+
+
+def _month_index(month: str) -> int:
+    year, mon = map(int, month.split("-"))
+    return year * 12 + mon - 1
+
+
+def add_months(month: str, months: int) -> str:
+    """Return the month ``months`` after ``month`` (``YYYY-MM``); negative goes back."""
+    index = _month_index(_check_month(month, "month")) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def latest_period(con: duckdb.DuckDBPyConnection, *, months: int = 12) -> Period:
@@ -46,6 +66,5 @@ def latest_period(con: duckdb.DuckDBPyConnection, *, months: int = 12) -> Period
     row = con.execute("SELECT max(month) FROM staging.events WHERE category = 'off_road_bike'").fetchone()
     if row is None or row[0] is None:
         raise LookupError("no off-road-bike incidents are staged, so no period can be chosen")
-    last = row[0]
-    index = last.year * 12 + last.month - 1 - (months - 1)
-    return Period(f"{index // 12:04d}-{index % 12 + 1:02d}", f"{last:%Y-%m}")
+    last = f"{row[0]:%Y-%m}"
+    return Period(add_months(last, -(months - 1)), last)

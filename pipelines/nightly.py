@@ -16,7 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from endurance import attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
 from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
@@ -100,6 +100,13 @@ def choose_period(db_path: Path, period_from: str | None, period_to: str | None)
     with warehouse.connect(db_path, read_only=True) as con:
         latest = latest_period(con)
     return Period(period_from or latest.start, period_to or latest.end)
+
+
+@task(name="analyse-hotspots", timeout_seconds=600)
+def analyse_hotspots(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
+    """Draw, test and score the period's hotspots into the analysis marts."""
+    with warehouse.connect(db_path) as con:
+        return analysis.analyse_period(con, period, vintage=vintage)
 
 
 @task(name="write-map", timeout_seconds=600)
@@ -191,6 +198,7 @@ def nightly(
         record.counts["marts"] = build(settings.db_path)
         period = choose_period(settings.db_path, period_from, period_to)
         vintage = settings.output_vintage
+        record.counts["hotspots"] = analyse_hotspots(settings.db_path, period, vintage)
         map_out = write_map(
             settings.db_path,
             settings.maps_dir / f"hotspots_{period.label}.html",

@@ -1,4 +1,4 @@
-"""Helpers that put hand-made rows straight into staging tables for attribution tests."""
+"""Helpers that put hand-made rows straight into staging tables (attribution, linking, analysis)."""
 
 import pandas as pd
 
@@ -28,3 +28,37 @@ def stage_points(con, points):
             "classification_rule": "keyword:scrambler",
         },
     )
+
+
+def incident(ref, x, y, at):
+    """A staged off-road-bike incident-log row ``INC:<ref>`` at a point and time."""
+    return {
+        "event_id": f"INC:{ref}",
+        "incident_ref": ref,
+        "file_sha256": "t",
+        "row_number": 1,
+        "created_at": pd.Timestamp(at),
+        "opening_code": "ASB-VEH",
+        "x": x,
+        "y": y,
+        "is_off_road_bike": True,
+        "classification_rule": "keyword:quad",
+    }
+
+
+def report(ref, x, y, at, handling="P"):
+    """A staged community intelligence report ``INT:<ref>`` at a point and time."""
+    return {
+        "event_id": f"INT:{ref}",
+        "intel_ref": ref,
+        "file_sha256": "t",
+        "row_number": 1,
+        "received_at": pd.Timestamp(at),
+        "channel": "councillor",
+        "source_evaluation": "2",
+        "intelligence_assessment": "B",
+        "handling_code": handling,
+        "x": x,
+        "y": y,
+        "location_precision": "exact",
+    }
