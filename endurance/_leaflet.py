@@ -23,6 +23,9 @@ from folium.template import Template
 
 from endurance import _assets
 
+#: The closest zoom the map allows (a map without tiles has none of its own).
+MAX_ZOOM = 18
+
 
 class Map(folium.Map):
     """A Folium map that links only the pinned Leaflet files (no jQuery, no Bootstrap)."""
@@ -57,9 +60,9 @@ class HeatLayer(JSCSSMixin, folium.map.Layer):
         var {{ this.get_name() }} = L.heatLayer({{ this.data.get_name() }}, Object.assign(
             {{ this.options|tojavascript }},
             {
-                maxZoom: 18,
+                maxZoom: {{ this.max_zoom }},
                 max: {{ this.saturation }}
-                    / Math.pow(2, 18 - Math.max(11, {{ this._parent.get_name() }}.getZoom()))
+                    / Math.pow(2, {{ this.max_zoom }} - Math.max(11, {{ this._parent.get_name() }}.getZoom()))
             }
         ));
         {% endmacro %}"""
@@ -68,6 +71,7 @@ class HeatLayer(JSCSSMixin, folium.map.Layer):
     def __init__(self, data: CellCounts, *, name: str, show: bool, saturation: float, **options: Any) -> None:
         super().__init__(name=name, overlay=True, show=show)
         self._name = "HeatLayer"
+        self.max_zoom = MAX_ZOOM
         self.data = data
         self.saturation = saturation
         self.options = options
@@ -121,10 +125,15 @@ class ClusterLayer(JSCSSMixin, folium.map.Layer):
 
 
 class View(MacroElement):
-    """Fit the map to its area at once (no zoom animation) and credit the data sources."""
+    """Fit the map to its area at once (no zoom animation) and credit the data sources.
+
+    It also sets the top zoom, which a map without tiles lacks and Leaflet.markercluster
+    needs.
+    """
 
     _template = Template(
         """{% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.setMaxZoom({{ this.max_zoom }});
         {{ this._parent.get_name() }}.fitBounds({{ this.bounds|tojson }}, {animate: false});
         {{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.attribution|tojson }});
         {% endmacro %}"""
@@ -133,6 +142,7 @@ class View(MacroElement):
     def __init__(self, bounds: list[list[float]], attribution: str) -> None:
         super().__init__()
         self._name = "View"
+        self.max_zoom = MAX_ZOOM
         self.bounds = bounds
         self.attribution = attribution
 

@@ -34,7 +34,7 @@ import html
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,12 +44,12 @@ import folium
 import numpy as np
 import shapely
 
-from endurance import _assets, _browser, _grid_layers, _leaflet
+from endurance import _assets, _browser, _grid_layers, _leaflet, analysis, warehouse
 from endurance._errors import EnduranceError
 from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
 from endurance.periods import Period
-from endurance.settings import DEFAULT_MARKING
+from endurance.settings import DEFAULT_MARKING, Settings
 from endurance.warehouse import sql_text
 
 log = logging.getLogger(__name__)
@@ -78,11 +78,12 @@ GI_CLASSES = {
     "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
 }
 NOT_SIGNIFICANT = "Not significant"
-#: Hotspot area outline colour and label by trend over the period's months.
+#: Outline colour and label by trend over the period's months (Mann-Kendall, see
+#: ``endurance.analysis.trend``).
 TRENDS = {
-    "emerging": ("#d7301f", "Emerging: rising month on month"),
-    "persistent": ("#252525", "Persistent: a hotspot throughout"),
-    "fading": ("#8c8c8c", "Fading: falling month on month"),
+    "emerging": ("#d7301f", "Emerging: significant rise month on month"),
+    "persistent": ("#252525", "Persistent: no trend, active in most recent months"),
+    "fading": ("#8c8c8c", "Fading: significant fall month on month"),
     "none": ("#5b2a86", "No clear trend"),
 }
 #: Heat layer colours from sparse (yellow) to dense (dark red).
@@ -108,6 +109,8 @@ class MapResult:
     layers: tuple[str, ...]
     incidents: int
     lad_code: str | None = None
+    png: Path | None = None
+    analysed: bool = False
 
 
 # --------------------------------------------------------------------------- reading the marts
@@ -158,27 +161,6 @@ def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
         density=np.asarray(cells["density_km2"], dtype=float),
         gi_class=np.asarray(cells["gi_class"], dtype=object),
     )
-
-
-def _previous_map_pai(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any] | None:
-    # TEMPORARY until the analysis branch lands: read the evaluation mart directly.
-    rows = con.execute(
-        "SELECT method, pai, hit_rate, coverage, scored_month FROM marts.hotspot_evaluation WHERE period = ?",
-        [period.label],
-    ).fetchall()
-    if not rows:
-        return None
-    by = {r[0]: r for r in rows}
-    kde = by["kde"]
-    naive = by.get("naive", kde)
-    return {
-        "kde_pai": kde[1],
-        "naive_pai": naive[1],
-        "kde_hit_rate": kde[2],
-        "naive_hit_rate": naive[2],
-        "coverage": kde[3],
-        "scored_month": kde[4],
-    }
 
 
 # --------------------------------------------------------------------------- restricting to one authority
@@ -251,18 +233,26 @@ def _number(value: float) -> str:
 
 def _p_text(p: float | None) -> str:
     if p is None:
-        return ""
+        return "not tested: some months hold no data"
     verdict = "significant" if p < 0.05 else "not significant"
     return f"{verdict}, p < 0.001" if p < 0.001 else f"{verdict}, p = {p:.2f}"
 
 
 def _change_text(now: int, before: int | None, change: float | None, p: float | None) -> str:
-    """Describe a change in words: "+25 % from 40 (significant, p = 0.03)"."""
-    if before is None:
-        return "not available"
+    """Describe a change in words: "+25 % from 40 (significant, p = 0.03)".
+
+    The analysis leaves the p-value empty when some month of the earlier window holds
+    no incident at all: no data there, which is not the same as none happening.
+    """
+    if before is None or (p is None and before == 0):
+        return "not available: no data for that period"
     if change is None:
-        return "none in either period" if now == 0 else f"new: none before, {now:,} now"
+        return "none in either period" if now == 0 else f"new: none before, {now:,} now ({_p_text(p)})"
     return f"{change:+.0%} from {before:,} ({_p_text(p)})".replace("%", " %")
+
+
+def _months(period: Period) -> str:
+    return period.start if period.start == period.end else f"{period.start} to {period.end}"
 
 
 def _listing(value: Any) -> str:
@@ -461,7 +451,7 @@ def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, per
             ("ward_name", "Ward"),
             ("lad_name", "Local authority"),
             ("ward_code", "Code"),
-            ("incidents", f"Incidents {period.label}"),
+            ("incidents", f"Incidents {_months(period)}"),
             *_CHANGE_LABELS,
             ("gi", "Getis-Ord Gi* (wards)"),
             ("trend", "Monthly trend"),
@@ -493,7 +483,7 @@ def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -
         }
         for a in areas
     ]
-    heading = [("name", "Hotspot area"), ("incidents", f"Incidents {period.label}")]
+    heading = [("name", "Hotspot area"), ("incidents", f"Incidents {_months(period)}")]
     _geojson(
         fmap,
         records,
@@ -526,7 +516,7 @@ def _places_layer(fmap: folium.Map, places: list[dict[str, Any]], period: Period
         name=LAYER_NAMES.places,
         tooltip=[
             ("name", "Gazetteer place"),
-            ("incidents", f"Incidents {period.label}"),
+            ("incidents", f"Incidents {_months(period)}"),
             ("intelligence", "Intelligence reports (P)"),
             ("concern", "Concern"),
         ],
@@ -594,8 +584,8 @@ def _swatch(fill: str, *, border: str = "#999", width: int = 14, extra: str = ""
 def _legend_html(density_breaks: list[float], ward_breaks: list[int], vintage: str) -> str:
     parts = ["<b>Hotspot density</b> (incidents per km²)"]
     if density_breaks:
-        edges = [*density_breaks, None]
-        for k, (low, high) in enumerate(zip(edges[:-1], edges[1:], strict=True), start=1):
+        highs: list[float | None] = [*density_breaks[1:], None]
+        for k, (low, high) in enumerate(zip(density_breaks, highs, strict=True), start=1):
             r, g, b, a = DENSITY_COLOURS[k]
             span = f"{_number(low)}–{_number(high)}" if high is not None else f"{_number(low)} or more"
             note = " hotspot threshold" if k == DENSITY_STEPS.index(1.0) + 1 else ""
@@ -633,13 +623,20 @@ def _legend_html(density_breaks: list[float], ward_breaks: list[int], vintage: s
 
 
 def _pai_line(pai: dict[str, Any] | None) -> str:
-    if not pai:
-        return "PAI of the previous map: not available (no earlier period to score it on)."
+    """Say how well the previous map predicted: PAI and hit rate, KDE against naive."""
+    if not pai or pai.get("kde_pai") is None:
+        return "PAI of the previous map: not available (no earlier months to draw it from, or none to score)."
+
+    def figure(value: float | None, form: str) -> str:
+        return "n/a" if value is None else format(value, form).replace("%", " %")
+
     return (
-        f"PAI of the previous map: {pai['kde_pai']:.1f} against {pai['naive_pai']:.1f} for a naive "
-        f"baseline (hit rate {pai['kde_hit_rate']:.0%} against {pai['naive_hit_rate']:.0%} at "
-        f"{pai['coverage']:.0%} of the area), scored on {pai['scored_month']}."
-    ).replace("%", " %")
+        f"PAI of the previous map (hotspots from {pai['trained_from']} to {pai['trained_to']}, "
+        f"scored on {pai['incidents_scored']:,} incidents of {pai['scored_month']}): "
+        f"{figure(pai['kde_pai'], '.1f')} against {figure(pai.get('naive_pai'), '.1f')} for a naive "
+        f"baseline; hit rate {figure(pai['kde_hit_rate'], '.0%')} against "
+        f"{figure(pai.get('naive_hit_rate'), '.0%')} at {figure(pai['coverage'], '.0%')} of the area."
+    )
 
 
 # --------------------------------------------------------------------------- the map
@@ -761,18 +758,22 @@ def build_hotspot_map(
 
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     where = f", {area.lad_name}" if area.lad_name else ""
+    analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
     threshold = (
         f" (at least {_number(density.threshold_km2)} incidents per km²)" if density.threshold_km2 else ""
     )
     title = [
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
         *([data_label] if data_label else []),
-        f"{incidents:,} off-road-bike incidents (control-room logs), shown as counts per 100 m square, "
-        "ward and area; no incident point is in this file.",
+        f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
+        f"incident counted once) in density, wards and areas; {incidents:,} control-room incidents in "
+        "the counts per 100 m square. No incident point is in this file.",
         f"Density: quartic kernel, {density.bandwidth_m:.0f} m bandwidth on {density.grid.cell_m:.0f} m "
         f"cells (British National Grid). Hotspot areas: the densest cells covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
-        _pai_line(_previous_map_pai(con, period)),
+        _pai_line(analysis.previous_map_pai(con, period)).replace(
+            "previous map", "previous force-wide map" if area.lad_code else "previous map"
+        ),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {generated} by run {run_id}.",
@@ -810,6 +811,71 @@ def _ward_bounds(wards: list[dict[str, Any]]) -> list[list[float]]:
     return [[float(south), float(west)], [float(north), float(east)]]
 
 
+# --------------------------------------------------------------------------- one command
+
+
+def publish_map(
+    settings: Settings,
+    period: Period,
+    *,
+    lad_code: str | None = None,
+    out: Path | None = None,
+    online_tiles: bool = False,
+    png: bool = False,
+    data_label: str | None = None,
+) -> MapResult:
+    """Analyse the period if it has not been, write its map (and PNG), and record the run.
+
+    The map uses the settings' ward vintage and marking; it is written to ``out``, by
+    default ``<maps_dir>/hotspots_<period>[_<lad_code>].html``. The run is recorded in
+    ``ops.runs`` as ``cli-map`` and its id printed on the map.
+    """
+    vintage = settings.output_vintage
+    suffix = f"_{lad_code}" if lad_code else ""
+    path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
+    record = warehouse.RunRecord(
+        flow="cli-map",
+        settings=settings.describe(),
+        parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
+    )
+    with warehouse.connect(settings.db_path) as con:
+        warehouse.start_run(con, record)
+        try:
+            _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
+            analysed = not _analysed(con, period, vintage)
+            if analysed:
+                record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
+            result = build_hotspot_map(
+                con,
+                path,
+                period=period,
+                vintage=vintage,
+                run_id=record.run_id,
+                data_label=data_label,
+                online_tiles=online_tiles,
+                marking=settings.marking,
+                lad_code=lad_code,
+            )
+            picture = render_png(path, path.with_suffix(".png")) if png else None
+        except Exception as exc:
+            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        record.outputs = [{"path": str(p), "bytes": p.stat().st_size} for p in (path, picture) if p]
+        warehouse.finish_run(con, record, status="completed")
+    return replace(result, png=picture, analysed=analysed)
+
+
+def _analysed(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> bool:
+    """True when the analysis marts hold the period for this ward vintage."""
+    row = con.execute(
+        "SELECT count(*) FROM marts.density_grid AS g"
+        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
+        " WHERE g.period = ?",
+        [vintage, period.label],
+    ).fetchone()
+    return bool(row and row[0])
+
+
 # --------------------------------------------------------------------------- the static PNG
 
 
@@ -842,6 +908,7 @@ def render_png(
 
 __all__ = [
     "LAYER_NAMES",
+    "publish_map",
     "AnalysisMissingError",
     "MapResult",
     "build_hotspot_map",

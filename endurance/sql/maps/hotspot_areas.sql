@@ -6,5 +6,5 @@ SELECT area_id, name, ward_names, area_km2, incidents,
        trend, peak_days, peak_hours,
        marts.map_geojson(geom_4326) AS geometry
 FROM marts.hotspot_areas
-WHERE period = $period AND ($lad IS NULL OR contains(lad_codes, $lad))
+WHERE period = $period AND ($lad IS NULL OR list_contains(string_split(lad_codes, ', '), $lad))
 ORDER BY area_id;
