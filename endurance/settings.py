@@ -18,6 +18,9 @@ from typing import Any
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 POLICEUK_API = "https://data.police.uk/api"
 
+#: The protective marking maps carry unless ``ENDURANCE_MARKING`` says otherwise.
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
 
 def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
@@ -107,6 +110,10 @@ class Settings:
     suppression_threshold
         ``ENDURANCE_SUPPRESS_BELOW``: counts from 1 up to this value minus one are shown
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
+    marking
+        ``ENDURANCE_MARKING``: the protective marking printed at the top and bottom of
+        every map and its PNG (default ``OFFICIAL-SENSITIVE``, the Government Security
+        Classification a force gives tasking products that hold policing locations).
     share_handling_c
         ``ENDURANCE_SHARE_HANDLING_C``: count intelligence with handling code C (sharing
         with conditions) in council exports as well as P (default ``false``). Turn it on
@@ -145,6 +152,7 @@ class Settings:
     briefing_time: str = "07:00"
     extra_holidays: tuple[date, ...] = ()
     policeuk_api_url: str = POLICEUK_API
+    marking: str = DEFAULT_MARKING
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -165,6 +173,7 @@ class Settings:
             suppression_threshold=int(threshold),
             share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
             **_operations_settings(env),
+            marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
         )
 
     @property
