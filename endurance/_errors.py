@@ -34,3 +34,7 @@ class WarehouseError(EnduranceError, RuntimeError):
 
 class ExportError(EnduranceError, ValueError):
     """A partner export cannot be written as asked (unknown format or area, no data)."""
+
+
+class BrowserMissingError(EnduranceError, FileNotFoundError):
+    """Headless Chromium (or the Playwright package driving it) is not installed."""

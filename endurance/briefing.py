@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _chromium, analysis, maps
+from endurance import _browser, analysis, maps
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -173,7 +173,9 @@ def _monthly(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[tuple[str
 def _chart_data_uri(counts: list[tuple[str, int]], title: str, width: int, height: int) -> str:
     series = pd.Series([n for _, n in counts], index=[m for m, _ in counts], dtype=float)
     with tempfile.TemporaryDirectory() as tmp:
-        png = analysis.monthly_chart_png(series, Path(tmp) / "chart.png", title=title, width_px=width, height_px=height)
+        png = analysis.monthly_chart_png(
+            series, Path(tmp) / "chart.png", title=title, width_px=width, height_px=height
+        )
         return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
@@ -252,7 +254,16 @@ def _outcomes(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[di
                sum(repeat_s59) FILTER (WHERE day >= ? AND day < ?)::INTEGER
         FROM marts.outcome_days GROUP BY 1
         """,
-        [meeting.since, meeting.day, meeting.last_28_days, meeting.day, start, after, meeting.since, meeting.day],
+        [
+            meeting.since,
+            meeting.day,
+            meeting.last_28_days,
+            meeting.day,
+            start,
+            after,
+            meeting.since,
+            meeting.day,
+        ],
     ).fetchall():
         row = rows.setdefault(kind, {"type": kind, "label": kind, "since": 0, "last_28_days": 0, "period": 0})
         row.update(since=since or 0, last_28_days=last28 or 0, period=period or 0)
@@ -264,10 +275,10 @@ def _intelligence(con: duckdb.DuckDBPyConnection, meeting: Meeting, share_c: boo
     """Intelligence counts by grading and channel, since the last meeting and over the period."""
     codes = ["P", "C"] if share_c else ["P"]
     start, after = meeting.period.bounds
-    grid = {
-        (e, a): {"since": 0, "period": 0} for e in SOURCE_EVALUATION for a in INTELLIGENCE_ASSESSMENT
+    grid = {(e, a): {"since": 0, "period": 0} for e in SOURCE_EVALUATION for a in INTELLIGENCE_ASSESSMENT}
+    channels: dict[str, dict[str, Any]] = {
+        c: {"label": label, "since": 0, "period": 0} for c, label in CHANNELS.items()
     }
-    channels = {c: {"label": label, "since": 0, "period": 0} for c, label in CHANNELS.items()}
     query = """
         SELECT source_evaluation, intelligence_assessment, channel,
                sum(reports) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
@@ -419,18 +430,31 @@ def render_briefing_html(
     map_uri = None
     if map_png is not None:
         map_uri = "data:image/png;base64," + base64.b64encode(Path(map_png).read_bytes()).decode("ascii")
-    return _environment().get_template("briefing.html.j2").render(
-        d=data,
-        marking=marking,
-        run_id=run_id,
-        data_label=data_label,
-        generated_at=(generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M"),
-        weekdays=WEEKDAYS,
-        heat=[[_heat_colour(v, top) for v in row] for row in data.profile],
-        monthly_chart=_chart_data_uri(data.monthly, "Off-road-bike incidents logged per month", 720, 220),
-        map_uri=map_uri,
-        map_html_name=map_html_name,
+    return (
+        _environment()
+        .get_template("briefing.html.j2")
+        .render(
+            d=data,
+            marking=marking,
+            run_id=run_id,
+            data_label=data_label,
+            generated_at=(generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+            weekdays=WEEKDAYS,
+            heat=[[_heat_colour(v, top) for v in row] for row in data.profile],
+            monthly_chart=_chart_data_uri(data.monthly, "Off-road-bike incidents logged per month", 720, 220),
+            map_uri=map_uri,
+            map_html_name=map_html_name,
+        )
     )
+
+
+def render_pack(html_path: Path, png_path: Path, pdf_path: Path) -> None:
+    """Render the pack through headless Chromium, offline: the whole page as a PNG and an A4 PDF."""
+    with _browser.offline_page(width=1100, height=1400) as page:
+        page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+        page.screenshot(path=str(png_path), full_page=True)
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
 
 
 @dataclass(frozen=True)
@@ -472,7 +496,9 @@ def write_briefing(
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"briefing_{meeting.day.isoformat()}"
     map_html = out_dir / f"{stem}_map.html"
-    maps.build_hotspot_map(con, map_html, period=meeting.period, vintage=vintage, run_id=run_id, data_label=data_label)
+    maps.build_hotspot_map(
+        con, map_html, period=meeting.period, vintage=vintage, run_id=run_id, data_label=data_label
+    )
     map_png = out_dir / f"{stem}_map.png" if render else None
     if map_png is not None:
         maps.render_png(map_html, map_png)
@@ -492,5 +518,5 @@ def write_briefing(
     pdf = png = None
     if render:
         pdf, png = out_dir / f"{stem}.pdf", out_dir / f"{stem}.png"
-        _chromium.render(html_path, png_path=png, pdf_path=pdf, width=1100, height=1400, full_page=True)
+        render_pack(html_path, png, pdf)
     return BriefingResult(html=html_path, pdf=pdf, png=png, map_html=map_html, map_png=map_png)

@@ -94,6 +94,10 @@ def _print_result(result: dict[str, Any], started: float) -> None:
     )
     console.print(f"warehouse: {result['db_path']}")
     console.print(f"map:       {result['map']['path']} ({result['map']['bytes']:,} bytes)")
+    png = result["map"].get("png") or {}
+    console.print(
+        f"map PNG:   {png['path']}" if png.get("path") else f"map PNG:   not rendered ({png.get('error')})"
+    )
     for item in result["exports"]:
         console.print(f"export:    {item['path']}")
 
@@ -190,6 +194,59 @@ def brief(
         f"run {result['run_id']}:"
     )
     _print_outputs(result["outputs"])
+
+
+@app.command("map")
+def map_command(
+    period_from: str = typer.Option(..., "--from", help="First month to map, YYYY-MM."),
+    period_to: str = typer.Option(..., "--to", help="Last month to map, YYYY-MM."),
+    lad: str = typer.Option(
+        None,
+        "--lad",
+        help="Map one local authority only (a code such as E06000002): its wards and incidents.",
+    ),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        dir_okay=False,
+        help="HTML file to write (default: $ENDURANCE_OUT/maps/hotspots_<period>.html).",
+    ),
+    online_tiles: bool = typer.Option(
+        False, "--online-tiles", help="Add OpenStreetMap background tiles (the map then needs internet)."
+    ),
+    png: bool = typer.Option(False, "--png", help="Also render a PNG beside the HTML (headless Chromium)."),
+) -> None:
+    """Write the hotspot map for a period, analysing the period first if it has not been.
+
+    The map is one self-contained HTML file (no internet needed to open it) carrying the
+    protective marking of ENDURANCE_MARKING. Prints where it went, its size and its layers.
+    """
+    from endurance.maps import publish_map
+    from endurance.periods import Period
+
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    try:
+        result = publish_map(
+            settings,
+            Period(period_from, period_to),
+            lad_code=lad,
+            out=out,
+            online_tiles=online_tiles,
+            png=png,
+        )
+    except (EnduranceError, LookupError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if result.analysed:
+        console.print(f"analysed {period_from} to {period_to} (it had not been)", soft_wrap=True)
+    console.print(
+        f"map: {result.path} ({result.bytes:,} bytes, {result.incidents:,} incidents in 100 m cells)",
+        soft_wrap=True,
+    )
+    if result.png:
+        console.print(f"png: {result.png} ({result.png.stat().st_size:,} bytes)", soft_wrap=True)
+    console.print("layers: " + "; ".join(result.layers), highlight=False, soft_wrap=True)
+    console.print(f"{time.perf_counter() - started:.1f} s")
 
 
 @app.command()

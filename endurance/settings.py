@@ -18,6 +18,9 @@ from typing import Any
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 POLICEUK_API = "https://data.police.uk/api"
 
+#: The protective marking maps carry unless ``ENDURANCE_MARKING`` says otherwise.
+DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+
 
 def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
@@ -108,8 +111,9 @@ class Settings:
         ``ENDURANCE_SUPPRESS_BELOW``: counts from 1 up to this value minus one are shown
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
     marking
-        ``ENDURANCE_MARKING``: the protective marking printed on maps and briefings
-        (default ``OFFICIAL-SENSITIVE``).
+        ``ENDURANCE_MARKING``: the protective marking printed at the top and bottom of
+        every map, its PNG and the briefing pack (default ``OFFICIAL-SENSITIVE``, the Government Security
+        Classification a force gives tasking products that hold policing locations).
     share_handling_c
         ``ENDURANCE_SHARE_HANDLING_C``: count intelligence with handling code C (sharing
         with conditions) in council exports as well as P (default ``false``). Turn it on
@@ -141,7 +145,6 @@ class Settings:
     prefect_home: Path = field(default=Path("out/.prefect"))
     output_vintage: str = "2024"
     suppression_threshold: int = 5
-    marking: str = "OFFICIAL-SENSITIVE"
     share_handling_c: bool = False
     lock_wait: float = 600.0
     prefect_port: int = 4200
@@ -149,6 +152,7 @@ class Settings:
     briefing_time: str = "07:00"
     extra_holidays: tuple[date, ...] = ()
     policeuk_api_url: str = POLICEUK_API
+    marking: str = DEFAULT_MARKING
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -167,9 +171,9 @@ class Settings:
             prefect_home=_path_or_none(env.get("ENDURANCE_PREFECT_HOME")) or out_dir / ".prefect",
             output_vintage=env.get("ENDURANCE_WARD_VINTAGE") or "2024",
             suppression_threshold=int(threshold),
-            marking=env.get("ENDURANCE_MARKING") or "OFFICIAL-SENSITIVE",
             share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
             **_operations_settings(env),
+            marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
         )
 
     @property

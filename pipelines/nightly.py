@@ -16,6 +16,7 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 
 from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance._errors import BrowserMissingError
 from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
@@ -112,19 +113,43 @@ def analyse_hotspots(db_path: Path, period: Period, vintage: str) -> dict[str, A
 
 @task(name="write-map", timeout_seconds=600)
 def write_map(
-    db_path: Path, out_path: Path, period: Period, vintage: str, run_id: str, data_label: str | None
+    db_path: Path,
+    out_path: Path,
+    period: Period,
+    vintage: str,
+    run_id: str,
+    data_label: str | None,
+    marking: str,
 ) -> dict[str, object]:
-    """Write the self-contained hotspot map for the period."""
+    """Write the self-contained hotspot map for the period, and its PNG beside it.
+
+    The PNG (for briefing packs) needs Debian's Chromium; without it the map is still
+    written and the run record says why the PNG is missing.
+    """
     with warehouse.connect(db_path, read_only=True) as con:
         result = maps.build_hotspot_map(
-            con, out_path, period=period, vintage=vintage, run_id=run_id, data_label=data_label
+            con,
+            out_path,
+            period=period,
+            vintage=vintage,
+            run_id=run_id,
+            data_label=data_label,
+            marking=marking,
         )
+    png: dict[str, object] = {"path": None}
+    try:
+        png_path = maps.render_png(result.path, result.path.with_suffix(".png"))
+        png = {"path": str(png_path), "bytes": png_path.stat().st_size, "sha256": _sha256(png_path)}
+    except BrowserMissingError as exc:
+        get_run_logger().warning("map PNG not rendered: %s", exc)
+        png["error"] = str(exc)
     return {
         "path": str(result.path),
         "bytes": result.bytes,
         "sha256": _sha256(result.path),
         "self_contained": result.self_contained,
         "layers": list(result.layers),
+        "png": png,
     }
 
 
@@ -222,6 +247,7 @@ def nightly(
             vintage,
             run_id,
             data_label,
+            settings.marking,
         )
         export_out = write_exports(
             settings.db_path,

@@ -10,8 +10,11 @@ def stage_rows(con, table, rows):
     con.unregister("incoming")
 
 
-def stage_points(con, points):
-    """Stage bare off-road-bike incidents INC:T0, INC:T1, ... at British National Grid points."""
+def stage_points(con, points, *, created_at="2025-06-01 19:00"):
+    """Stage bare off-road-bike incidents INC:T0, INC:T1, ... at British National Grid points.
+
+    ``created_at`` is one time for all, or one per point.
+    """
     stage_rows(
         con,
         "staging.stg_incident_log_incidents",
@@ -20,7 +23,7 @@ def stage_points(con, points):
             "incident_ref": [f"T{i}" for i in range(len(points))],
             "file_sha256": "test",
             "row_number": range(1, len(points) + 1),
-            "created_at": pd.Timestamp("2025-06-01 19:00"),
+            "created_at": pd.to_datetime(created_at),
             "opening_code": "ASB-VEH",
             "x": [p[0] for p in points],
             "y": [p[1] for p in points],

@@ -1,6 +1,7 @@
 """The tasking briefing pack: its windows, its counts, its escaping and its files."""
 
 from datetime import date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -95,11 +96,8 @@ def test_outcomes_are_counted_in_each_window(small_warehouse):
     meeting = briefing.plan_meeting(small_warehouse, date(2025, 7, 8))
     rows, repeats = briefing._outcomes(small_warehouse, meeting)
     by_type = {r["type"]: r for r in rows}
-    assert (by_type["S59-WARN"]["since"], by_type["S59-WARN"]["last_28_days"], by_type["S59-WARN"]["period"]) == (
-        1,
-        2,
-        1,
-    )
+    warnings = by_type["S59-WARN"]
+    assert (warnings["since"], warnings["last_28_days"], warnings["period"]) == (1, 2, 1)
     assert (by_type["S59-SEIZE"]["since"], by_type["S59-SEIZE"]["last_28_days"]) == (0, 1)
     assert by_type["ARREST"]["since"] == 1
     assert by_type["CHARGE"] == {**by_type["CHARGE"], "since": 0, "last_28_days": 0, "period": 0}
@@ -130,7 +128,8 @@ def test_quality_counts_reasons_and_unlocated(small_warehouse):
 
 def _hostile_data() -> briefing.BriefingData:
     hostile = '<script>alert("x")</script>=HYPERLINK("http://evil")'
-    meeting = briefing.Meeting(day=date(2025, 7, 8), since=date(2025, 7, 1), period=Period("2024-07", "2025-06"))
+    period = Period("2024-07", "2025-06")
+    meeting = briefing.Meeting(day=date(2025, 7, 8), since=date(2025, 7, 1), period=period)
     return briefing.BriefingData(
         meeting=meeting,
         vintage="2024",
@@ -215,3 +214,56 @@ def test_every_text_field_is_escaped():
     assert "&lt;script&gt;alert(" in page
     assert "&lt;b&gt;OFFICIAL&lt;/b&gt;" in page
     assert page.count("&lt;b&gt;OFFICIAL&lt;/b&gt;") >= 2  # the marking is shown top and bottom
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(demo_run):
+    from endurance import warehouse
+
+    pack = demo_run["briefing"]
+    assert pack["meeting"] == "2026-01-06" and pack["period"] == "2025-01_to_2025-12"
+    files = {Path(o["path"]).name: Path(o["path"]) for o in pack["outputs"]}
+    assert set(files) == {
+        "briefing_2026-01-06.html",
+        "briefing_2026-01-06.pdf",
+        "briefing_2026-01-06.png",
+        "briefing_2026-01-06_map.html",
+        "briefing_2026-01-06_map.png",
+    }
+    assert files["briefing_2026-01-06.pdf"].read_bytes().startswith(b"%PDF")
+    for name in ("briefing_2026-01-06.png", "briefing_2026-01-06_map.png"):
+        assert files[name].read_bytes().startswith(b"\x89PNG")
+    page = files["briefing_2026-01-06.html"].read_text(encoding="utf-8")
+    # Self-contained: no script, stylesheet or image is fetched from anywhere.
+    assert "<script" not in page and 'src="http' not in page and "<link" not in page
+    assert page.count("OFFICIAL-SENSITIVE") >= 3  # title, top and bottom
+    for heading in (
+        "Headline",
+        "Top hotspots",
+        "peak days and hours",
+        "Hotspot map",
+        "Busiest wards",
+        "Enforcement outcomes",
+        "Community intelligence received",
+        "Data quality",
+        "How well the previous map predicted",
+    ):
+        assert heading in page, heading
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        top = con.execute(
+            "SELECT name, incidents FROM marts.hotspot_areas"
+            " WHERE period = '2025-01_to_2025-12' AND area_id = 1"
+        ).fetchone()
+        # Outcomes in the period, counted straight from staging, not from the mart the pack reads.
+        warnings = con.execute(
+            "SELECT count(*) FROM staging.stg_enforcement_outcomes WHERE outcome_type = 'S59-WARN'"
+            " AND outcome_at >= DATE '2025-01-01' AND outcome_at < DATE '2026-01-01'"
+        ).fetchone()[0]
+        shareable = con.execute(
+            "SELECT count(*) FROM staging.stg_intelligence_reports WHERE handling_code = 'P'"
+            " AND received_at >= DATE '2025-01-01' AND received_at < DATE '2026-01-01'"
+        ).fetchone()[0]
+    assert f"<b>1. {top[0]}</b>" in page and f"{top[1]} incidents;" in page
+    assert f'<td class="n">{warnings}</td></tr>' in page
+    assert f"{shareable} in the period" in page

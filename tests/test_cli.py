@@ -19,6 +19,7 @@ def test_commands_are_the_documented_ones():
         "ingest",
         "fetch-policeuk",
         "links",
+        "map",
     }
 
 
@@ -177,3 +178,39 @@ def test_export_wards_refuses_bad_input_with_what_is_valid(demo_run, monkeypatch
     assert result.exit_code == 1
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output
+
+
+def test_map_analyses_a_new_period_and_maps_one_authority(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("ENDURANCE_MARKING", "OFFICIAL")
+    args = ["map", "--from", "2025-04", "--to", "2025-06", "--lad", "E06000001"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "out" / "maps" / "hotspots_2025-04_to_2025-06_E06000001.html"
+    assert "analysed 2025-04 to 2025-06 (it had not been)" in result.output
+    assert f"map: {path} (" in result.output
+    assert "layers: Wards (2024): incidents and change; Hotspot density" in result.output
+    page = path.read_text()
+    assert "off-road bike hotspots, Hartlepool, 2025-04 to 2025-06" in page
+    assert 'class="endurance-marking"' in page and ">OFFICIAL</div>" in page
+    again = runner.invoke(app, args)  # analysed now: not again
+    assert again.exit_code == 0 and "analysed" not in again.output
+    from endurance import warehouse
+
+    with warehouse.connect(db, read_only=True) as con:
+        runs = con.execute("SELECT status FROM ops.runs WHERE flow = 'cli-map'").fetchall()
+    assert runs == [("completed",), ("completed",)]
+
+
+def test_map_with_an_unknown_authority_lists_the_valid_codes(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    result = runner.invoke(app, ["map", "--from", "2025-01", "--to", "2025-12", "--lad", "Hartlepool"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    assert "unknown local authority 'Hartlepool'" in text
+    assert "E06000001 (Hartlepool), E06000002 (Middlesbrough)" in text

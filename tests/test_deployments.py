@@ -118,7 +118,8 @@ def test_deployments_are_found_by_either_name_and_a_typo_lists_them():
     assert declared.deployment_spec("endurance-council-export/council-export-monthly").name == (
         "council-export-monthly"
     )
-    with pytest.raises(LookupError, match="nightly-ingest, policeuk-monthly, council-export-monthly, weekly-briefing"):
+    listed = "nightly-ingest, policeuk-monthly, council-export-monthly, weekly-briefing"
+    with pytest.raises(LookupError, match=listed):
         declared.deployment_spec("council-export")
 
 

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.slow
 
 
 def partner_outputs(out):
-    for folder in ("maps", "exports"):
+    for folder in ("maps", "exports", "briefings"):
         yield from (p for p in (out / folder).rglob("*") if p.is_file())
 
 

@@ -13,6 +13,7 @@ def test_defaults_put_everything_under_out():
     assert settings.geodata_dir is None
     assert settings.output_vintage == "2024"
     assert settings.suppression_threshold == 5
+    assert settings.marking == "OFFICIAL-SENSITIVE"
 
 
 def test_environment_overrides_each_field(tmp_path):
@@ -24,6 +25,7 @@ def test_environment_overrides_each_field(tmp_path):
             "ENDURANCE_PREFECT_HOME": str(tmp_path / "p"),
             "ENDURANCE_WARD_VINTAGE": "2018",
             "ENDURANCE_SUPPRESS_BELOW": "10",
+            "ENDURANCE_MARKING": " OFFICIAL ",
         }
     )
     assert settings.db_path == tmp_path / "w.duckdb"
@@ -33,6 +35,7 @@ def test_environment_overrides_each_field(tmp_path):
     assert settings.prefect_home == tmp_path / "p"
     assert settings.output_vintage == "2018"
     assert settings.suppression_threshold == 10
+    assert settings.marking == "OFFICIAL"
 
 
 @pytest.mark.parametrize("value", ["0", "five", "-3"])
