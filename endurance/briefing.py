@@ -497,7 +497,13 @@ def write_briefing(
     stem = f"briefing_{meeting.day.isoformat()}"
     map_html = out_dir / f"{stem}_map.html"
     maps.build_hotspot_map(
-        con, map_html, period=meeting.period, vintage=vintage, run_id=run_id, data_label=data_label
+        con,
+        map_html,
+        period=meeting.period,
+        vintage=vintage,
+        run_id=run_id,
+        data_label=data_label,
+        marking=marking,
     )
     map_png = out_dir / f"{stem}_map.png" if render else None
     if map_png is not None:

@@ -136,7 +136,7 @@ def test_trigger_parameters_are_parsed_and_checked_before_any_server_is_asked():
     ):
         trigger_deployment("council-export-monthly", {"month": "2025-06"}, port=1, wait=False)
     with pytest.raises(LookupError, match="the deployments are"):
-        trigger_deployment("weekly-briefing", {}, port=1, wait=False)
+        trigger_deployment("weekly-briefings", {}, port=1, wait=False)
 
 
 def test_trigger_without_a_server_says_how_to_start_one():
