@@ -2,6 +2,7 @@
 
 import openpyxl
 import pyogrio
+import pypdf
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -14,7 +15,8 @@ def partner_outputs(out):
 
 def readable_text(path):
     """Everything a partner can read in ``path``: cells of a workbook, attributes of a
-    GeoPackage (every layer and table), the text of anything else."""
+    GeoPackage (every layer and table), the text of a PDF's pages, the text of anything
+    else. PNGs are pictures of the HTML scanned here, so only their bytes are scanned."""
     if path.suffix == ".xlsx":
         book = openpyxl.load_workbook(path)
         cells = [
@@ -28,6 +30,8 @@ def readable_text(path):
             parts.append(frame.astype(str).to_csv(index=False))
             parts.append(str(pyogrio.read_info(path, layer=name)["layer_metadata"]))
         return "\n".join(parts)
+    if path.suffix == ".pdf":
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(path).pages)
     return path.read_bytes().decode("utf-8", errors="replace")
 
 
@@ -35,10 +39,13 @@ def test_planted_personal_data_appears_in_no_output(demo_run):
     planted = demo_run["inputs"].planted
     assert len(planted) > 500  # names, phone numbers, VRMs and addresses were planted
     files = list(partner_outputs(demo_run["out"]))
-    assert {p.suffix for p in files} >= {".html", ".csv", ".xlsx", ".gpkg"}
+    assert {p.suffix for p in files} >= {".html", ".csv", ".xlsx", ".gpkg", ".pdf", ".png"}
     for path in files:
         text = readable_text(path)
-        assert "Total" in text or path.suffix == ".html"  # the reader really read the tables
+        if path.suffix in {".csv", ".xlsx", ".gpkg"}:
+            assert "Total" in text  # the reader really read the tables
+        if path.suffix == ".pdf":
+            assert "Operation Endurance" in text and "Busiest wards" in text  # and the PDF's text
         leaked = [p for p in planted if p in text]
         assert not leaked, f"{path.name} contains planted personal data: {leaked[:5]}"
         raw = path.read_bytes().decode("latin-1")  # and nothing hides in the bytes either
