@@ -135,6 +135,38 @@ def test_the_monthly_export_runs_only_on_the_first_working_day(prefect_harness, 
     assert {"endurance-council-export-summary", "endurance-council-export-ward-counts"} <= keys
 
 
+@pytest.mark.browser
+def test_the_weekly_briefing_runs_for_the_meeting_on_its_scheduled_day(prefect_harness, demo_copy, tmp_path):
+    from pipelines.deployments import deployment_spec
+
+    deployment = deployment_spec("weekly-briefing").to_deployment(Settings.from_env())
+    runner = Runner(pause_on_shutdown=False)
+    deployment_id = runner.add_deployment(deployment)
+    when = datetime(2026, 1, 6, 7, 0, tzinfo=LONDON)  # Tuesday, the default meeting day
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deployment_id, state=Scheduled(scheduled_time=when))
+        asyncio.run(runner.start(run_once=True))
+        state = client.read_flow_run(run.id).state
+    assert state is not None and state.is_completed(), state
+    # No meeting parameter: the pack is for the scheduled day, the period the year before it.
+    written = sorted(p.name for p in (tmp_path / "briefings").iterdir())
+    assert written == [
+        "briefing_2026-01-06.html",
+        "briefing_2026-01-06.pdf",
+        "briefing_2026-01-06.png",
+        "briefing_2026-01-06_map.html",
+        "briefing_2026-01-06_map.png",
+    ]
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        ((deployment_name, status, counts),) = con.execute(
+            "SELECT deployment, status, counts FROM ops.runs WHERE prefect_flow_run_id = ?", [str(run.id)]
+        ).fetchall()
+    assert (deployment_name, status) == ("weekly-briefing", "completed")
+    assert json.loads(counts)["period"] == "2025-01_to_2025-12"
+    keys = {a.key for a in artifacts_of(str(run.id))}
+    assert {"endurance-briefing-summary", "endurance-briefing-ward-counts"} <= keys
+
+
 def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
     db = demo_run["db"]
     with warehouse.connect(db, read_only=True) as con:
