@@ -33,7 +33,8 @@ assets: package.json package-lock.json
 		echo "npm not found: maps will load Leaflet from CDN links and need internet to open"; \
 	fi
 
-# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+# Debian's Chromium for the map PNGs and the browser tests (Playwright drives it; it never
+# downloads a browser).
 chromium:
 	@test -x /usr/bin/chromium || { \
 		echo "installing Debian chromium for the browser tests"; \
@@ -41,7 +42,7 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; \
 	}
 
-demo: $(STAMP) assets
+demo: $(STAMP) assets chromium
 	$(BIN)/endurance demo
 
 test: $(STAMP) assets chromium
@@ -52,12 +53,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check endurance pipelines tests benchmarks geodata
 	$(BIN)/mypy
 
-bench: $(STAMP) assets
+bench: $(STAMP) assets chromium
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/attribution.py
+	$(BIN)/python benchmarks/pai.py
+	$(BIN)/python benchmarks/maps.py
 
+# A local Prefect server with its UI (http://127.0.0.1:4200, ENDURANCE_PREFECT_PORT) serving
+# every deployment of pipelines/deployments.py; Ctrl-C stops both.
 serve: $(STAMP) assets
-	PREFECT_HOME=$${ENDURANCE_PREFECT_HOME:-$(CURDIR)/out/.prefect} $(BIN)/python -m pipelines.serve
+	$(BIN)/endurance serve
 
 clean:
 	rm -rf out .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -30,3 +30,11 @@ class GeodataMissingError(EnduranceError, FileNotFoundError):
 
 class WarehouseError(EnduranceError, RuntimeError):
     """The warehouse file cannot be opened, migrated or written."""
+
+
+class ExportError(EnduranceError, ValueError):
+    """A partner export cannot be written as asked (unknown format or area, no data)."""
+
+
+class BrowserMissingError(EnduranceError, FileNotFoundError):
+    """Headless Chromium (or the Playwright package driving it) is not installed."""

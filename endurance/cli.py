@@ -9,17 +9,22 @@ from __future__ import annotations
 import json
 import os
 import time
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from endurance import geography, warehouse
 from endurance._errors import EnduranceError
+from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
+
+if TYPE_CHECKING:
+    from endurance.ledger import LedgerRun
 
 app = typer.Typer(
     help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
@@ -50,6 +55,12 @@ def _run_flow(
 ) -> dict[str, Any]:
     settings = Settings.from_env()
     _prepare_prefect(settings)
+    from pipelines.serve import api_url, server_is_healthy
+
+    if "PREFECT_API_URL" not in os.environ and server_is_healthy(settings.prefect_port):
+        # `endurance serve` is up: report there (the run shows in its UI) rather than
+        # start a temporary server on the same Prefect database.
+        os.environ["PREFECT_API_URL"] = api_url(settings.prefect_port)
     from pipelines.nightly import nightly  # imported late: Prefect reads PREFECT_HOME on import
 
     return nightly(
@@ -83,6 +94,10 @@ def _print_result(result: dict[str, Any], started: float) -> None:
     )
     console.print(f"warehouse: {result['db_path']}")
     console.print(f"map:       {result['map']['path']} ({result['map']['bytes']:,} bytes)")
+    png = result["map"].get("png") or {}
+    console.print(
+        f"map PNG:   {png['path']}" if png.get("path") else f"map PNG:   not rendered ({png.get('error')})"
+    )
     for item in result["exports"]:
         console.print(f"export:    {item['path']}")
 
@@ -102,9 +117,19 @@ def demo(
         inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
         console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
         result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+        meeting = _first_meeting_after(date(year, 12, 31))
+        pack = _run_briefing(meeting, None, DEMO_LABEL)
     except EnduranceError as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
+    console.print(f"briefing for the meeting of {meeting} (run {pack['run_id']}):")
+    _print_outputs(pack["outputs"])
+
+
+def _first_meeting_after(day: date) -> date:
+    """The first tasking-meeting day after ``day`` (the configured weekday)."""
+    weekday = Settings.from_env().briefing_weekday
+    return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
 
 
 @app.command()
@@ -128,26 +153,244 @@ def run(
     _print_result(result, started)
 
 
+def _date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise _fail(ValueError(f"{option} must be a date written YYYY-MM-DD, got {value!r}")) from None
+
+
+def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
+    _prepare_prefect(Settings.from_env())
+    from pipelines.briefing import tasking_briefing  # imported late: Prefect reads PREFECT_HOME on import
+
+    return tasking_briefing(meeting=meeting, since=since, data_label=data_label)
+
+
+def _print_outputs(outputs: list[dict[str, Any]]) -> None:
+    for item in outputs:
+        console.print(f"  {item['path']} ({item['bytes']:,} bytes)", highlight=False)
+
+
 @app.command()
-def runs(last: int = typer.Option(10, help="How many recent runs to show.")) -> None:
-    """Show the run ledger: recent flow runs, their counts and status."""
+def brief(
+    meeting: str = typer.Option(..., "--meeting", help="The meeting's date, YYYY-MM-DD."),
+    since: str = typer.Option(
+        None, "--since", help="The previous meeting's date, YYYY-MM-DD (default: a week before)."
+    ),
+    label: str = typer.Option(None, "--label", help='A line shown prominently, e.g. "SYNTHETIC DEMO DATA".'),
+) -> None:
+    """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
+    day = _date(meeting, "--meeting")
+    assert day is not None
+    try:
+        result = _run_briefing(day, _date(since, "--since"), label)
+    except (EnduranceError, ValueError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
+        f"run {result['run_id']}:"
+    )
+    _print_outputs(result["outputs"])
+
+
+@app.command("map")
+def map_command(
+    period_from: str = typer.Option(..., "--from", help="First month to map, YYYY-MM."),
+    period_to: str = typer.Option(..., "--to", help="Last month to map, YYYY-MM."),
+    lad: str = typer.Option(
+        None,
+        "--lad",
+        help="Map one local authority only (a code such as E06000002): its wards and incidents.",
+    ),
+    out: Path = typer.Option(
+        None,
+        "--out",
+        dir_okay=False,
+        help="HTML file to write (default: $ENDURANCE_OUT/maps/hotspots_<period>.html).",
+    ),
+    online_tiles: bool = typer.Option(
+        False, "--online-tiles", help="Add OpenStreetMap background tiles (the map then needs internet)."
+    ),
+    png: bool = typer.Option(False, "--png", help="Also render a PNG beside the HTML (headless Chromium)."),
+) -> None:
+    """Write the hotspot map for a period, analysing the period first if it has not been.
+
+    The map is one self-contained HTML file (no internet needed to open it) carrying the
+    protective marking of ENDURANCE_MARKING. Prints where it went, its size and its layers.
+    """
+    from endurance.maps import publish_map
+    from endurance.periods import Period
+
+    settings = Settings.from_env()
+    started = time.perf_counter()
+    try:
+        result = publish_map(
+            settings,
+            Period(period_from, period_to),
+            lad_code=lad,
+            out=out,
+            online_tiles=online_tiles,
+            png=png,
+        )
+    except (EnduranceError, LookupError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if result.analysed:
+        console.print(f"analysed {period_from} to {period_to} (it had not been)", soft_wrap=True)
+    console.print(
+        f"map: {result.path} ({result.bytes:,} bytes, {result.incidents:,} incidents in 100 m cells)",
+        soft_wrap=True,
+    )
+    if result.png:
+        console.print(f"png: {result.png} ({result.png.stat().st_size:,} bytes)", soft_wrap=True)
+    console.print("layers: " + "; ".join(result.layers), highlight=False, soft_wrap=True)
+    console.print(f"{time.perf_counter() - started:.1f} s")
+
+
+@app.command()
+def runs(
+    last: int = typer.Option(10, "--last", help="How many recent runs to show."),
+    run_id: str = typer.Option(
+        None, "--id", help="Show this run in full: parameters, inputs, counts, outputs."
+    ),
+) -> None:
+    """Show the run ledger: recent flow runs with their counts and status, or one run in full."""
+    from endurance import ledger
+
     settings = Settings.from_env()
     try:
         with warehouse.connect(settings.db_path, read_only=True) as con:
-            rows = con.execute(
-                "SELECT run_id, flow, started_at, finished_at, status, counts FROM ops.runs"
-                " ORDER BY started_at DESC LIMIT ?",
-                [last],
-            ).fetchall()
+            if run_id:
+                _print_run(ledger.run_by_id(con, run_id), settings)
+                return
+            recent = ledger.recent_runs(con, last)
     except EnduranceError as exc:
         raise _fail(exc) from exc
-    table = Table("run", "flow", "started", "seconds", "status", "rows in / staged / rejected / dup")
-    for run_id, flow_name, started, finished, status, counts in rows:
-        inputs = (json.loads(counts) if counts else {}).get("inputs", {})
-        seconds = f"{(finished - started).total_seconds():.1f}" if finished else "-"
+    table = Table(
+        Column("run", no_wrap=True),
+        "flow",
+        Column("started", no_wrap=True),
+        "seconds",
+        Column("status", no_wrap=True),
+        "rows in / staged / rejected / dup",
+        "outputs",
+    )
+    for item in recent:
+        inputs = item.counts.get("inputs", {})
         summary = " / ".join(str(inputs.get(k, "-")) for k in ("rows_in", "staged", "rejected", "duplicate"))
-        table.add_row(run_id, flow_name, f"{started:%Y-%m-%d %H:%M}", seconds, status, summary)
+        table.add_row(
+            item.run_id,
+            item.flow if not item.deployment else f"{item.flow} ({item.deployment})",
+            f"{item.started_at:%Y-%m-%d %H:%M}",
+            "-" if item.seconds is None else f"{item.seconds:.1f}",
+            item.status,
+            summary,
+            str(len(item.outputs)),
+        )
     console.print(table)
+
+
+def _print_run(item: LedgerRun, settings: Settings) -> None:
+    """Print one ledger run in full (``endurance runs --id``)."""
+    from pipelines.serve import ui_url
+
+    finished = f"{item.finished_at:%Y-%m-%d %H:%M:%S}" if item.finished_at else "-"
+    seconds = "" if item.seconds is None else f" ({item.seconds:.1f} s)"
+    lines = [
+        f"run {item.run_id}: {item.flow}, {item.status}",
+        f"deployment: {item.deployment or '- (not started by a deployment)'}",
+        f"started {item.started_at:%Y-%m-%d %H:%M:%S}, finished {finished}{seconds}",
+    ]
+    if item.prefect_flow_run_id:
+        lines.append(f"Prefect: {ui_url(settings.prefect_port)}/runs/flow-run/{item.prefect_flow_run_id}")
+    lines.append("parameters: " + json.dumps(item.parameters, default=str))
+    if item.error:
+        lines.append(f"error: {item.error}")
+    for line in lines:
+        console.print(line, highlight=False, markup=False, soft_wrap=True)
+    inputs = Table(
+        "input file", "source", "status", "in", "staged", "rejected", "dup", "sha256", title="inputs"
+    )
+    for i in item.inputs:
+        inputs.add_row(
+            Path(str(i.get("path", ""))).name,
+            str(i.get("source", "")),
+            str(i.get("status", "")),
+            *(str(i.get(k, "")) for k in ("rows_in", "staged", "rejected", "duplicate")),
+            str(i.get("sha256", "")),
+        )
+    console.print(inputs)
+    outputs = Table("output file", "bytes", "sha256", title="outputs")
+    for o in item.outputs:
+        outputs.add_row(str(o.get("path", "")), str(o.get("bytes", "")), str(o.get("sha256", "")))
+    console.print(outputs)
+    console.print("counts: " + json.dumps(item.counts, indent=2, default=str), highlight=False, markup=False)
+
+
+@app.command()
+def serve(
+    port: int = typer.Option(
+        None, "--port", help="Port of the Prefect server and UI (default ENDURANCE_PREFECT_PORT, 4200)."
+    ),
+) -> None:
+    """Start a local Prefect server with its UI and serve the scheduled deployments.
+
+    The UI is at http://127.0.0.1:PORT; runs start on their schedules or from the UI's
+    Run button (or `endurance trigger`). Ctrl-C stops serving and the server.
+    """
+    settings = Settings.from_env()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # flow run logs reach the UI
+    _prepare_prefect(settings)
+    from pipelines.serve import serve_with_server
+
+    try:
+        serve_with_server(settings, port or settings.prefect_port)
+    except EnduranceError as exc:
+        raise _fail(exc) from exc
+    except KeyboardInterrupt:
+        pass  # Ctrl-C while the server was starting: it has been stopped
+    console.print("stopped serving; the Prefect server is stopped")
+
+
+@app.command()
+def trigger(
+    deployment: str = typer.Argument(
+        ..., help="Deployment name, e.g. council-export-monthly (see the README)."
+    ),
+    param: list[str] = typer.Option(
+        None,
+        "--param",
+        help="A parameter as key=value (repeat for several), e.g. --param period_from=2025-06.",
+    ),
+    wait: bool = typer.Option(
+        False, "--wait", help="Wait until the run finishes; exit 1 unless it completed."
+    ),
+    port: int = typer.Option(
+        None, "--port", help="Port of the Prefect server (default ENDURANCE_PREFECT_PORT, 4200)."
+    ),
+) -> None:
+    """Start a run of a deployment on the local Prefect server started by `endurance serve`.
+
+    Prints the flow run id and its link in the Prefect UI.
+    """
+    settings = Settings.from_env()
+    _prepare_prefect(settings)
+    from pipelines.trigger import parse_parameters, trigger_deployment
+
+    try:
+        run = trigger_deployment(
+            deployment, parse_parameters(param or []), port=port or settings.prefect_port, wait=wait
+        )
+    except (EnduranceError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(
+        f"flow run {run.flow_run_id} ({run.name}) of {run.deployment}: {run.state}", highlight=False
+    )
+    console.print(f"Prefect UI: {run.url}", highlight=False, soft_wrap=True)
+    if wait and run.state != "Completed":
+        raise typer.Exit(code=1)
 
 
 @app.command()
@@ -466,6 +709,58 @@ def geodata_designations(
         f"{loaded.not_designated} ward row(s) left undesignated",
         highlight=False,
     )
+
+
+export_app = typer.Typer(
+    help="Write partner exports: council ward summaries as CSV, XLSX and GeoPackage.",
+    no_args_is_help=True,
+)
+app.add_typer(export_app, name="export")
+
+
+def _export_period(period_from: str | None, period_to: str | None, period: str | None) -> Period | None:
+    """The period asked for by --from/--to or --period; None for the latest twelve months."""
+    if period and (period_from or period_to):
+        raise ValueError("give either --period or --from and --to, not both")
+    if period:
+        return parse_period(period)
+    if bool(period_from) != bool(period_to):
+        raise ValueError("give both --from and --to (YYYY-MM), or --period")
+    if not (period_from and period_to):
+        return None
+    return Period(check_month(period_from, "--from"), check_month(period_to, "--to"))
+
+
+@export_app.command("wards")
+def export_wards(
+    lad: str = typer.Option(
+        "all", "--lad", help="Local authority code (E06...), or 'all' for each and force-wide."
+    ),
+    period_from: str = typer.Option(None, "--from", help="First month, YYYY-MM."),
+    period_to: str = typer.Option(None, "--to", help="Last month, YYYY-MM."),
+    period: str = typer.Option(None, "--period", help="A year (2025), quarter (2025-Q3) or month (2025-07)."),
+    formats: str = typer.Option("csv,xlsx,gpkg", "--format", help="Comma-separated: csv, xlsx, gpkg."),
+    out: Path = typer.Option(
+        None, "--out", file_okay=False, help="Folder (default: $ENDURANCE_OUT/exports)."
+    ),
+) -> None:
+    """Write council ward summaries for a period, with small numbers suppressed.
+
+    One file per local authority and format, and with --lad all the force-wide file too.
+    The period defaults to the latest twelve months with incidents. Prints the files
+    written with their sizes; the run is recorded in the run ledger.
+    """
+    from endurance.exports import run_ward_export
+
+    settings = Settings.from_env()
+    try:
+        chosen = _export_period(period_from, period_to, period)
+        result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
+    except (EnduranceError, ValueError, LookupError) as exc:
+        raise _fail(exc) from exc
+    console.print(f"run {result.run_id}: ward summaries {result.period.describe()}", highlight=False)
+    for path in result.paths:  # whole paths, never cut to the terminal's width
+        console.print(f"{path}  {path.stat().st_size:,} bytes", highlight=False, markup=False, soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -1,120 +1,624 @@
-"""Council ward summaries: one CSV per local authority for a period.
+"""Council ward summaries: per local authority and force-wide, as CSV, XLSX and GeoPackage.
 
-Each row is a ward of the stated boundary vintage with its off-road-bike incidents,
-shareable community intelligence (handling code P), the linked incidents those make
-(an event reported several ways counted once: ``endurance.linking``), and
-police.uk antisocial behaviour reports for the period, the named hotspots that lie in
-it, its neighbourhood-policing designation (Strengthen, Support or Sustain) in force on
-the last day of the period (empty when none is loaded), and the run that produced the
-file. The last row is the authority's total. Counts go through small-number
-suppression (``endurance.privacy``); text cells are neutralised against formula
-injection. Files are UTF-8 with a byte-order mark so Excel opens them correctly.
+Each row is an electoral ward of the stated boundary vintage with, for a period:
+
+- **off-road-bike incidents**, the headline figure: control-room incidents classified as
+  off-road-bike incidents, every call counted, as in the operation's published figures
+  (3,911 reports in the twelve months to October 2017). It is what the change against
+  the previous period and the same period last year, and the ward's rank, are about;
+- **linked incidents**: the same incidents and the shared community intelligence with
+  each incident counted once however many ways it was reported (``endurance.linking``),
+  kept beside the headline as the de-duplicated picture;
+- community intelligence reports (handling code P; C as well only where
+  ``Settings.share_handling_c`` records an information-sharing agreement), s.59
+  warnings and seizures, deliberate secondary fires, and police.uk antisocial
+  behaviour reports for context;
+- the named hotspots in the ward and its Strengthen/Support/Sustain designation.
+
+Authority total rows follow each authority's wards; the force-wide file ends with the
+force total. Every count column goes through disclosure control over the whole
+force-wide table at once (``endurance.privacy.suppress_groups``), so a ward shows the
+same cell in its authority's file and in the force-wide file and no combination of the
+files gives a suppressed count back. Derived figures reveal nothing more: a change is
+shown only where both counts it subtracts are shown, and ranks order only wards whose
+count is shown (and above zero), so a rank cannot narrow a suppressed count down.
+
+The table is built once (``build_ward_summary``) and each format writes the same cells:
+CSV (UTF-8 with a byte-order mark, for Excel), XLSX (formatted header, frozen panes,
+numbers as numbers and suppressed cells as text, a Notes sheet) and GeoPackage (ward
+polygons in British National Grid, suppressed cells NULL and named in ``not_shown``).
+Text cells are neutralised against formula injection in every format.
 """
 
 from __future__ import annotations
 
-import csv
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import geopandas as gpd
+import shapely
 
-from endurance.periods import Period
-from endurance.privacy import neutralise_formula, suppress_counts
+from endurance import _tabular, warehouse
+from endurance._errors import ExportError
+from endurance._tabular import Cell, Column
+from endurance.periods import Period, latest_period
+from endurance.privacy import SECONDARY, neutralise_formula, suppress_groups
+from endurance.settings import Settings
+from endurance.warehouse import sql_text
 
-COUNT_COLUMNS = (
-    "off_road_bike_incidents",
-    "intelligence_reports",
-    "linked_incidents",
-    "policeuk_asb_reports",
+FORMATS = ("csv", "xlsx", "gpkg")
+#: Scope name of the force-wide file (all local authorities), used in its file name.
+FORCE_SCOPE = "force"
+#: Shown where a comparison period is not fully covered by the loaded data.
+NOT_AVAILABLE = "[x]"
+PROJECT_CRS = "EPSG:27700"
+
+COLUMNS: tuple[Column, ...] = (
+    Column(
+        "row_type",
+        "text",
+        "ward: one electoral ward; authority total: all wards of the local authority; "
+        "force total: all wards of every local authority in the table.",
+        15,
+    ),
+    Column("ward_code", "text", "ONS GSS code of the electoral ward (E05...); empty in total rows.", 11),
+    Column("ward_name", "text", "Ward name as published by ONS for the boundary vintage.", 30),
+    Column("lad_code", "text", "ONS code of the local authority (E06...).", 11),
+    Column("lad_name", "text", "Local authority name.", 22),
+    Column(
+        "boundary_vintage",
+        "text",
+        "Ward boundaries the figures are attributed to (ONS Wards, December of that year).",
+        9,
+    ),
+    Column("period_from", "text", "First month of the reporting period (YYYY-MM).", 9),
+    Column("period_to", "text", "Last month of the reporting period (YYYY-MM), inclusive.", 9),
+    Column(
+        "previous_period",
+        "text",
+        "The months compared in previous_period_incidents: as many months as the period, just before it.",
+        19,
+    ),
+    Column(
+        "last_year_period",
+        "text",
+        "The months compared in same_period_last_year_incidents: the period's months a year earlier.",
+        19,
+    ),
+    Column(
+        "off_road_bike_incidents",
+        "count",
+        "Headline figure. Control-room incidents in the period classified as off-road-bike incidents "
+        "(closed as a section 59 warning or seizure, or an off-road bike named in the log), by the ward "
+        "they were located in. Every call counts, as in the operation's published figures.",
+    ),
+    Column("previous_period_incidents", "count", "off_road_bike_incidents in previous_period."),
+    Column(
+        "change_vs_previous_period",
+        "change",
+        "off_road_bike_incidents minus previous_period_incidents. [c] where either count is suppressed "
+        "(so the change cannot give a suppressed count back); [x] where the previous period is not fully "
+        "covered by the loaded data.",
+    ),
+    Column("same_period_last_year_incidents", "count", "off_road_bike_incidents in last_year_period."),
+    Column(
+        "change_vs_same_period_last_year",
+        "change",
+        "off_road_bike_incidents minus same_period_last_year_incidents; [c] and [x] as for "
+        "change_vs_previous_period.",
+    ),
+    Column(
+        "rank_in_lad",
+        "rank",
+        "Position of the ward by off_road_bike_incidents among the authority's wards whose count is shown "
+        "and above zero (1 = most; ties share a rank). Wards with a suppressed count or none are not "
+        "ranked (empty), so a rank cannot narrow a suppressed count down.",
+        9,
+    ),
+    Column(
+        "rank_in_force",
+        "rank",
+        "As rank_in_lad, among the wards of every local authority in the force area.",
+        9,
+    ),
+    Column(
+        "linked_incidents",
+        "count",
+        "Off-road-bike incidents and shared community intelligence reports with each incident counted "
+        "once however many ways it was reported (repeat calls, a call and a resident's report), placed "
+        "in the ward of the incident's earliest control-room record: the de-duplicated picture.",
+    ),
+    Column(
+        "intelligence_reports",
+        "count",
+        "Community intelligence reports (residents, councillors, partners) located in the ward, counting "
+        "the handling codes in intelligence_handling. Counts only: no intelligence content leaves the "
+        "police.",
+    ),
+    Column(
+        "s59_warnings",
+        "count",
+        "Section 59 (Police Reform Act 2002) warnings recorded in the period where they were given; "
+        "outcomes recorded without a location are not counted.",
+    ),
+    Column("s59_seizures", "count", "Vehicles seized under section 59, counted like s59_warnings."),
+    Column(
+        "deliberate_secondary_fires",
+        "count",
+        "Cleveland Fire Brigade secondary fires (grass, heath, moorland, refuse, derelict vehicles) "
+        "recorded as started deliberately.",
+    ),
+    Column(
+        "policeuk_asb_reports",
+        "count",
+        "Antisocial behaviour reports published on data.police.uk (all antisocial behaviour, not only "
+        "off-road bikes), for context.",
+    ),
+    Column(
+        "hotspots",
+        "text",
+        "Named hotspots of the operation's gazetteer lying at least partly (over 1 ha) in the ward.",
+        30,
+    ),
+    Column(
+        "designation",
+        "text",
+        "Neighbourhood-policing designation (Strengthen, Support or Sustain) in force on the last day of "
+        "the period; empty when none is loaded.",
+        12,
+    ),
+    Column(
+        "intelligence_handling",
+        "text",
+        "Handling codes counted in intelligence_reports and linked_incidents: P (lawful sharing "
+        "permitted), or P and C where an information-sharing agreement is configured "
+        "(ENDURANCE_SHARE_HANDLING_C).",
+        11,
+    ),
+    Column(
+        "produced_by_run", "text", "The pipeline run that wrote this file (ops.runs in the warehouse).", 14
+    ),
 )
-TEXT_COLUMNS = (
-    "ward_code",
-    "ward_name",
-    "lad_code",
-    "lad_name",
-    "boundary_vintage",
-    "period_from",
-    "period_to",
-    "hotspots",
-    "designation",
-    "produced_by_run",
+COLUMN_NAMES = [c.name for c in COLUMNS]
+COUNT_COLUMNS = [c.name for c in COLUMNS if c.kind == "count"]
+TEXT_COLUMNS = [c.name for c in COLUMNS if c.kind == "text"]
+#: Change columns: (name, comparison count column).
+CHANGES = {
+    "change_vs_previous_period": "previous_period_incidents",
+    "change_vs_same_period_last_year": "same_period_last_year_incidents",
+}
+
+SOURCES = (
+    "Off-road-bike incidents: Cleveland Police command-and-control incident logs.",
+    "Community intelligence: reports to Cleveland Police graded 3x5x2 (counts only).",
+    "s.59 warnings and seizures: enforcement outcomes recorded by the police, councils and housing "
+    "providers.",
+    "Deliberate secondary fires: Cleveland Fire Brigade incident records.",
+    "Antisocial behaviour context: data.police.uk street-level crime and ASB.",
+    "Named hotspots: the operation's gazetteer (geodata/hotspots.geojson).",
 )
-HEADER = [*TEXT_COLUMNS[:7], *COUNT_COLUMNS, *TEXT_COLUMNS[7:]]
+LICENCES = (
+    "Ward boundaries: Source: Office for National Statistics licensed under the Open Government Licence "
+    "v3.0. Contains OS data (c) Crown copyright and database right.",
+    "data.police.uk: Contains public sector information licensed under the Open Government Licence v3.0.",
+)
+
+
+@dataclass(frozen=True)
+class WardSummary:
+    """A suppressed ward summary table, ready for every format.
+
+    ``rows`` hold the published cells by column name: ``int`` for a number shown,
+    ``str`` for text and for markers (``<5``, ``[c]``, ``[x]``, or empty ranks).
+    """
+
+    scope: str  # a local authority code, or FORCE_SCOPE
+    scope_name: str
+    rows: list[dict[str, Cell]]
+    period: Period
+    vintage: str
+    threshold: int
+    run_id: str
+    share_handling_c: bool
+    previous_covered: bool
+    year_earlier_covered: bool
+    months_with_incidents: int
+
+    @property
+    def stem(self) -> str:
+        """File name without suffix, e.g. ``E06000001_2025-01_to_2025-12``."""
+        return f"{self.scope}_{self.period.label}"
+
+    def for_lad(self, lad_code: str) -> WardSummary:
+        """The rows of one local authority (its wards and its total), cells unchanged."""
+        rows = [r for r in self.rows if r["lad_code"] == lad_code and r["row_type"] != "force total"]
+        if not rows:
+            raise ExportError(f"no wards of local authority {lad_code!r} in the summary")
+        return replace(self, scope=lad_code, scope_name=str(rows[0]["lad_name"]), rows=rows)
+
+
+# --- building the table -------------------------------------------------------------
+
+
+def _ward_rows(
+    con: duckdb.DuckDBPyConnection, period: Period, vintage: str, share_handling_c: bool
+) -> list[dict[str, object]]:
+    """Return one unsuppressed row per ward of ``vintage``, ordered by authority and name."""
+    start, after = period.bounds
+    previous_start, previous_after = period.previous().bounds
+    year_start, year_after = period.year_earlier().bounds
+    cursor = con.execute(
+        sql_text("exports/ward_summary.sql"),
+        {
+            "vintage": vintage,
+            "start": start,
+            "after": after,
+            "previous_start": previous_start,
+            "previous_after": previous_after,
+            "year_start": year_start,
+            "year_after": year_after,
+            "share_c": share_handling_c,
+        },
+    )
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def ward_summary_rows(
-    con: duckdb.DuckDBPyConnection, lad_code: str, period: Period, vintage: str
+    con: duckdb.DuckDBPyConnection,
+    lad_code: str,
+    period: Period,
+    vintage: str,
+    *,
+    share_handling_c: bool = False,
 ) -> list[dict[str, object]]:
-    """Return one unsuppressed row per ward of ``lad_code``, from the marts."""
-    start, after = period.bounds
-    cursor = con.execute(
-        """
-        WITH in_force AS (  -- the designation on the last day of the period
-            SELECT ward_code, designation FROM marts.ward_designations
-            WHERE vintage = ? AND effective_from < ?::DATE
-              AND (effective_to IS NULL OR effective_to >= ?::DATE - INTERVAL 1 DAY)
+    """Return one row per ward of ``lad_code`` with its counts, unsuppressed (police use only)."""
+    return [r for r in _ward_rows(con, period, vintage, share_handling_c) if r["lad_code"] == lad_code]
+
+
+def _incident_months(con: duckdb.DuckDBPyConnection, vintage: str) -> set[str]:
+    """Months (YYYY-MM) with at least one off-road-bike incident loaded."""
+    rows = con.execute(
+        "SELECT strftime(month, '%Y-%m') FROM marts.ward_month_counts WHERE vintage = ?"
+        " GROUP BY month HAVING sum(off_road_bike_incidents) > 0",
+        [vintage],
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def _cell(shown: str) -> Cell:
+    return int(shown) if shown.isdigit() else shown
+
+
+def _change(current: Cell, comparison: Cell) -> Cell:
+    if comparison == NOT_AVAILABLE:
+        return NOT_AVAILABLE
+    if isinstance(current, int) and isinstance(comparison, int):
+        return current - comparison
+    return SECONDARY
+
+
+def _ranks(rows: list[dict[str, Cell]], key: str) -> None:
+    """Rank rows by shown, non-zero headline counts within ``key`` (1 = most, ties share)."""
+    groups: dict[Cell, list[dict[str, Cell]]] = {}
+    for row in rows:
+        groups.setdefault(row["lad_code"] if key == "rank_in_lad" else "", []).append(row)
+    for members in groups.values():
+        shown = sorted(
+            (v for r in members if isinstance(v := r["off_road_bike_incidents"], int) and v > 0),
+            reverse=True,
         )
-        SELECT m.ward_code, m.ward_name, m.lad_code, m.lad_name,
-               sum(m.off_road_bike_incidents)::INTEGER, sum(m.intelligence_reports)::INTEGER,
-               sum(m.linked_incidents)::INTEGER, sum(m.policeuk_asb_reports)::INTEGER,
-               coalesce(any_value(h.hotspot_names), ''), coalesce(any_value(d.designation), '')
-        FROM marts.ward_month_counts AS m
-        LEFT JOIN marts.ward_hotspots AS h USING (vintage, ward_code)
-        LEFT JOIN in_force AS d USING (ward_code)
-        WHERE m.vintage = ? AND m.lad_code = ? AND m.month >= ?::DATE AND m.month < ?::DATE
-        GROUP BY m.ward_code, m.ward_name, m.lad_code, m.lad_name
-        ORDER BY m.ward_name
-        """,
-        [vintage, after, after, vintage, lad_code, start, after],
+        for row in members:
+            value = row["off_road_bike_incidents"]
+            row[key] = shown.index(value) + 1 if isinstance(value, int) and value > 0 else ""
+
+
+def _suppressed_columns(
+    wards: list[dict[str, object]], lads: list[str], threshold: int
+) -> dict[str, tuple[list[list[str]], list[str], str]]:
+    """Per count column: shown ward cells by authority, authority totals, force total."""
+    result = {}
+    for column in COUNT_COLUMNS:
+        groups = [[int(w[column]) for w in wards if w["lad_code"] == lad] for lad in lads]  # type: ignore[call-overload]
+        table = suppress_groups(groups, threshold)
+        result[column] = ([g.cells for g in table.groups], [g.total for g in table.groups], table.total)
+    return result
+
+
+def _table_rows(
+    wards: list[dict[str, object]],
+    *,
+    threshold: int,
+    common: dict[str, Cell],
+    not_covered: set[str],
+) -> list[dict[str, Cell]]:
+    """Lay out ward rows, authority totals and the force total with published cells."""
+    lads = list(dict.fromkeys(str(w["lad_code"]) for w in wards))
+    shown = _suppressed_columns(wards, lads, threshold)
+    rows: list[dict[str, Cell]] = []
+    for g, lad in enumerate(lads):
+        members = [w for w in wards if w["lad_code"] == lad]
+        for i, ward in enumerate(members):
+            rows.append(
+                {
+                    "row_type": "ward",
+                    **{k: str(ward[k]) for k in ("ward_code", "ward_name", "lad_code", "lad_name")},
+                    **common,
+                    "hotspots": str(ward["hotspots"]),
+                    "designation": str(ward["designation"]),
+                    **{c: _cell(shown[c][0][g][i]) for c in COUNT_COLUMNS},
+                }
+            )
+        lad_name = str(members[0]["lad_name"])
+        rows.append(
+            {
+                "row_type": "authority total",
+                "ward_code": "",
+                "ward_name": f"Total: {lad_name}",
+                "lad_code": lad,
+                "lad_name": lad_name,
+                **common,
+                "hotspots": "",
+                "designation": "",
+                **{c: _cell(shown[c][1][g]) for c in COUNT_COLUMNS},
+            }
+        )
+    rows.append(
+        {
+            "row_type": "force total",
+            "ward_code": "",
+            "ward_name": "Total: all local authorities",
+            "lad_code": "",
+            "lad_name": "",
+            **common,
+            "hotspots": "",
+            "designation": "",
+            **{c: _cell(shown[c][2]) for c in COUNT_COLUMNS},
+        }
     )
-    keys = ["ward_code", "ward_name", "lad_code", "lad_name", *COUNT_COLUMNS, "hotspots", "designation"]
-    return [dict(zip(keys, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:
+        for name in not_covered:
+            row[name] = NOT_AVAILABLE
+        for change, comparison in CHANGES.items():
+            row[change] = _change(row["off_road_bike_incidents"], row[comparison])
+    ward_rows = [r for r in rows if r["row_type"] == "ward"]
+    _ranks(ward_rows, "rank_in_lad")
+    _ranks(ward_rows, "rank_in_force")
+    for row in rows:
+        row.setdefault("rank_in_lad", "")
+        row.setdefault("rank_in_force", "")
+        for name in TEXT_COLUMNS:
+            row[name] = neutralise_formula(str(row[name]))
+    return [{name: row[name] for name in COLUMN_NAMES} for row in rows]
 
 
-def write_ward_summary_csv(
-    rows: list[dict[str, object]],
-    path: Path,
+def build_ward_summary(
+    con: duckdb.DuckDBPyConnection,
     *,
     period: Period,
     vintage: str,
     threshold: int,
     run_id: str,
-) -> Path:
-    """Write suppressed ward rows and a total row to ``path`` (UTF-8 with BOM)."""
-    columns = {
-        c: suppress_counts([int(r[c]) for r in rows], threshold)  # type: ignore[call-overload]
-        for c in COUNT_COLUMNS
-    }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8-sig") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(HEADER)
-        common = {
-            "boundary_vintage": vintage,
-            "period_from": period.start,
-            "period_to": period.end,
-            "produced_by_run": run_id,
-        }
-        for i, row in enumerate(rows):
-            out = {"designation": "", **row, **common, **{c: columns[c].cells[i] for c in COUNT_COLUMNS}}
-            writer.writerow(
-                [neutralise_formula(str(out[h])) if h in TEXT_COLUMNS else out[h] for h in HEADER]
-            )
-        lad_name = str(rows[0]["lad_name"]) if rows else ""
-        total = {
-            **common,
-            "ward_code": "TOTAL",
-            "ward_name": f"All wards of {lad_name}",
-            "lad_code": rows[0]["lad_code"] if rows else "",
-            "lad_name": lad_name,
-            "hotspots": "",
-            "designation": "",
-            **{c: columns[c].total for c in COUNT_COLUMNS},
-        }
-        writer.writerow(
-            [neutralise_formula(str(total[h])) if h in TEXT_COLUMNS else total[h] for h in HEADER]
+    share_handling_c: bool = False,
+) -> WardSummary:
+    """Build the force-wide ward summary for ``period``, suppressed; slice it with ``for_lad``.
+
+    Raises
+    ------
+    ExportError
+        No wards of ``vintage`` are in the marts, or no off-road-bike incident is loaded
+        for any month of ``period``.
+    """
+    wards = _ward_rows(con, period, vintage, share_handling_c)
+    if not wards:
+        raise ExportError(f"no wards of vintage {vintage!r} in the marts; build the marts first")
+    loaded = _incident_months(con, vintage)
+    covered = [m for m in period.months if m in loaded]
+    if not covered:
+        span = f"{min(loaded)} to {max(loaded)}" if loaded else "none"
+        raise ExportError(
+            f"no off-road-bike incidents are loaded for {period.describe()}; months with incidents: {span}"
         )
-    return path
+    previous_covered = set(period.previous().months) <= loaded
+    year_covered = set(period.year_earlier().months) <= loaded
+    common: dict[str, Cell] = {
+        "boundary_vintage": vintage,
+        "period_from": period.start,
+        "period_to": period.end,
+        "previous_period": period.previous().describe(),
+        "last_year_period": period.year_earlier().describe(),
+        "intelligence_handling": "P and C" if share_handling_c else "P",
+        "produced_by_run": run_id,
+    }
+    not_covered = {
+        column
+        for column, is_covered in (
+            ("previous_period_incidents", previous_covered),
+            ("same_period_last_year_incidents", year_covered),
+        )
+        if not is_covered
+    }
+    rows = _table_rows(wards, threshold=threshold, common=common, not_covered=not_covered)
+    return WardSummary(
+        scope=FORCE_SCOPE,
+        scope_name="All local authorities",
+        rows=rows,
+        period=period,
+        vintage=vintage,
+        threshold=threshold,
+        run_id=run_id,
+        share_handling_c=share_handling_c,
+        previous_covered=previous_covered,
+        year_earlier_covered=year_covered,
+        months_with_incidents=len(covered),
+    )
+
+
+# --- notes shared by XLSX and GeoPackage --------------------------------------------
+
+
+def notes(summary: WardSummary) -> list[tuple[str, str]]:
+    """What a reader needs to use the figures: period, vintage, rules, sources, run."""
+    t = summary.threshold
+    period = summary.period
+
+    def comparison(p: Period, covered: bool) -> str:
+        return p.describe() + (
+            "" if covered else f" (not fully covered by loaded data: shown as {NOT_AVAILABLE})"
+        )
+
+    return [
+        ("Title", "Operation Endurance: off-road motorbike ward summary"),
+        (
+            "Area",
+            summary.scope_name if summary.scope == FORCE_SCOPE else f"{summary.scope_name} ({summary.scope})",
+        ),
+        (
+            "Period",
+            f"{period.describe()} ({len(period.months)} month(s); {summary.months_with_incidents} with data)",
+        ),
+        ("Previous period", comparison(period.previous(), summary.previous_covered)),
+        ("Same period last year", comparison(period.year_earlier(), summary.year_earlier_covered)),
+        ("Boundary vintage", f"{summary.vintage} electoral wards (ONS)"),
+        (
+            "Suppression",
+            f"Counts from 1 to {t - 1} are shown as <{t}; zeros are shown as 0. [c] in a ward row is a count "
+            f"of at least {t} withheld so that a smaller count cannot be worked out from the totals; [c] in "
+            "a total row is a withheld total. Suppression is applied across the force-wide table, so every "
+            "file of this run shows the same cells. Changes are shown only where both counts are shown; "
+            "ranks order only wards whose count is shown.",
+        ),
+        (
+            "Intelligence",
+            "Handling codes counted: "
+            + (
+                "P and C (C under the configured information-sharing agreement)."
+                if summary.share_handling_c
+                else "P only (lawful sharing permitted)."
+            ),
+        ),
+        ("Sources", " ".join(SOURCES)),
+        ("Licences", " ".join(LICENCES)),
+        ("Produced by run", summary.run_id),
+        ("Produced at", f"{datetime.now():%Y-%m-%d %H:%M}"),
+        ("Markers", f"<{t}: 1 to {t - 1}. [c]: withheld (confidential). [x]: not available."),
+    ]
+
+
+# --- writers ------------------------------------------------------------------------
+
+
+def write_csv(summary: WardSummary, path: Path) -> Path:
+    """Write ``summary`` as CSV, UTF-8 with a byte-order mark so Excel reads it correctly."""
+    return _tabular.write_csv(path, COLUMNS, summary.rows)
+
+
+def write_xlsx(summary: WardSummary, path: Path) -> Path:
+    """Write ``summary`` as an Excel workbook: the table (totals bold), then a Notes sheet."""
+    return _tabular.write_xlsx(
+        path,
+        COLUMNS,
+        summary.rows,
+        sheet="Ward summary",
+        notes=notes(summary),
+        emphasised=[r["row_type"] != "ward" for r in summary.rows],
+        frozen_columns=3,  # row type, ward code and name stay in view
+        properties={
+            "title": f"Ward summary {summary.scope_name} {summary.period.describe()}",
+            "subject": "Operation Endurance: off-road motorbike ward summary",
+            "comments": f"Produced by run {summary.run_id}",
+        },
+    )
+
+
+def write_gpkg(summary: WardSummary, path: Path, wards: gpd.GeoDataFrame) -> Path:
+    """Write ``summary`` as a GeoPackage for QGIS: ward polygons, authority totals, notes.
+
+    ``wards`` holds ``ward_code`` and polygon geometry in EPSG:27700 (``ward_polygons``).
+    Layers are named ``ward_summary_<area>_<period>`` and ``authority_totals_<area>_<period>``
+    (the force total's shape is every authority together).
+    """
+    if wards.crs is None or wards.crs.to_string() != PROJECT_CRS:
+        raise ExportError(f"ward polygons must be in {PROJECT_CRS}, got {wards.crs}")
+    by_code = wards.set_index("ward_code").geometry
+    ward_rows = [r for r in summary.rows if r["row_type"] == "ward"]
+    missing = sorted({str(r["ward_code"]) for r in ward_rows} - set(by_code.index))
+    if missing:
+        raise ExportError(f"no polygon for ward(s) {', '.join(missing[:5])} of vintage {summary.vintage}")
+    by_lad = {
+        lad: shapely.union_all([by_code[str(r["ward_code"])] for r in ward_rows if r["lad_code"] == lad])
+        for lad in dict.fromkeys(r["lad_code"] for r in ward_rows)
+    }
+    total_rows = [r for r in summary.rows if r["row_type"] != "ward"]
+    layers = [
+        _tabular.Layer(
+            f"ward_summary_{summary.stem}", ward_rows, [by_code[str(r["ward_code"])] for r in ward_rows]
+        ),
+        _tabular.Layer(
+            f"authority_totals_{summary.stem}",
+            total_rows,
+            [
+                by_lad[r["lad_code"]]
+                if r["row_type"] == "authority total"
+                else shapely.union_all(list(by_lad.values()))
+                for r in total_rows
+            ],
+        ),
+    ]
+    description = (
+        f"Operation Endurance ward summary, {summary.scope_name}, {summary.period.describe()}, "
+        f"{summary.vintage} wards; produced by run {summary.run_id}. Counts 1-{summary.threshold - 1} "
+        "and secondary suppressions are NULL and named in not_shown; see the notes table."
+    )
+    return _tabular.write_gpkg(
+        path, COLUMNS, layers, crs=PROJECT_CRS, notes=notes(summary), description=description
+    )
+
+
+def ward_polygons(con: duckdb.DuckDBPyConnection, vintage: str) -> gpd.GeoDataFrame:
+    """Ward polygons of ``vintage`` in British National Grid, for the GeoPackage."""
+    frame = con.execute(
+        "SELECT ward_code, ST_AsWKB(geom_27700) AS wkb FROM geo.wards WHERE vintage = ? ORDER BY ward_code",
+        [vintage],
+    ).df()
+    return gpd.GeoDataFrame(
+        {"ward_code": frame["ward_code"]},
+        geometry=gpd.GeoSeries.from_wkb([bytes(b) for b in frame["wkb"]], crs=PROJECT_CRS),
+    )
+
+
+# --- the entry point ----------------------------------------------------------------
+
+
+def local_authorities(con: duckdb.DuckDBPyConnection, vintage: str) -> dict[str, str]:
+    """Local authority codes and names with wards of ``vintage`` in the marts."""
+    rows = con.execute(
+        "SELECT DISTINCT lad_code, lad_name FROM marts.ward_month_counts WHERE vintage = ? ORDER BY 1",
+        [vintage],
+    ).fetchall()
+    return dict(rows)
+
+
+def check_formats(formats: Sequence[str]) -> tuple[str, ...]:
+    """Return ``formats`` lower-cased and de-duplicated, or fail naming the valid ones."""
+    wanted = tuple(dict.fromkeys(f.strip().lower() for f in formats if f.strip()))
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise ExportError(
+            f"unknown export format {', '.join(map(repr, unknown)) or '(none given)'}; "
+            f"valid formats: {', '.join(FORMATS)}"
+        )
+    return wanted
+
+
+def _check_lad(lad: str, lads: dict[str, str]) -> None:
+    if lad not in lads:
+        valid = ", ".join(f"{code} ({name})" for code, name in lads.items())
+        raise ExportError(f"unknown local authority {lad!r}; valid: {valid}, or all")
 
 
 def export_ward_summaries(
@@ -125,28 +629,112 @@ def export_ward_summaries(
     vintage: str,
     threshold: int,
     run_id: str,
+    formats: Sequence[str] = ("csv",),
+    lad: str | None = None,
+    share_handling_c: bool = False,
 ) -> list[Path]:
-    """Write one ward summary CSV per local authority with wards in ``vintage``.
+    """Write ward summaries: one file per local authority and format, and the force-wide file.
 
-    Files are named ``<lad_code>_<period>.csv``, e.g. ``E06000001_2025-01_to_2025-12.csv``.
+    Files are named ``<lad_code>_<period>.<format>`` and ``force_<period>.<format>``, e.g.
+    ``E06000001_2025-01_to_2025-12.xlsx``. With ``lad`` set to an authority code (not
+    ``"all"``), only that authority's files are written.
+
+    Raises
+    ------
+    ExportError
+        An unknown format or local authority (the message lists the valid ones), or
+        nothing to export for the period.
     """
-    lads = [
-        r[0]
-        for r in con.execute(
-            "SELECT DISTINCT lad_code FROM marts.ward_month_counts WHERE vintage = ? ORDER BY 1",
-            [vintage],
-        ).fetchall()
-    ]
-    if not lads:
-        raise LookupError(f"no wards of vintage {vintage!r} in the marts; build the marts first")
-    return [
-        write_ward_summary_csv(
-            ward_summary_rows(con, lad, period, vintage),
-            out_dir / f"{lad}_{period.label}.csv",
-            period=period,
-            vintage=vintage,
-            threshold=threshold,
-            run_id=run_id,
+    wanted = check_formats(formats)
+    lads = local_authorities(con, vintage)
+    if lad not in (None, "all"):
+        _check_lad(str(lad), lads)
+    summary = build_ward_summary(
+        con,
+        period=period,
+        vintage=vintage,
+        threshold=threshold,
+        run_id=run_id,
+        share_handling_c=share_handling_c,
+    )
+    scopes = (
+        [summary.for_lad(code) for code in lads] + [summary]
+        if lad in (None, "all")
+        else [summary.for_lad(str(lad))]
+    )
+    polygons = ward_polygons(con, vintage) if "gpkg" in wanted else None
+    paths = []
+    for scope in scopes:
+        for fmt in wanted:
+            path = out_dir / f"{scope.stem}.{fmt}"
+            if fmt == "csv":
+                paths.append(write_csv(scope, path))
+            elif fmt == "xlsx":
+                paths.append(write_xlsx(scope, path))
+            else:
+                assert polygons is not None
+                paths.append(write_gpkg(scope, path, polygons))
+    return paths
+
+
+@dataclass(frozen=True)
+class ExportRun:
+    """What one ``endurance export wards`` run wrote."""
+
+    run_id: str
+    period: Period
+    paths: list[Path]
+
+
+def run_ward_export(
+    settings: Settings,
+    *,
+    lad: str = "all",
+    period: Period | None = None,
+    formats: Sequence[str] = FORMATS,
+    out_dir: Path | None = None,
+) -> ExportRun:
+    """Write ward summaries from the warehouse in ``settings``, recorded as a run in ``ops.runs``.
+
+    ``period`` defaults to the latest twelve months with incidents; ``out_dir`` to
+    ``$ENDURANCE_OUT/exports``. The run record lists every file with its size and sha256.
+    """
+    wanted = check_formats(formats)
+    if not settings.db_path.exists():
+        raise ExportError(
+            f"no warehouse at {settings.db_path}; run `endurance run` or `endurance demo` first"
         )
-        for lad in lads
-    ]
+    out = out_dir or settings.exports_dir
+    with warehouse.connect(settings.db_path) as con:
+        lads = local_authorities(con, settings.output_vintage)
+        if lad != "all":
+            _check_lad(lad, lads)
+        chosen = period or latest_period(con)
+        record = warehouse.RunRecord(
+            flow="cli-export-wards",
+            settings=settings.describe(),
+            parameters={"lad": lad, "period": chosen.label, "formats": list(wanted), "out_dir": str(out)},
+        )
+        warehouse.start_run(con, record)
+        try:
+            paths = export_ward_summaries(
+                con,
+                out,
+                period=chosen,
+                vintage=settings.output_vintage,
+                threshold=settings.suppression_threshold,
+                run_id=record.run_id,
+                formats=wanted,
+                lad=lad,
+                share_handling_c=settings.share_handling_c,
+            )
+        except Exception as exc:
+            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        record.outputs = [
+            {"path": str(p), "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
+            for p in paths
+        ]
+        record.counts = {"period": chosen.label, "files": len(paths)}
+        warehouse.finish_run(con, record, status="completed")
+    return ExportRun(record.run_id, chosen, paths)

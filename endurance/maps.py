@@ -1,15 +1,31 @@
-"""Tasking-meeting hotspot maps: one self-contained Folium HTML file per period.
+"""Tasking-meeting hotspot maps: one self-contained HTML file per period, and its PNG.
 
-Layers: a heat layer of off-road-bike incidents aggregated to 100 m grid cells (no
-incident point is written to the file), wards of the stated boundary vintage shaded
-by incidents with counts in tooltips, the named hotspots from the project gazetteer
-with their counts, and the force-area outline. A title block states the period, the
-data sources, the boundary vintage, when and by which run the map was made, and any
-data label (for example that the data are synthetic).
+What the map shows, bottom to top:
 
-By default the map needs no network: Leaflet and its plugins are inlined from the
-pinned npm packages and no background tiles are used. ``online_tiles=True`` adds
-OpenStreetMap tiles for users with internet access.
+- **Wards** of the stated boundary vintage shaded by off-road-bike incidents, with the
+  change against the previous period and the same period last year (and whether it is
+  significant), the ward's Gi* class and trend in the tooltip.
+- **Hotspot density**: the kernel density surface from the hotspot analysis (quartic
+  kernel on a grid in British National Grid metres), drawn as one image warped to the
+  web map (see ``endurance._grid_layers``). Its colours are fixed multiples of the
+  hotspot threshold in incidents per km², so the map means the same at every zoom;
+  the cells at or above the threshold are the hotspot cells.
+- **Gi* hot and cold spots**: cells where Getis-Ord Gi* finds a significant cluster
+  after false-discovery-rate control, at 99, 95 and 90 % (off by default).
+- **Hotspot areas**: the hotspot cells dissolved into named areas, outlined by trend,
+  with a popup of count, change, trend and peak days and hours.
+- **Gazetteer places**, the force outline, and two incident layers built from counts
+  per 100 m cell (never a point or a narrative): clustered counts, and a Leaflet.heat
+  layer for exploration, off by default because its look changes with zoom.
+
+A title block gives the period, sources, boundary vintage, generation time and run,
+and the Predictive Accuracy Index of the previous map against a naive baseline; the
+protective marking is printed at the top and bottom. All text is escaped.
+
+The file needs no network: Leaflet and its plugins are inlined from the pinned npm
+packages and no background tiles are used unless ``online_tiles=True``. Its size is
+bounded by the aggregates it holds (wards, hotspot areas, one image set by the grid,
+one count per occupied 100 m cell), not by the number of incidents.
 """
 
 from __future__ import annotations
@@ -17,23 +33,59 @@ from __future__ import annotations
 import html
 import json
 import logging
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import folium
-from folium.plugins import HeatMap
+import numpy as np
+import shapely
 
-from endurance import _assets
+from endurance import _assets, _browser, _grid_layers, _leaflet, analysis, warehouse
+from endurance._errors import EnduranceError
+from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
 from endurance.periods import Period
+from endurance.settings import DEFAULT_MARKING, Settings
+from endurance.warehouse import sql_text
 
 log = logging.getLogger(__name__)
 
 #: Five-class sequential palette (ColorBrewer Blues) for the ward shading: cool colours,
-#: so the hot colours of the heat layer stand out on top of it.
+#: so the warm colours of the density surface stand out on top of it.
 PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+#: Density classes as multiples of the hotspot threshold, and their colours (YlOrRd).
+DENSITY_STEPS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+DENSITY_COLOURS = (
+    (0, 0, 0, 0),
+    (254, 217, 118, 130),
+    (254, 178, 76, 160),
+    (253, 141, 60, 190),
+    (240, 59, 32, 205),
+    (189, 0, 38, 215),
+    (128, 0, 38, 230),
+)
+#: Gi* classes, hot to cold, with a diverging palette (ColorBrewer RdBu) and labels.
+GI_CLASSES = {
+    "hot_99": ("#b2182b", "Hot spot, 99 % confidence"),
+    "hot_95": ("#ef8a62", "Hot spot, 95 % confidence"),
+    "hot_90": ("#fddbc7", "Hot spot, 90 % confidence"),
+    "cold_90": ("#d1e5f0", "Cold spot, 90 % confidence"),
+    "cold_95": ("#67a9cf", "Cold spot, 95 % confidence"),
+    "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
+}
+NOT_SIGNIFICANT = "Not significant"
+#: Outline colour and label by trend over the period's months (Mann-Kendall, see
+#: ``endurance.analysis.trend``).
+TRENDS = {
+    "emerging": ("#d7301f", "Emerging: significant rise month on month"),
+    "persistent": ("#252525", "Persistent: no trend, active in most recent months"),
+    "fading": ("#8c8c8c", "Fading: significant fall month on month"),
+    "none": ("#5b2a86", "No clear trend"),
+}
 #: Heat layer colours from sparse (yellow) to dense (dark red).
 HEAT_GRADIENT = {0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20", 1.0: "#bd0026"}
 ATTRIBUTION = (
@@ -43,15 +95,8 @@ ATTRIBUTION = (
 )
 
 
-class _Map(folium.Map):
-    """A Folium map that links only the pinned Leaflet files (no jQuery, no Bootstrap)."""
-
-    default_js = [(_assets.LEAFLET.name, _assets.LEAFLET.url)]
-    default_css = [(_assets.LEAFLET_CSS.name, _assets.LEAFLET_CSS.url)]
-
-
-class _HeatMap(HeatMap):
-    default_js = [(_assets.LEAFLET_HEAT.name, _assets.LEAFLET_HEAT.url)]
+class AnalysisMissingError(EnduranceError, LookupError):
+    """The hotspot analysis marts hold no rows for the period to map."""
 
 
 @dataclass(frozen=True)
@@ -63,17 +108,178 @@ class MapResult:
     self_contained: bool
     layers: tuple[str, ...]
     incidents: int
+    lad_code: str | None = None
+    png: Path | None = None
+    analysed: bool = False
 
 
-def _feature_collection(rows: list[tuple], keys: list[str]) -> dict:
+# --------------------------------------------------------------------------- reading the marts
+
+
+@dataclass(frozen=True)
+class _Density:
+    grid: _grid_layers.Grid
+    bandwidth_m: float
+    coverage: float
+    threshold_km2: float | None
+    incidents: int
+    cols: np.ndarray
+    rows: np.ndarray
+    density: np.ndarray
+    gi_class: np.ndarray
+
+
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql_text(f"maps/{name}.sql"), params)
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
+    grid = con.execute(
+        "SELECT origin_x, origin_y, cell_m, nx, ny, bandwidth_m, coverage, threshold_km2, incidents"
+        " FROM marts.density_grid WHERE period = ?",
+        [period.label],
+    ).fetchone()
+    if grid is None:
+        raise AnalysisMissingError(
+            f"no hotspot analysis for {period.label} in marts.density_grid: run "
+            "endurance.analysis.analyse_period for it (the nightly flow and `endurance map` do)"
+        )
+    cells = con.execute(
+        'SELECT col, "row", density_km2, gi_class FROM marts.density_cells WHERE period = ?',
+        [period.label],
+    ).fetchnumpy()
+    return _Density(
+        grid=_grid_layers.Grid(float(grid[0]), float(grid[1]), float(grid[2]), int(grid[3]), int(grid[4])),
+        bandwidth_m=float(grid[5]),
+        coverage=float(grid[6]),
+        threshold_km2=float(grid[7]) if grid[7] else None,
+        incidents=int(grid[8] or 0),
+        cols=np.asarray(cells["col"], dtype=np.int64),
+        rows=np.asarray(cells["row"], dtype=np.int64),
+        density=np.asarray(cells["density_km2"], dtype=float),
+        gi_class=np.asarray(cells["gi_class"], dtype=object),
+    )
+
+
+# --------------------------------------------------------------------------- restricting to one authority
+
+
+@dataclass(frozen=True)
+class _Area:
+    """The part of the force a map covers: every authority, or one."""
+
+    lad_code: str | None
+    lad_name: str | None
+    box: _grid_layers.BngBox | None
+    keep: _grid_layers.PixelMask | None
+
+
+def lad_codes(con: duckdb.DuckDBPyConnection, vintage: str) -> dict[str, str]:
+    """Return the local authorities that have wards of ``vintage``: code to name."""
+    rows = con.execute(
+        "SELECT DISTINCT lad_code, lad_name FROM geo.wards WHERE vintage = ? ORDER BY lad_code", [vintage]
+    ).fetchall()
+    return {code: name for code, name in rows}
+
+
+def _area(con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None) -> _Area:
+    """Build the test "does this point belong to the authority" used for cells and pixels.
+
+    A point belongs to the authority whose wards hold it, or, when no ward holds it (a
+    beach seaward of the clipped coastline), to the nearest authority within the
+    attribution snapping distance: the rule events are attributed by.
+    """
+    if lad_code is None:
+        return _Area(None, None, None, None)
+    known = lad_codes(con, vintage)
+    if lad_code not in known:
+        listed = ", ".join(f"{code} ({name})" for code, name in known.items())
+        raise ValueError(f"unknown local authority {lad_code!r} for {vintage} wards; valid codes: {listed}")
+    outlines = {
+        row["lad_code"]: shapely.from_wkb(bytes(row["geometry"]))
+        for row in _rows(con, "lad_outlines", {"vintage": vintage})
+    }
+    target = outlines[lad_code]
+    others = [g for code, g in outlines.items() if code != lad_code]
+    land = shapely.union_all(list(outlines.values()))
+    near = target.buffer(SNAP_TOLERANCE_M)
+    for geometry in (target, land, near):
+        shapely.prepare(geometry)
+
+    def keep(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        inside = shapely.contains_xy(target, x, y)
+        shore = ~inside & shapely.contains_xy(near, x, y)
+        shore[shore] &= ~shapely.contains_xy(land, x[shore], y[shore])
+        if shore.any():
+            points = shapely.points(x[shore], y[shore])
+            mine = shapely.distance(target, points)
+            theirs = np.min([shapely.distance(g, points) for g in others], axis=0) if others else np.inf
+            shore[shore] = mine <= theirs
+        return inside | shore
+
+    xmin, ymin, xmax, ymax = near.bounds
+    return _Area(lad_code, known[lad_code], (xmin, ymin, xmax, ymax), keep)
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _number(value: float) -> str:
+    """Two significant figures below 100, whole numbers with separators above."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
+
+
+def _p_text(p: float | None) -> str:
+    if p is None:
+        return "not tested: some months hold no data"
+    verdict = "significant" if p < 0.05 else "not significant"
+    return f"{verdict}, p < 0.001" if p < 0.001 else f"{verdict}, p = {p:.2f}"
+
+
+def _change_text(now: int, before: int | None, change: float | None, p: float | None) -> str:
+    """Describe a change in words: "+25 % from 40 (significant, p = 0.03)".
+
+    The analysis leaves the p-value empty when some month of the earlier window holds
+    no incident at all: no data there, which is not the same as none happening.
+    """
+    if before is None or (p is None and before == 0):
+        return "not available: no data for that period"
+    if change is None:
+        return "none in either period" if now == 0 else f"new: none before, {now:,} now ({_p_text(p)})"
+    return f"{change:+.0%} from {before:,} ({_p_text(p)})".replace("%", " %")
+
+
+def _months(period: Period) -> str:
+    return period.start if period.start == period.end else f"{period.start} to {period.end}"
+
+
+def _listing(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _escaped(record: dict[str, Any]) -> dict[str, Any]:
+    """Escape every text value: tooltips and popups insert them as HTML."""
+    return {k: html.escape(v) if isinstance(v, str) else v for k, v in record.items()}
+
+
+def _features(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
     features = []
-    for row in rows:
-        *props, geometry = row
+    for record in records:
+        props = dict(record)
+        geometry = props.pop("geometry")
         features.append(
             {
                 "type": "Feature",
-                "geometry": json.loads(geometry),
-                "properties": dict(zip(keys, props, strict=True)),
+                "geometry": json.loads(geometry)
+                if isinstance(geometry, str)
+                else shapely.geometry.mapping(geometry),
+                "properties": _escaped(props),
             }
         )
     return {"type": "FeatureCollection", "features": features}
@@ -94,14 +300,14 @@ def _colour(value: int, breaks: list[int]) -> str:
     return PALETTE[min(index, len(PALETTE) - 1)]
 
 
-def _heat_saturation(cells: list[tuple[float, float, int]]) -> float:
+def _heat_saturation(cells: list[list[float]]) -> float:
     """Incidents at which the heat layer saturates: the 90th percentile of ~600 m squares.
 
     Leaflet.heat sums the weights of nearby points; scaling its top colour to a high
     percentile of local sums keeps a few busy streets from washing out every hotspot
     and keeps scattered single incidents faint.
     """
-    squares: dict[tuple[int, int], int] = {}
+    squares: dict[tuple[int, int], float] = {}
     for lat, lon, n in cells:
         key = (int(lat / 0.0054), int(lon / 0.0093))  # about 600 m x 600 m at 54.6 N
         squares[key] = squares.get(key, 0) + n
@@ -109,46 +315,331 @@ def _heat_saturation(cells: list[tuple[float, float, int]]) -> float:
     return float(max(1, ordered[int(0.9 * (len(ordered) - 1))])) if ordered else 1.0
 
 
+# --------------------------------------------------------------------------- layers
+
+
+@dataclass(frozen=True)
+class _LayerNames:
+    density: str = "Hotspot density (KDE, incidents per km²)"
+    gistar: str = "Gi* hot and cold spots (cells)"
+    areas: str = "Hotspot areas (named)"
+    places: str = "Gazetteer places"
+    cells: str = "Incidents per 100 m square (clustered)"
+    heat: str = "Incident heat (exploration: changes with zoom)"
+    force: str = "Cleveland force area"
+
+    @staticmethod
+    def wards(vintage: str) -> str:
+        return f"Wards ({vintage}): incidents and change"
+
+
+LAYER_NAMES = _LayerNames()
+
+
+def _density_layer(
+    fmap: folium.Map, density: _Density, area: _Area
+) -> tuple[folium.raster_layers.ImageOverlay, list[float]]:
+    """Add the KDE surface as one warped, classed, semi-transparent image."""
+    threshold = density.threshold_km2 or 0.0
+    breaks = [step * threshold for step in DENSITY_STEPS] if threshold > 0 else [np.inf]
+    raster = _grid_layers.class_raster(
+        density.grid, density.cols, density.rows, _grid_layers.classify(density.density, breaks)
+    )
+    picture = _grid_layers.overlay(density.grid, raster, DENSITY_COLOURS, box=area.box, keep=area.keep)
+    log.info("density image %d x %d px, %d bytes", picture.width, picture.height, len(picture.png))
+    image = folium.raster_layers.ImageOverlay(
+        picture.data_uri,
+        bounds=[list(picture.bounds[0]), list(picture.bounds[1])],
+        name=LAYER_NAMES.density,
+        pane="density",
+        pixelated=False,
+        alt="Kernel density of off-road-bike incidents",
+    )
+    image.add_to(fmap)
+    return image, breaks if threshold > 0 else []
+
+
+def _geojson(
+    fmap: folium.Map,
+    records: list[dict[str, Any]],
+    *,
+    name: str,
+    tooltip: list[tuple[str, str]],
+    popup: list[tuple[str, str]] | None = None,
+    **options: Any,
+) -> None:
+    """Add a GeoJSON layer of ``records`` (text escaped) with a tooltip and optional popup.
+
+    ``tooltip`` and ``popup`` list ``(property, label)`` pairs. A layer with no features
+    is still added, so it is listed in the layer control on every map.
+    """
+    layer = folium.GeoJson(_features(records), name=name, **options)
+    if records:
+        labels = [(field, html.escape(label)) for field, label in tooltip]
+        folium.GeoJsonTooltip(fields=[f for f, _ in labels], aliases=[a for _, a in labels]).add_to(layer)
+        if popup:
+            labels = [(field, html.escape(label)) for field, label in popup]
+            folium.GeoJsonPopup(fields=[f for f, _ in labels], aliases=[a for _, a in labels]).add_to(layer)
+    layer.add_to(fmap)
+
+
+def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> None:
+    """Add significant Gi* cells, dissolved per class, coloured hot to cold (off by default)."""
+    centres_x = density.grid.origin_x + (density.cols + 0.5) * density.grid.cell_m
+    centres_y = density.grid.origin_y + (density.rows + 0.5) * density.grid.cell_m
+    mine = area.keep(centres_x, centres_y) if area.keep else np.ones(density.cols.size, dtype=bool)
+    records = []
+    for gi_class, (colour, label) in GI_CLASSES.items():
+        chosen = (density.gi_class == gi_class) & mine
+        if chosen.any():
+            shape = _grid_layers.dissolve_cells(density.grid, density.cols[chosen], density.rows[chosen])
+            records.append({"label": label, "colour": colour, "cells": int(chosen.sum()), "geometry": shape})
+    _geojson(
+        fmap,
+        records,
+        name=LAYER_NAMES.gistar,
+        tooltip=[("label", "Getis-Ord Gi*"), ("cells", "Cells")],
+        show=False,
+        pane="density",
+        style_function=lambda f: {
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.6,
+            "color": f["properties"]["colour"],
+            "weight": 0.5,
+        },
+    )
+
+
+def _change_fields(row: dict[str, Any]) -> dict[str, str]:
+    return {
+        "previous": _change_text(
+            row["incidents"], row["previous"], row["change_previous"], row["p_previous"]
+        ),
+        "last_year": _change_text(
+            row["incidents"], row["last_year"], row["change_last_year"], row["p_last_year"]
+        ),
+        "trend": TRENDS.get(row["trend"], TRENDS["none"])[1],
+    }
+
+
+_CHANGE_LABELS = [
+    ("previous", "Change on previous period"),
+    ("last_year", "Change on same period last year"),
+]
+
+
+def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, period: Period) -> list[int]:
+    """Add the ward choropleth; return its class breaks for the legend."""
+    records = [
+        {
+            "ward_name": w["ward_name"],
+            "lad_name": w["lad_name"],
+            "ward_code": w["ward_code"],
+            "incidents": int(w["incidents"]),
+            **_change_fields(w),
+            "gi": GI_CLASSES.get(w["gi_class"], ("", NOT_SIGNIFICANT))[1],
+            "geometry": w["geometry"],
+        }
+        for w in wards
+    ]
+    breaks = _breaks([r["incidents"] for r in records])
+    _geojson(
+        fmap,
+        records,
+        name=LAYER_NAMES.wards(vintage),
+        tooltip=[
+            ("ward_name", "Ward"),
+            ("lad_name", "Local authority"),
+            ("ward_code", "Code"),
+            ("incidents", f"Incidents {_months(period)}"),
+            *_CHANGE_LABELS,
+            ("gi", "Getis-Ord Gi* (wards)"),
+            ("trend", "Monthly trend"),
+        ],
+        style_function=lambda f: {
+            "fillColor": _colour(f["properties"]["incidents"], breaks),
+            "color": "#667",
+            "weight": 0.8,
+            "fillOpacity": 0.35,
+        },
+        highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
+    )
+    return breaks
+
+
+def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -> None:
+    """Add the named hotspot areas, outlined by trend, with a popup each."""
+    records = [
+        {
+            "name": a["name"],
+            "incidents": int(a["incidents"]),
+            **_change_fields(a),
+            "colour": TRENDS.get(a["trend"], TRENDS["none"])[0],
+            "peak_days": _listing(a["peak_days"]) or "-",
+            "peak_hours": _listing(a["peak_hours"]) or "-",
+            "wards": _listing(a["ward_names"]),
+            "area": f"{a['area_km2']:.2f} km²",
+            "geometry": a["geometry"],
+        }
+        for a in areas
+    ]
+    heading = [("name", "Hotspot area"), ("incidents", f"Incidents {_months(period)}")]
+    _geojson(
+        fmap,
+        records,
+        name=LAYER_NAMES.areas,
+        tooltip=heading,
+        popup=[
+            *heading,
+            *_CHANGE_LABELS,
+            ("trend", "Trend"),
+            ("peak_days", "Peak days"),
+            ("peak_hours", "Peak hours"),
+            ("wards", "Wards"),
+            ("area", "Area"),
+        ],
+        pane="outlines",
+        style_function=lambda f: {
+            "color": f["properties"]["colour"],
+            "weight": 2.5,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.04,
+        },
+        highlight_function=lambda f: {"weight": 4},
+    )
+
+
+def _places_layer(fmap: folium.Map, places: list[dict[str, Any]], period: Period) -> None:
+    _geojson(
+        fmap,
+        places,
+        name=LAYER_NAMES.places,
+        tooltip=[
+            ("name", "Gazetteer place"),
+            ("incidents", f"Incidents {_months(period)}"),
+            ("intelligence", "Intelligence reports (P)"),
+            ("concern", "Concern"),
+        ],
+        pane="outlines",
+        style_function=lambda f: {"color": "#5b2a86", "weight": 1.5, "dashArray": "6 4", "fill": False},
+    )
+
+
+def _incident_layers(fmap: folium.Map, cells: list[list[float]]) -> None:
+    """Add the clustered cell counts and the exploration heat layer (off by default)."""
+    data = _leaflet.CellCounts(cells)
+    data.add_to(fmap)
+    _leaflet.ClusterLayer(data, name=LAYER_NAMES.cells, show=False).add_to(fmap)
+    _leaflet.HeatLayer(
+        data,
+        name=LAYER_NAMES.heat,
+        show=False,
+        radius=14,
+        blur=12,
+        minOpacity=0.05,
+        saturation=_heat_saturation(cells),
+        gradient=HEAT_GRADIENT,
+    ).add_to(fmap)
+
+
+# --------------------------------------------------------------------------- page furniture
+
+_BOX = (
+    "position:absolute;z-index:1000;background:rgba(255,255,255,0.93);border:1px solid #888;"
+    "border-radius:4px;font:12px/1.35 sans-serif;"
+)
+
+
+def _marking_html(marking: str) -> str:
+    if not marking:
+        return ""
+    style = (
+        "position:absolute;left:50%;transform:translateX(-50%);z-index:1100;background:#fff;"
+        "color:#000;border:2px solid #000;padding:1px 14px;font:bold 14px sans-serif;letter-spacing:1px"
+    )
+    text = html.escape(marking)
+    return (
+        f'<div class="endurance-marking" style="{style};top:0">{text}</div>'
+        f'<div class="endurance-marking" style="{style};bottom:0">{text}</div>'
+    )
+
+
 def _title_html(lines: list[str], warning: str | None) -> str:
     body = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
     warn = f'<div style="color:#b00;font-weight:bold">{html.escape(warning)}</div>' if warning else ""
     return (
-        '<div id="endurance-title" style="position:absolute;top:10px;left:55px;z-index:1000;'
-        "background:rgba(255,255,255,0.93);padding:8px 12px;border:1px solid #888;"
-        'border-radius:4px;font:12px/1.35 sans-serif;max-width:460px">'
+        f'<div id="endurance-title" style="{_BOX}top:28px;left:55px;padding:8px 12px;max-width:470px">'
         f'<div style="font-size:15px;font-weight:bold">{html.escape(lines[0])}</div>'
         f"{body}{warn}</div>"
     )
 
 
-def _legend_html(breaks: list[int], vintage: str) -> str:
-    edges = [1, *[b + 1 for b in breaks]]
-    rows = []
-    for i, start in enumerate(edges):
-        end = breaks[i] if i < len(breaks) else None
-        label = (
+def _swatch(fill: str, *, border: str = "#999", width: int = 14, extra: str = "") -> str:
+    return (
+        f'<span style="display:inline-block;width:{width}px;height:10px;background:{fill};'
+        f'border:1px solid {border};{extra}"></span>'
+    )
+
+
+def _legend_html(density_breaks: list[float], ward_breaks: list[int], vintage: str) -> str:
+    parts = ["<b>Hotspot density</b> (incidents per km²)"]
+    if density_breaks:
+        highs: list[float | None] = [*density_breaks[1:], None]
+        for k, (low, high) in enumerate(zip(density_breaks, highs, strict=True), start=1):
+            r, g, b, a = DENSITY_COLOURS[k]
+            span = f"{_number(low)}–{_number(high)}" if high is not None else f"{_number(low)} or more"
+            note = " hotspot threshold" if k == DENSITY_STEPS.index(1.0) + 1 else ""
+            parts.append(f"<div>{_swatch(f'rgba({r},{g},{b},{a / 255:.2f})')} {span}<i>{note}</i></div>")
+    else:
+        parts.append("<div>no incidents in the period</div>")
+    parts.append(f"<b>Incidents per ward</b> ({html.escape(vintage)} wards)")
+    parts.append(f"<div>{_swatch('#f7f7f7')} 0</div>")
+    starts = [1, *[b + 1 for b in ward_breaks]]
+    for i, start in enumerate(starts):
+        end = ward_breaks[i] if i < len(ward_breaks) else None
+        span = (
             f"{start}–{end}"
             if end is not None and end != start
-            else (f"{start}" if end is not None else f"{start} or more")
+            else (f"{start}" if end else f"{start} or more")
         )
-        rows.append(
-            f'<div><span style="display:inline-block;width:14px;height:10px;'
-            f'background:{PALETTE[min(i, len(PALETTE) - 1)]};border:1px solid #999">'
-            f"</span> {html.escape(label)}</div>"
-        )
-    return (
-        '<div id="endurance-legend" style="position:absolute;bottom:50px;left:10px;z-index:1000;'
-        "background:rgba(255,255,255,0.93);padding:6px 10px;border:1px solid #888;"
-        'border-radius:4px;font:12px sans-serif">'
-        f"<b>Off-road-bike incidents per ward ({html.escape(vintage)} wards)</b>"
-        '<div><span style="display:inline-block;width:14px;height:10px;background:#f7f7f7;'
-        'border:1px solid #999"></span> 0</div>'
-        + "".join(rows)
-        + '<div><span style="display:inline-block;width:14px;height:0;border-top:2px dashed #5b2a86">'
-        "</span> named hotspot</div>"
-        '<div><span style="display:inline-block;width:40px;height:10px;background:linear-gradient('
-        'to right,#ffffb2,#fd8d3c,#bd0026)"></span> incident heat: sparse to dense</div></div>'
+        parts.append(f"<div>{_swatch(PALETTE[min(i, len(PALETTE) - 1)])} {span}</div>")
+    parts.append("<b>Hotspot areas</b> (outline by trend)")
+    for colour, label in TRENDS.values():
+        parts.append(f"<div>{_swatch('transparent', border=colour, extra='border-width:2px')} {label}</div>")
+    parts.append("<b>Getis-Ord Gi*</b> (cells, FDR-controlled)")
+    parts.append(
+        "<div>"
+        + "".join(_swatch(colour, width=10) for colour, _ in GI_CLASSES.values())
+        + " hot 99 / 95 / 90 %, cold 90 / 95 / 99 %</div>"
     )
+    parts.append(
+        f"<div>{_swatch('transparent', border='#5b2a86', extra='border-style:dashed')} gazetteer place</div>"
+    )
+    return (
+        f'<div id="endurance-legend" style="{_BOX}bottom:45px;left:10px;padding:6px 10px;max-width:300px">'
+        + "".join(p if p.startswith("<div") else f"<div style='margin-top:3px'>{p}</div>" for p in parts)
+        + "</div>"
+    )
+
+
+def _pai_line(pai: dict[str, Any] | None) -> str:
+    """Say how well the previous map predicted: PAI and hit rate, KDE against naive."""
+    if not pai or pai.get("kde_pai") is None:
+        return "PAI of the previous map: not available (no earlier months to draw it from, or none to score)."
+
+    def figure(value: float | None, form: str) -> str:
+        return "n/a" if value is None else format(value, form).replace("%", " %")
+
+    return (
+        f"PAI of the previous map (hotspots from {pai['trained_from']} to {pai['trained_to']}, "
+        f"scored on {pai['incidents_scored']:,} incidents of {pai['scored_month']}): "
+        f"{figure(pai['kde_pai'], '.1f')} against {figure(pai.get('naive_pai'), '.1f')} for a naive "
+        f"baseline; hit rate {figure(pai['kde_hit_rate'], '.0%')} against "
+        f"{figure(pai.get('naive_hit_rate'), '.0%')} at {figure(pai['coverage'], '.0%')} of the area."
+    )
+
+
+# --------------------------------------------------------------------------- the map
 
 
 def build_hotspot_map(
@@ -161,13 +652,16 @@ def build_hotspot_map(
     data_label: str | None = None,
     online_tiles: bool = False,
     generated_at: datetime | None = None,
+    marking: str = DEFAULT_MARKING,
+    lad_code: str | None = None,
 ) -> MapResult:
     """Write the hotspot map for ``period`` to ``path`` and return what it holds.
 
     Parameters
     ----------
     con
-        The warehouse, with marts built.
+        The warehouse, with marts built and the period analysed
+        (``endurance.analysis.analyse_period``).
     path
         The HTML file to write; its folder is created.
     period
@@ -180,166 +674,244 @@ def build_hotspot_map(
         A line shown prominently, e.g. "SYNTHETIC DEMO DATA".
     online_tiles
         Add OpenStreetMap background tiles (needs internet when the map is opened).
+    generated_at
+        When the map was made (default: now).
+    marking
+        Protective marking printed at the top and bottom (empty for none).
+    lad_code
+        Map one local authority only: its wards, zoomed to it, and the incidents,
+        density and hotspots within it.
+
+    Raises
+    ------
+    AnalysisMissingError
+        If the period has not been analysed.
+    ValueError
+        If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists them).
     """
+    area = _area(con, vintage, lad_code)
     start, after = period.bounds
-    cells = con.execute(
-        "SELECT lat, lon, sum(incidents)::INTEGER FROM marts.incident_cells"
-        " WHERE month >= ?::DATE AND month < ?::DATE GROUP BY lat, lon",
-        [start, after],
-    ).fetchall()
-    wards = con.execute(
-        """
-        SELECT g.ward_code, g.ward_name, g.lad_name,
-               coalesce(sum(m.off_road_bike_incidents), 0)::INTEGER AS incidents,
-               marts.map_geojson(g.geom_4326)
-        FROM geo.wards AS g
-        LEFT JOIN marts.ward_month_counts AS m
-          ON m.vintage = g.vintage AND m.ward_code = g.ward_code
-         AND m.month >= ?::DATE AND m.month < ?::DATE
-        WHERE g.vintage = ?
-        GROUP BY ALL ORDER BY g.ward_code
-        """,
-        [start, after, vintage],
-    ).fetchall()
+    density = _read_density(con, period)
+    wards = _rows(con, "wards", {"period": period.label, "vintage": vintage, "lad": lad_code})
     if not wards:
         raise LookupError(f"no wards of vintage {vintage!r} are loaded")
-    hotspots = con.execute(
-        """
-        SELECT g.name, g.concern,
-               coalesce(sum(m.off_road_bike_incidents), 0)::INTEGER,
-               coalesce(sum(m.intelligence_reports), 0)::INTEGER,
-               marts.map_geojson(g.geom_4326)
-        FROM geo.hotspots AS g
-        LEFT JOIN marts.hotspot_month_counts AS m
-          ON m.hotspot_id = g.hotspot_id AND m.month >= ?::DATE AND m.month < ?::DATE
-        GROUP BY ALL ORDER BY 3 DESC
-        """,
-        [start, after],
-    ).fetchall()
+    areas = _rows(con, "hotspot_areas", {"period": period.label, "lad": lad_code})
+    places = _rows(con, "places", {"start": start, "after": after, "lad": lad_code})
+    cell_rows = _rows(con, "incident_cells", {"start": start, "after": after})
+    if area.keep is not None and cell_rows:
+        x = np.array([c["cell_x"] for c in cell_rows], dtype=float)
+        y = np.array([c["cell_y"] for c in cell_rows], dtype=float)
+        cell_rows = [c for c, kept in zip(cell_rows, area.keep(x, y), strict=True) if kept]
+    cells = [[round(c["lat"], 4), round(c["lon"], 4), int(c["incidents"])] for c in cell_rows]
+    incidents = sum(c[2] for c in cells)
     outline = con.execute(
-        "SELECT pfa_name, marts.map_geojson(geom_4326) FROM geo.force_areas WHERE pfa_code = ?",
+        "SELECT pfa_name, marts.map_geojson(geom_4326) AS geometry FROM geo.force_areas WHERE pfa_code = ?",
         [FORCE_CODE],
     ).fetchall()
-    bounds = con.execute(
-        "SELECT min(ST_YMin(geom_4326)), min(ST_XMin(geom_4326)), max(ST_YMax(geom_4326)),"
-        " max(ST_XMax(geom_4326)) FROM geo.wards WHERE vintage = ?",
-        [vintage],
-    ).fetchone()
-    assert bounds is not None
+    bounds = _ward_bounds(wards)
 
-    incidents = sum(c[2] for c in cells)
     inline = _assets.assets_available()
     warning = (
-        None if inline else ("Map libraries are loaded from the internet: run `npm ci` for an offline map.")
+        None if inline else "Map libraries are loaded from the internet: run `npm ci` for an offline map."
     )
     if not inline:
         log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
 
-    fmap = _Map(
-        location=[(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2],
-        zoom_start=11,
+    fmap = _leaflet.Map(
+        location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         tiles=None,
         control_scale=True,
     )
-    fmap.fit_bounds([[bounds[0], bounds[1]], [bounds[2], bounds[3]]])
+    _leaflet.View(bounds, html.escape(ATTRIBUTION)).add_to(fmap)
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(fmap)
+    # Panes: ward fills lowest, the density image and Gi* cells above them, outlines on
+    # top. The upper panes let the mouse through to the wards except on their shapes.
+    folium.map.CustomPane("density", z_index=410, pointer_events=False).add_to(fmap)
+    folium.map.CustomPane("outlines", z_index=450, pointer_events=False).add_to(fmap)
 
-    layers = []
-    ward_fc = _feature_collection(
-        [
-            (html.escape(code), html.escape(name), html.escape(lad), n, geom)
-            for code, name, lad, n, geom in wards
-        ],
-        ["ward_code", "ward_name", "lad_name", "incidents"],
+    ward_breaks = _ward_layer(fmap, wards, vintage, period)
+    image, density_breaks = _density_layer(fmap, density, area)
+    _gistar_layer(fmap, density, area)
+    _area_layer(fmap, areas, period)
+    _places_layer(fmap, places, period)
+    layers = [
+        LAYER_NAMES.wards(vintage),
+        LAYER_NAMES.density,
+        LAYER_NAMES.gistar,
+        LAYER_NAMES.areas,
+        LAYER_NAMES.places,
+    ]
+    _geojson(
+        fmap,
+        [{"name": n, "geometry": g} for n, g in outline],
+        name=LAYER_NAMES.force,
+        tooltip=[("name", "Police force area")],
+        pane="outlines",
+        style_function=lambda f: {"color": "#1f3b73", "weight": 2, "fill": False},
     )
-    breaks = _breaks([w[3] for w in wards])
-    ward_layer = f"Wards ({vintage}): incidents"
-    folium.GeoJson(
-        ward_fc,
-        name=ward_layer,
-        style_function=lambda f: {
-            "fillColor": _colour(f["properties"]["incidents"], breaks),
-            "color": "#667",
-            "weight": 0.8,
-            "fillOpacity": 0.3,
-        },
-        highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
-        tooltip=folium.GeoJsonTooltip(
-            fields=["ward_name", "lad_name", "ward_code", "incidents"],
-            aliases=["Ward", "Local authority", "Code", f"Incidents {period.label}"],
-        ),
-    ).add_to(fmap)
-    layers.append(ward_layer)
-
-    heat_layer = "Incident heat (100 m cells)"
-    _HeatMap(
-        [[lat, lon, n] for lat, lon, n in cells],
-        name=heat_layer,
-        radius=14,
-        blur=12,
-        min_opacity=0.05,
-        max_zoom=11,
-        max=_heat_saturation(cells),
-        gradient=HEAT_GRADIENT,
-    ).add_to(fmap)
-    layers.append(heat_layer)
-
-    hotspot_fc = _feature_collection(
-        [(html.escape(name), html.escape(concern), n, k, geom) for name, concern, n, k, geom in hotspots],
-        ["name", "concern", "incidents", "intelligence"],
-    )
-    hotspot_layer = "Named hotspots"
-    folium.GeoJson(
-        hotspot_fc,
-        name=hotspot_layer,
-        style_function=lambda f: {
-            "color": "#5b2a86",
-            "weight": 2.5,
-            "dashArray": "6 4",
-            "fillColor": "#5b2a86",
-            "fillOpacity": 0.08,
-        },
-        tooltip=folium.GeoJsonTooltip(
-            fields=["name", "incidents", "intelligence", "concern"],
-            aliases=["Hotspot", f"Incidents {period.label}", "Intelligence reports (P)", "Concern"],
-        ),
-    ).add_to(fmap)
-    layers.append(hotspot_layer)
-
-    if outline:
-        outline_layer = "Cleveland force area"
-        folium.GeoJson(
-            _feature_collection([(html.escape(n), g) for n, g in outline], ["name"]),
-            name=outline_layer,
-            style_function=lambda f: {"color": "#1f3b73", "weight": 2, "fill": False},
-        ).add_to(fmap)
-        layers.append(outline_layer)
-
+    layers.append(LAYER_NAMES.force)
+    _incident_layers(fmap, cells)
+    layers += [LAYER_NAMES.cells, LAYER_NAMES.heat]
     folium.LayerControl(collapsed=False).add_to(fmap)
+    _leaflet.ReadyMark(image).add_to(fmap)
+
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    where = f", {area.lad_name}" if area.lad_name else ""
+    analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
+    threshold = (
+        f" (at least {_number(density.threshold_km2)} incidents per km²)" if density.threshold_km2 else ""
+    )
     title = [
-        f"Operation Endurance: off-road bike hotspots, {period.start} to {period.end}",
+        f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
         *([data_label] if data_label else []),
-        f"{incidents:,} off-road-bike incidents (control-room logs), mapped as 100 m cells.",
+        f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
+        f"incident counted once) in density, wards and areas; {incidents:,} control-room incidents in "
+        "the counts per 100 m square. No incident point is in this file.",
+        f"Density: quartic kernel, {density.bandwidth_m:.0f} m bandwidth on {density.grid.cell_m:.0f} m "
+        f"cells (British National Grid). Hotspot areas: the densest cells covering "
+        f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
+        _pai_line(analysis.previous_map_pai(con, period)).replace(
+            "previous map", "previous force-wide map" if area.lad_code else "previous map"
+        ),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
-        f"Boundaries: ONS electoral wards, {vintage} vintage; hotspots: project gazetteer.",
+        f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {generated} by run {run_id}.",
     ]
     root = fmap.get_root()
     assert isinstance(root, folium.Figure)
-    attribution = (
-        '<div id="endurance-attribution" style="position:absolute;bottom:0;right:0;z-index:1000;'
-        'background:rgba(255,255,255,0.85);font:10px sans-serif;padding:2px 6px;max-width:60%">'
-        f"{html.escape(ATTRIBUTION)}</div>"
-    )
-    for block in (_title_html(title, warning), _legend_html(breaks, vintage), attribution):
+    for block in (
+        _title_html(title, warning),
+        _legend_html(density_breaks, ward_breaks, vintage),
+        _marking_html(marking),
+    ):
         root.html.add_child(folium.Element(block))
-    root.header.add_child(folium.Element("<style>.leaflet-container{background:#dfe8ee}</style>"))
+    page_title = " ".join(part for part in (marking, title[0]) if part)
+    root.header.add_child(folium.Element(f"<title>{html.escape(page_title)}</title>"))
+    root.header.add_child(
+        folium.Element(
+            "<style>.leaflet-container{background:#dfe8ee}"
+            ".leaflet-control-layers{font:12px sans-serif;margin-top:28px!important}"
+            ".leaflet-control-attribution{max-width:45%;font-size:10px}</style>"
+        )
+    )
 
     text = root.render()
     if inline:
         text = _assets.inline_assets(text)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-    return MapResult(path, path.stat().st_size, inline, tuple(layers), incidents)
+    return MapResult(path, path.stat().st_size, inline, tuple(layers), incidents, lad_code)
+
+
+def _ward_bounds(wards: list[dict[str, Any]]) -> list[list[float]]:
+    """``[[south, west], [north, east]]`` of the wards' GeoJSON outlines."""
+    shapes = [shapely.geometry.shape(json.loads(w["geometry"])) for w in wards]
+    west, south, east, north = shapely.total_bounds(shapes)
+    return [[float(south), float(west)], [float(north), float(east)]]
+
+
+# --------------------------------------------------------------------------- one command
+
+
+def publish_map(
+    settings: Settings,
+    period: Period,
+    *,
+    lad_code: str | None = None,
+    out: Path | None = None,
+    online_tiles: bool = False,
+    png: bool = False,
+    data_label: str | None = None,
+) -> MapResult:
+    """Analyse the period if it has not been, write its map (and PNG), and record the run.
+
+    The map uses the settings' ward vintage and marking; it is written to ``out``, by
+    default ``<maps_dir>/hotspots_<period>[_<lad_code>].html``. The run is recorded in
+    ``ops.runs`` as ``cli-map`` and its id printed on the map.
+    """
+    vintage = settings.output_vintage
+    suffix = f"_{lad_code}" if lad_code else ""
+    path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
+    record = warehouse.RunRecord(
+        flow="cli-map",
+        settings=settings.describe(),
+        parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
+    )
+    with warehouse.connect(settings.db_path) as con:
+        warehouse.start_run(con, record)
+        try:
+            _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
+            analysed = not _analysed(con, period, vintage)
+            if analysed:
+                record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
+            result = build_hotspot_map(
+                con,
+                path,
+                period=period,
+                vintage=vintage,
+                run_id=record.run_id,
+                data_label=data_label,
+                online_tiles=online_tiles,
+                marking=settings.marking,
+                lad_code=lad_code,
+            )
+            picture = render_png(path, path.with_suffix(".png")) if png else None
+        except Exception as exc:
+            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        record.outputs = [{"path": str(p), "bytes": p.stat().st_size} for p in (path, picture) if p]
+        warehouse.finish_run(con, record, status="completed")
+    return replace(result, png=picture, analysed=analysed)
+
+
+def _analysed(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> bool:
+    """True when the analysis marts hold the period for this ward vintage."""
+    row = con.execute(
+        "SELECT count(*) FROM marts.density_grid AS g"
+        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
+        " WHERE g.period = ?",
+        [vintage, period.label],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+# --------------------------------------------------------------------------- the static PNG
+
+
+def render_png(
+    html_path: Path,
+    png_path: Path,
+    *,
+    width: int = 1600,
+    height: int = 1100,
+    timeout_s: float = 60.0,
+    chromium: Path = _browser.CHROMIUM,
+) -> Path:
+    """Render a map to a PNG through headless Chromium with the network closed.
+
+    Waits until the page marks the map drawn (``window.__mapReady``), then takes a
+    screenshot of the whole viewport, title block, legend and marking included.
+
+    Raises
+    ------
+    BrowserMissingError
+        If Chromium (``/usr/bin/chromium``) or Playwright is missing; the message names the fix.
+    """
+    with _browser.offline_page(width=width, height=height, chromium=chromium) as page:
+        page.goto(Path(html_path).resolve().as_uri())
+        page.wait_for_function("window.__mapReady !== undefined", timeout=timeout_s * 1000)
+        png_path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(png_path))
+    return png_path
+
+
+__all__ = [
+    "LAYER_NAMES",
+    "publish_map",
+    "AnalysisMissingError",
+    "MapResult",
+    "build_hotspot_map",
+    "lad_codes",
+    "render_png",
+]

@@ -18,6 +18,9 @@ MARTS = (
     "ward_hotspots",
     "ward_designations",
     "ward_crosswalk",
+    "outcome_days",
+    "intelligence_days",
+    "event_months",
 )
 
 

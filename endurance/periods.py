@@ -1,4 +1,9 @@
-"""Reporting periods: inclusive ranges of whole months, written ``YYYY-MM``."""
+"""Reporting periods: inclusive ranges of whole months, written ``YYYY-MM``.
+
+Council summaries compare a period with the one just before it (of the same length)
+and with the same months a year earlier; ``parse_period`` reads the short forms
+analysts type: ``2025`` (a year), ``2025-Q3`` (a quarter) or ``2025-07`` (a month).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,21 @@ from dataclasses import dataclass
 import duckdb
 
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^(\d{4})$")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
 
 
-def _check_month(value: str, name: str) -> str:
+def _month_text(index: int) -> str:
+    """``YYYY-MM`` for a month counted from year 0 (``year * 12 + month - 1``)."""
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _month_index(text: str) -> int:
+    year, month = map(int, text.split("-"))
+    return year * 12 + month - 1
+
+
+def check_month(value: str, name: str) -> str:
     if not _MONTH.match(value):
         raise ValueError(f"{name} must be a month written YYYY-MM, got {value!r}")
     return value
@@ -24,8 +41,8 @@ class Period:
     end: str
 
     def __post_init__(self) -> None:
-        _check_month(self.start, "start")
-        _check_month(self.end, "end")
+        check_month(self.start, "start")
+        check_month(self.end, "end")
         if self.end < self.start:
             raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
 
@@ -34,11 +51,38 @@ class Period:
         """Text for file names: ``2025-01_to_2025-12``, or ``2025-06`` for one month."""
         return self.start if self.start == self.end else f"{self.start}_to_{self.end}"
 
+    def describe(self) -> str:
+        """Text for people: ``2025-07`` or ``2025-07 to 2025-09``."""
+        return self.start if self.start == self.end else f"{self.start} to {self.end}"
+
+    def previous(self) -> Period:
+        """The period of the same length ending the month before this one starts."""
+        return self.shifted(-len(self.months))
+
+    def year_earlier(self) -> Period:
+        """The same months a year earlier."""
+        return self.shifted(-12)
+
     @property
     def bounds(self) -> tuple[str, str]:
         """First day of the first month, and first day of the month after the last."""
-        year, month = map(int, self.end.split("-"))
-        return f"{self.start}-01", f"{year + month // 12:04d}-{month % 12 + 1:02d}-01"
+        return f"{self.start}-01", f"{add_months(self.end, 1)}-01"
+
+    @property
+    def months(self) -> list[str]:
+        """Every month of the period in order, e.g. ``['2025-01', '2025-02']``."""
+        count = _month_index(self.end) - _month_index(self.start) + 1
+        return [add_months(self.start, k) for k in range(count)]
+
+    def shifted(self, months: int) -> Period:
+        """Return the period of the same length ``months`` months later (earlier when negative)."""
+        return Period(add_months(self.start, months), add_months(self.end, months))
+
+
+def add_months(month: str, months: int) -> str:
+    """Return the month ``months`` after ``month`` (``YYYY-MM``); negative goes back."""
+    index = _month_index(check_month(month, "month")) + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
 def latest_period(con: duckdb.DuckDBPyConnection, *, months: int = 12) -> Period:
@@ -46,6 +90,18 @@ def latest_period(con: duckdb.DuckDBPyConnection, *, months: int = 12) -> Period
     row = con.execute("SELECT max(month) FROM staging.events WHERE category = 'off_road_bike'").fetchone()
     if row is None or row[0] is None:
         raise LookupError("no off-road-bike incidents are staged, so no period can be chosen")
-    last = row[0]
-    index = last.year * 12 + last.month - 1 - (months - 1)
-    return Period(f"{index // 12:04d}-{index % 12 + 1:02d}", f"{last:%Y-%m}")
+    last = f"{row[0]:%Y-%m}"
+    return Period(add_months(last, -(months - 1)), last)
+
+
+def parse_period(text: str) -> Period:
+    """Read ``2025`` (a year), ``2025-Q3`` (a quarter) or ``2025-07`` (a month) as a period."""
+    value = text.strip()
+    if year := _YEAR.match(value):
+        return Period(f"{year[1]}-01", f"{year[1]}-12")
+    if quarter := _QUARTER.match(value):
+        first = int(quarter[1]) * 12 + (int(quarter[2]) - 1) * 3
+        return Period(_month_text(first), _month_text(first + 2))
+    if _MONTH.match(value):
+        return Period(value, value)
+    raise ValueError(f"period must be YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), got {text!r}")

@@ -8,11 +8,17 @@ Every connection loads the spatial extension from the file that the
 ``duckdb-extension-spatial`` package ships, so nothing is ever downloaded.
 Schema changes are numbered ``.sql`` files under ``endurance/sql/migrations``;
 ``ops.schema_migrations`` records which have been applied.
+
+A warehouse file has one writer at a time: every connection to a file first takes the
+lock ``<file>.lock`` (exclusive to write, shared to read, as DuckDB itself requires
+across processes) and waits for another process up to ``ENDURANCE_LOCK_WAIT``
+seconds before failing with ``WarehouseLockedError``; see ``endurance._lock``.
 """
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,13 +26,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import duckdb
 
+from endurance import _lock
 from endurance._errors import WarehouseError
+from endurance._lock import WarehouseLockedError, lock_path_for
+from endurance.settings import Settings
 
-__all__ = ["WarehouseError", "connect", "migrate", "transaction"]
+__all__ = ["WarehouseError", "WarehouseLockedError", "connect", "lock_path_for", "migrate", "transaction"]
 
 _SQL_ROOT = resources.files("endurance") / "sql"
 LAYERS = ("raw", "staging", "marts", "ops", "geo")
@@ -51,7 +60,11 @@ def spatial_extension_path() -> Path:
 
 
 def connect(
-    db_path: Path | str = ":memory:", *, read_only: bool = False, memory_limit: str = MEMORY_LIMIT
+    db_path: Path | str = ":memory:",
+    *,
+    read_only: bool = False,
+    memory_limit: str = MEMORY_LIMIT,
+    lock_wait: float | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open the warehouse with the spatial extension loaded and migrations applied.
 
@@ -63,23 +76,95 @@ def connect(
         Open without writing (no migrations are applied).
     memory_limit
         DuckDB's memory budget (e.g. ``"2GB"``); past it, work spills to disk.
+    lock_wait
+        Seconds to wait while another process holds the warehouse; default: the
+        ``ENDURANCE_LOCK_WAIT`` setting (600).
+
+    Raises
+    ------
+    WarehouseLockedError
+        When another process still writes the warehouse (or, to write, reads it) after
+        ``lock_wait`` seconds; the message names the lock file and the holder.
     """
-    if str(db_path) != ":memory:":
-        if Path(db_path).stem in LAYERS:
-            # DuckDB names the catalog after the file, which would shadow the schema.
-            raise WarehouseError(
-                f"warehouse file {db_path} may not be named after a schema ({', '.join(LAYERS)})"
-            )
-        Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    if str(db_path) == ":memory:":
+        return _open(":memory:", read_only=read_only, memory_limit=memory_limit)
+    path = Path(db_path)
+    if path.stem in LAYERS:
+        # DuckDB names the catalog after the file, which would shadow the schema.
+        raise WarehouseError(
+            f"warehouse file {db_path} may not be named after a schema ({', '.join(LAYERS)})"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wait = Settings.from_env().lock_wait if lock_wait is None else lock_wait
+    deadline = time.monotonic() + wait
+    lock = _lock.acquire(lock_path_for(path), exclusive=not read_only, wait=wait, db_path=path)
     try:
-        con = duckdb.connect(str(db_path), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"cannot open warehouse {db_path}: {exc}") from exc
+        con = _open(path, read_only=read_only, memory_limit=memory_limit, deadline=deadline, wait=wait)
+    except BaseException:
+        lock.release()
+        raise
+    # The connection is used exactly as DuckDB's own; it also gives the lock back on close.
+    return cast(duckdb.DuckDBPyConnection, _LockedConnection(con, lock))
+
+
+def _open(
+    db_path: Path | str,
+    *,
+    read_only: bool,
+    memory_limit: str,
+    deadline: float | None = None,
+    wait: float = 0.0,
+) -> duckdb.DuckDBPyConnection:
+    """Open DuckDB, waiting until ``deadline`` while a process outside the lock holds the file."""
+    while True:
+        try:
+            con = duckdb.connect(str(db_path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            # DuckDB's own lock: a process that did not take ours (the duckdb CLI, say),
+            # or a database this process is still closing.
+            if "lock" not in str(exc).lower() or deadline is None:
+                raise WarehouseError(f"cannot open warehouse {db_path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseLockedError(
+                    f"warehouse {db_path} is busy: waited {wait:g} s and DuckDB still reports: {exc}. "
+                    "Try again when that process finishes, or wait longer with ENDURANCE_LOCK_WAIT (seconds)."
+                ) from exc
+            time.sleep(_lock.POLL_SECONDS)
     con.execute(f"LOAD '{spatial_extension_path()}'")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     if not read_only:
         migrate(con)
     return con
+
+
+class _LockedConnection:
+    """A DuckDB connection that gives the warehouse lock back when it closes."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, lock: _lock.WarehouseLock) -> None:
+        self._con = con
+        self._lock = lock
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+    def close(self) -> None:
+        try:
+            self._con.close()
+        finally:
+            self._lock.release()
+
+    def __enter__(self) -> _LockedConnection:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        # A connection dropped without close() still closes (as DuckDB's does) and unlocks.
+        lock = self.__dict__.get("_lock")
+        if lock is not None:
+            self.close()
 
 
 def sql_text(relative: str) -> str:
@@ -159,19 +244,24 @@ class RunRecord:
     inputs: list[dict[str, Any]] = field(default_factory=list)
     counts: dict[str, Any] = field(default_factory=dict)
     outputs: list[dict[str, Any]] = field(default_factory=list)
+    prefect_flow_run_id: str | None = None
+    deployment: str | None = None
 
 
 def start_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
-    """Record that a run has started."""
+    """Record that a run has started, and name it in the warehouse lock file while it runs."""
+    _lock.note_run(record.run_id)
     con.execute(
-        "INSERT INTO ops.runs (run_id, flow, started_at, status, parameters, settings)"
-        " VALUES (?, ?, ?, 'running', ?, ?)",
+        "INSERT INTO ops.runs (run_id, flow, started_at, status, parameters, settings,"
+        " prefect_flow_run_id, deployment) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
         [
             record.run_id,
             record.flow,
             record.started_at,
             json.dumps(record.parameters, default=str),
             json.dumps(record.settings),
+            record.prefect_flow_run_id,
+            record.deployment,
         ],
     )
 
@@ -192,3 +282,4 @@ def finish_run(
             record.run_id,
         ],
     )
+    _lock.note_run(None)

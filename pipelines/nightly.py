@@ -14,13 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from prefect import flow, get_run_logger, task
-from prefect.runtime import flow_run
 
-from endurance import attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance._errors import BrowserMissingError
 from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
+from pipelines._runs import flow_run_record
+from pipelines.artifacts import publish_run_artifacts
 
 
 def _sha256(path: Path) -> str:
@@ -102,32 +104,77 @@ def choose_period(db_path: Path, period_from: str | None, period_to: str | None)
     return Period(period_from or latest.start, period_to or latest.end)
 
 
+@task(name="analyse-hotspots", timeout_seconds=600)
+def analyse_hotspots(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
+    """Draw, test and score the period's hotspots into the analysis marts."""
+    with warehouse.connect(db_path) as con:
+        return analysis.analyse_period(con, period, vintage=vintage)
+
+
 @task(name="write-map", timeout_seconds=600)
 def write_map(
-    db_path: Path, out_path: Path, period: Period, vintage: str, run_id: str, data_label: str | None
+    db_path: Path,
+    out_path: Path,
+    period: Period,
+    vintage: str,
+    run_id: str,
+    data_label: str | None,
+    marking: str,
 ) -> dict[str, object]:
-    """Write the self-contained hotspot map for the period."""
+    """Write the self-contained hotspot map for the period, and its PNG beside it.
+
+    The PNG (for briefing packs) needs Debian's Chromium; without it the map is still
+    written and the run record says why the PNG is missing.
+    """
     with warehouse.connect(db_path, read_only=True) as con:
         result = maps.build_hotspot_map(
-            con, out_path, period=period, vintage=vintage, run_id=run_id, data_label=data_label
+            con,
+            out_path,
+            period=period,
+            vintage=vintage,
+            run_id=run_id,
+            data_label=data_label,
+            marking=marking,
         )
+    png: dict[str, object] = {"path": None}
+    try:
+        png_path = maps.render_png(result.path, result.path.with_suffix(".png"))
+        png = {"path": str(png_path), "bytes": png_path.stat().st_size, "sha256": _sha256(png_path)}
+    except BrowserMissingError as exc:
+        get_run_logger().warning("map PNG not rendered: %s", exc)
+        png["error"] = str(exc)
     return {
         "path": str(result.path),
         "bytes": result.bytes,
         "sha256": _sha256(result.path),
         "self_contained": result.self_contained,
         "layers": list(result.layers),
+        "png": png,
     }
 
 
 @task(name="write-council-exports", timeout_seconds=600)
 def write_exports(
-    db_path: Path, out_dir: Path, period: Period, vintage: str, threshold: int, run_id: str
+    db_path: Path,
+    out_dir: Path,
+    period: Period,
+    vintage: str,
+    threshold: int,
+    run_id: str,
+    formats: tuple[str, ...] = exports.FORMATS,
+    share_handling_c: bool = False,
 ) -> list[dict[str, object]]:
-    """Write one suppressed ward summary CSV per local authority."""
+    """Write suppressed ward summaries per local authority and force-wide (CSV, XLSX, GeoPackage)."""
     with warehouse.connect(db_path, read_only=True) as con:
         paths = exports.export_ward_summaries(
-            con, out_dir, period=period, vintage=vintage, threshold=threshold, run_id=run_id
+            con,
+            out_dir,
+            period=period,
+            vintage=vintage,
+            threshold=threshold,
+            run_id=run_id,
+            formats=formats,
+            share_handling_c=share_handling_c,
         )
     return [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in paths]
 
@@ -141,28 +188,29 @@ def nightly(
 ) -> dict[str, Any]:
     """Ingest a folder of inputs and publish the hotspot map and council ward summaries.
 
-    Parameters
-    ----------
-    input_dir
-        Folder of input CSVs (police.uk monthly files, incident logs, intelligence).
-    period_from, period_to
-        Months (YYYY-MM) to map and export; default: the latest twelve with incidents.
-    data_label
-        A line shown on the map, e.g. "SYNTHETIC DEMO DATA".
+    Args:
+        input_dir: Folder of input files (police.uk monthly CSVs, incident logs,
+            intelligence, fire, outcomes), searched recursively; files already loaded
+            are skipped.
+        period_from: First month (YYYY-MM) to map and export; default: the first of
+            the latest twelve months with incidents.
+        period_to: Last month (YYYY-MM) to map and export; default: the latest month
+            with incidents.
+        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA"; empty for
+            real data.
     """
     settings = Settings.from_env()
-    run_id = (flow_run.get_id() or "").replace("-", "")[:12] or "local"
-    record = warehouse.RunRecord(
-        flow="endurance-nightly",
-        run_id=run_id,
-        settings=settings.describe(),
-        parameters={
+    record = flow_run_record(
+        "endurance-nightly",
+        settings,
+        {
             "input_dir": input_dir,
             "period_from": period_from,
             "period_to": period_to,
             "data_label": data_label,
         },
     )
+    run_id = record.run_id
     with warehouse.connect(settings.db_path) as con:
         warehouse.start_run(con, record)
     try:
@@ -191,6 +239,7 @@ def nightly(
         record.counts["marts"] = build(settings.db_path)
         period = choose_period(settings.db_path, period_from, period_to)
         vintage = settings.output_vintage
+        record.counts["hotspots"] = analyse_hotspots(settings.db_path, period, vintage)
         map_out = write_map(
             settings.db_path,
             settings.maps_dir / f"hotspots_{period.label}.html",
@@ -198,6 +247,7 @@ def nightly(
             vintage,
             run_id,
             data_label,
+            settings.marking,
         )
         export_out = write_exports(
             settings.db_path,
@@ -206,6 +256,7 @@ def nightly(
             vintage,
             settings.suppression_threshold,
             run_id,
+            share_handling_c=settings.share_handling_c,
         )
         record.outputs = [map_out, *export_out]
         record.counts["geography_layers"] = len(layers)
@@ -216,6 +267,9 @@ def nightly(
         raise
     with warehouse.connect(settings.db_path) as con:
         warehouse.finish_run(con, record, status="completed")
+    publish_run_artifacts(
+        settings.db_path, record, period, vintage, settings.suppression_threshold, settings.share_handling_c
+    )
     return {
         "run_id": run_id,
         "db_path": str(settings.db_path),

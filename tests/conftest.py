@@ -111,6 +111,12 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path, prefec
             period_to="2025-12",
             data_label="SYNTHETIC DEMO DATA",
         )
+        # The tasking pack for the first meeting after the demo year, as `make demo` writes it.
+        from datetime import date
+
+        from pipelines.briefing import tasking_briefing
+
+        briefing = tasking_briefing(meeting=date(2026, 1, 6), data_label="SYNTHETIC DEMO DATA")
     finally:
         for key, value in saved.items():
             if value is None:
@@ -122,6 +128,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path, prefec
         "inputs": inputs,
         "result": result,
         "second": second,
+        "briefing": briefing,
         "counts_after_first": counts_after_first,
         "db": out / "endurance.duckdb",
     }

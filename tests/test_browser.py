@@ -1,81 +1,164 @@
 """Open the demo map in headless Chromium with the network closed, as a meeting room would."""
 
+import io
 import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
+
+from endurance import _browser, maps, warehouse
+from endurance.periods import Period
+from tests.test_maps import MAP_LAYERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "out" / "test-artifacts"
+#: What is drawn, counted in the DOM: each layer changes at least one of these.
+DRAWN = """() => ({
+    wards: document.querySelectorAll('.leaflet-overlay-pane path').length,
+    density_paths: document.querySelectorAll('.leaflet-density-pane path').length,
+    outlines: document.querySelectorAll('.leaflet-outlines-pane path').length,
+    images: document.querySelectorAll('img.leaflet-image-layer').length,
+    clusters: document.querySelectorAll('.leaflet-marker-pane .marker-cluster').length,
+    heat: document.querySelectorAll('canvas.leaflet-heatmap-layer').length,
+})"""
+#: The Leaflet map object of a Folium page.
+MAP = "window[Object.keys(window).find(k => k.startsWith('map_'))]"
 
 
 @pytest.fixture(scope="module")
-def page():
-    if not CHROMIUM.exists():
+def offline_context():
+    if not _browser.CHROMIUM.exists():
         pytest.fail("Debian chromium is missing: `make test` installs it with apt")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(viewport={"width": 1400, "height": 1000})
-        # Close the network: only the file itself and inline data may load.
-        context.route(
-            "**/*",
-            lambda route: (
-                route.continue_() if route.request.url.startswith(("file:", "data:")) else route.abort()
-            ),
-        )
-        yield context.new_page()
-        browser.close()
+    with _browser.offline_page(width=1600, height=1100) as page:
+        yield page.context
 
 
-def test_map_opens_offline_with_every_layer(page, demo_run):
-    path = demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html"
-    errors, failed = [], []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("requestfailed", lambda r: failed.append(r.url))
+@pytest.fixture
+def page(offline_context):
+    """A fresh page (network closed) that records console errors, failed requests and dialogs."""
+    page = offline_context.new_page()
+    page.problems = {"errors": [], "failed": [], "dialogs": []}
+    page.on("console", lambda m: page.problems["errors"].append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems["errors"].append(str(e)))
+    page.on("requestfailed", lambda r: page.problems["failed"].append(r.url))
+    page.on("dialog", lambda d: (page.problems["dialogs"].append(d.message), d.dismiss()))
+    yield page
+    page.close()
+
+
+def _open(page, path):
     started = time.perf_counter()
     page.goto(path.as_uri())
-    page.wait_for_function(
-        "typeof L !== 'undefined' && document.querySelector('.leaflet-overlay-pane svg path')"
-    )
-    load_seconds = time.perf_counter() - started
-    assert errors == [] and failed == []
+    page.wait_for_function("window.__mapReady !== undefined")
+    return time.perf_counter() - started
+
+
+def _toggle(page, label):
+    page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
+    page.wait_for_timeout(300)  # marker clusters are added in chunks
+
+
+def test_map_opens_offline_with_every_layer_toggling(page, demo_run):
+    path = demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html"
+    load_seconds = _open(page, path)
+    first_render_ms = page.evaluate("window.__mapReady")
+    assert page.problems == {"errors": [], "failed": [], "dialogs": []}
     assert page.evaluate("L.version") == "1.9.4"
     labels = [t.strip() for t in page.locator(".leaflet-control-layers-overlays label").all_inner_texts()]
-    assert labels == [
-        "Wards (2024): incidents",
-        "Incident heat (100 m cells)",
-        "Named hotspots",
-        "Cleveland force area",
-    ]
-    assert page.locator("canvas.leaflet-heatmap-layer").count() == 1
-    paths_before = page.locator(".leaflet-overlay-pane path").count()
-    assert paths_before > 83  # every ward, the hotspots and the outline are drawn
+    assert labels == MAP_LAYERS
 
+    drawn = page.evaluate(DRAWN)
+    # On at first: wards, density image, hotspot areas, places, outline. Off: Gi*, clusters, heat.
+    assert drawn["wards"] >= 83 and drawn["images"] == 1 and drawn["outlines"] > 8
+    assert drawn["density_paths"] == drawn["clusters"] == drawn["heat"] == 0
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "map.png"))
 
-    # Toggling layers: wards off removes their outlines, heat off removes the canvas.
-    page.locator(".leaflet-control-layers-overlays label", has_text="Wards").locator("input").click()
-    assert page.locator(".leaflet-overlay-pane path").count() < paths_before - 80
-    page.locator(".leaflet-control-layers-overlays label", has_text="heat").locator("input").click()
-    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
-    page.locator(".leaflet-control-layers-overlays label", has_text="Wards").locator("input").click()
-    assert page.locator(".leaflet-overlay-pane path").count() == paths_before
+    for label in MAP_LAYERS:
+        before = page.evaluate(DRAWN)
+        _toggle(page, label)
+        after = page.evaluate(DRAWN)
+        assert after != before, f"toggling {label!r} changed nothing drawn"
+        _toggle(page, label)
+        assert page.evaluate(DRAWN) == before, f"toggling {label!r} twice did not restore the map"
+    assert page.problems["errors"] == []
+    print(
+        f"map {path.stat().st_size:,} bytes, loaded in {load_seconds:.2f} s "
+        f"(first render {first_render_ms:,.0f} ms after navigation start)"
+    )
 
-    # The ward tooltip shows its count.
-    page.locator(".leaflet-overlay-pane path").first.hover(force=True)
-    print(f"map {path.stat().st_size:,} bytes, loaded in {load_seconds:.2f} s")
+
+def test_density_image_is_drawn_over_the_force_area(page, demo_run):
+    _open(page, demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html")
+    found = page.evaluate(
+        f"""() => {{
+        const map = {MAP};
+        let image = null, force = null;
+        map.eachLayer(l => {{
+            if (l instanceof L.ImageOverlay) image = l;
+            if (l instanceof L.GeoJSON) {{
+                const f = l.toGeoJSON().features;
+                if (f.length === 1 && f[0].properties.name === 'Cleveland') force = l.getBounds();
+            }}
+        }});
+        const el = image.getElement();
+        return {{
+            contains: image.getBounds().contains(force),
+            loaded: el.complete && el.naturalWidth > 100 && el.naturalHeight > 100,
+            opacity: getComputedStyle(el).opacity,
+            size: [el.naturalWidth, el.naturalHeight],
+        }};
+    }}"""
+    )
+    assert found["contains"] and found["loaded"], found
+    print(f"density image {found['size'][0]} x {found['size'][1]} px")
+
+
+def test_tooltips_and_popups_tell_counts_change_and_timing(page, demo_run):
+    _open(page, demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html")
+    page.locator(".leaflet-overlay-pane path").nth(10).hover(force=True)
+    tooltip = page.locator(".leaflet-tooltip").first.inner_text()
+    assert "Change on previous period" in tooltip and "Getis-Ord Gi* (wards)" in tooltip
+    page.evaluate(
+        f"""() => {{
+        const map = {MAP};
+        map.eachLayer(l => {{
+            const p = l.feature && l.feature.properties;
+            if (p && p.peak_hours !== undefined && !window.__area) window.__area = l;
+        }});
+        window.__area.fire('click', {{latlng: window.__area.getBounds().getCenter()}}, true);
+    }}"""
+    )
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    for label in ("Hotspot area", "Incidents 2025-01 to 2025-12", "Trend", "Peak days", "Peak hours"):
+        assert label in popup, popup
+
+
+def test_hostile_names_run_no_script(page, demo_run, tmp_path):
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(demo_run["db"].read_bytes())
+    with warehouse.connect(copy) as con:
+        con.execute("UPDATE geo.wards SET ward_name = '<img src=x onerror=alert(1)>' WHERE vintage = '2024'")
+        con.execute("UPDATE marts.hotspot_areas SET name = '<img src=x onerror=alert(2)>'")
+        path = maps.build_hotspot_map(
+            con, tmp_path / "m.html", period=Period("2025-01", "2025-12"), vintage="2024", run_id="r"
+        ).path
+    _open(page, path)
+    for k in range(0, 80, 8):
+        page.locator(".leaflet-overlay-pane path").nth(k).hover(force=True)
+    page.locator(".leaflet-outlines-pane path").first.click(force=True)
+    assert page.problems["dialogs"] == []
+    assert "<img src=x onerror=alert(1)>" in page.locator(".leaflet-tooltip").first.inner_text()
+
+
+def test_flow_writes_a_png_beside_the_map(demo_run):
+    png = demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.png"
+    assert demo_run["result"]["map"]["png"]["path"] == str(png)
+    picture = Image.open(io.BytesIO(png.read_bytes())).convert("RGB")
+    assert picture.size == (1600, 1100)
+    colours = picture.getcolors(maxcolors=1_000_000)
+    background = max(colours)[1]
+    drawn = sum(n for n, colour in colours if colour != background) / (1600 * 1100)
+    assert len(colours) > 200 and drawn > 0.3  # wards, density and text, not a blank page

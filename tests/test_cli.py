@@ -19,6 +19,7 @@ def test_commands_are_the_documented_ones():
         "ingest",
         "fetch-policeuk",
         "links",
+        "map",
     }
 
 
@@ -101,3 +102,115 @@ def test_attribute_full_rebuild_reports_every_layer(demo_run, tmp_path, monkeypa
     assert result.exit_code == 0, result.output
     for layer in ("ward", "lsoa", "force_area"):
         assert layer in result.output
+
+
+def test_export_wards_help_names_every_option():
+    result = runner.invoke(app, ["export", "wards", "--help"])
+    assert result.exit_code == 0
+    for option in ("--lad", "--from", "--to", "--period", "--format", "--out"):
+        assert option in result.output
+
+
+def test_export_wards_writes_the_files_and_records_the_run(demo_run, tmp_path, monkeypatch):
+    import json
+
+    from endurance import warehouse
+
+    db = tmp_path / "export.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    out = tmp_path / "council"
+    result = runner.invoke(
+        app,
+        [
+            "export",
+            "wards",
+            "--lad",
+            "E06000003",
+            "--from",
+            "2025-04",
+            "--to",
+            "2025-09",
+            "--format",
+            "csv,xlsx",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    files = sorted(out.iterdir())
+    assert [p.name for p in files] == [
+        "E06000003_2025-04_to_2025-09.csv",
+        "E06000003_2025-04_to_2025-09.xlsx",
+    ]
+    flat = " ".join(result.output.split())
+    for path in files:
+        assert path.name in flat and f"{path.stat().st_size:,}" in flat
+    run_id = result.output.split("run ")[1].split(":")[0]
+    with warehouse.connect(db, read_only=True) as con:
+        flow, status, outputs = con.execute(
+            "SELECT flow, status, outputs FROM ops.runs WHERE run_id = ?", [run_id]
+        ).fetchone()
+    assert (flow, status) == ("cli-export-wards", "completed")
+    assert {o["path"] for o in json.loads(outputs)} == {str(p) for p in files}
+    assert f",{run_id}" in files[0].read_text(encoding="utf-8-sig").splitlines()[1]
+
+    quarter = runner.invoke(
+        app, ["export", "wards", "--period", "2025-Q3", "--format", "gpkg", "--out", str(out)]
+    )
+    assert quarter.exit_code == 0, quarter.output
+    assert len(list(out.glob("*_2025-07_to_2025-09.gpkg"))) == 5  # four authorities and force-wide
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--lad", "E06000099"], "unknown local authority 'E06000099'; valid: E06000001 (Hartlepool)"),
+        (["--format", "csv,pdf"], "unknown export format 'pdf'; valid formats: csv, xlsx, gpkg"),
+        (["--from", "2025-13", "--to", "2025-14"], "--from must be a month written YYYY-MM"),
+        (["--from", "2025-01"], "give both --from and --to"),
+        (["--period", "2025-Q5"], "period must be YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM"),
+    ],
+)
+def test_export_wards_refuses_bad_input_with_what_is_valid(demo_run, monkeypatch, args, message):
+    monkeypatch.setenv("ENDURANCE_DB", str(demo_run["db"]))
+    result = runner.invoke(app, ["export", "wards", *args])
+    assert result.exit_code == 1
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_map_analyses_a_new_period_and_maps_one_authority(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path / "out"))
+    monkeypatch.setenv("ENDURANCE_MARKING", "OFFICIAL")
+    args = ["map", "--from", "2025-04", "--to", "2025-06", "--lad", "E06000001"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    path = tmp_path / "out" / "maps" / "hotspots_2025-04_to_2025-06_E06000001.html"
+    assert "analysed 2025-04 to 2025-06 (it had not been)" in result.output
+    assert f"map: {path} (" in result.output
+    assert "layers: Wards (2024): incidents and change; Hotspot density" in result.output
+    page = path.read_text()
+    assert "off-road bike hotspots, Hartlepool, 2025-04 to 2025-06" in page
+    assert 'class="endurance-marking"' in page and ">OFFICIAL</div>" in page
+    again = runner.invoke(app, args)  # analysed now: not again
+    assert again.exit_code == 0 and "analysed" not in again.output
+    from endurance import warehouse
+
+    with warehouse.connect(db, read_only=True) as con:
+        runs = con.execute("SELECT status FROM ops.runs WHERE flow = 'cli-map'").fetchall()
+    assert runs == [("completed",), ("completed",)]
+
+
+def test_map_with_an_unknown_authority_lists_the_valid_codes(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    result = runner.invoke(app, ["map", "--from", "2025-01", "--to", "2025-12", "--lad", "Hartlepool"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    text = " ".join(result.output.split())
+    assert "unknown local authority 'Hartlepool'" in text
+    assert "E06000001 (Hartlepool), E06000002 (Middlesbrough)" in text

@@ -297,8 +297,9 @@ def test_designations_reach_the_export_for_designated_wards_only(geo_con, tmp_pa
     # No incidents are staged here: give every ward a zero row for one month so the
     # summary has its wards.
     geo_con.execute(
-        "INSERT INTO marts.ward_month_counts SELECT vintage, ward_code, ward_name, lad_code, lad_name,"
-        " DATE '2025-01-01', 0, 0, 0, 0 FROM geo.wards WHERE vintage = '2024'"
+        "INSERT INTO marts.ward_month_counts BY NAME SELECT vintage, ward_code, ward_name, lad_code,"
+        " lad_name, DATE '2025-01-01' AS month, 0 AS off_road_bike_incidents FROM geo.wards"
+        " WHERE vintage = '2024'"
     )
     period = Period("2025-01", "2025-12")
     before = ward_summary_rows(geo_con, "E06000003", period, "2024")

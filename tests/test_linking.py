@@ -4,39 +4,7 @@ import pandas as pd
 import pytest
 
 from endurance import linking
-from tests._staging import stage_rows
-
-
-def incident(ref, x, y, at):
-    return {
-        "event_id": f"INC:{ref}",
-        "incident_ref": ref,
-        "file_sha256": "t",
-        "row_number": 1,
-        "created_at": pd.Timestamp(at),
-        "opening_code": "ASB-VEH",
-        "x": x,
-        "y": y,
-        "is_off_road_bike": True,
-        "classification_rule": "keyword:quad",
-    }
-
-
-def report(ref, x, y, at, handling="P"):
-    return {
-        "event_id": f"INT:{ref}",
-        "intel_ref": ref,
-        "file_sha256": "t",
-        "row_number": 1,
-        "received_at": pd.Timestamp(at),
-        "channel": "councillor",
-        "source_evaluation": "2",
-        "intelligence_assessment": "B",
-        "handling_code": handling,
-        "x": x,
-        "y": y,
-        "location_precision": "exact",
-    }
+from tests._staging import incident, report, stage_rows
 
 
 def asb(key, x, y, month="2025-06-01"):

@@ -1,20 +1,169 @@
-"""Map building: self-contained assets, escaping, bounded size."""
+"""Map building: a georeferenced density image, every layer, escaping, offline assets, bounded size."""
 
+import html
+import io
+import json
 import re
 
+import numpy as np
 import pytest
+import shapely
+from PIL import Image
 
-from endurance import _assets, maps
+from endurance import _assets, _grid_layers, maps, warehouse
+from endurance._errors import BrowserMissingError
 from endurance.periods import Period
+
+YEAR = Period("2025-01", "2025-12")
+#: The layers of a map, in the layer control's order.
+MAP_LAYERS = [
+    "Wards (2024): incidents and change",
+    "Hotspot density (KDE, incidents per km²)",
+    "Gi* hot and cold spots (cells)",
+    "Hotspot areas (named)",
+    "Gazetteer places",
+    "Cleveland force area",
+    "Incidents per 100 m square (clustered)",
+    "Incident heat (exploration: changes with zoom)",
+]
+TO_MERCATOR = _grid_layers.transformer("EPSG:4326", "EPSG:3857")
+TO_BNG = _grid_layers.transformer("EPSG:3857", "EPSG:27700")
+
+
+# --------------------------------------------------------------------------- the density image
+
+
+def _pixel_centres_bng(image, bounds):
+    """BNG coordinates of every pixel centre, as Leaflet places an image between bounds."""
+    (south, west), (north, east) = bounds
+    x0, y0 = TO_MERCATOR.transform(west, south)
+    x1, y1 = TO_MERCATOR.transform(east, north)
+    height, width = image.shape
+    rows, cols = np.indices(image.shape)
+    mx = x0 + (cols + 0.5) * (x1 - x0) / width
+    my = y1 - (rows + 0.5) * (y1 - y0) / height
+    return TO_BNG.transform(mx, my)
+
+
+GRID = _grid_layers.Grid(440_000, 505_000, 100, 400, 350)
+
+
+def test_density_classes_follow_the_breaks():
+    values = np.array([0.0, 0.9, 1.0, 2.5, 4.0, 99.0])
+    assert _grid_layers.classify(values, [1, 2, 4]).tolist() == [0, 0, 1, 2, 3, 3]
+
+
+def test_warped_image_puts_a_cell_where_it_lies_on_the_ground():
+    raster = np.zeros((GRID.ny, GRID.nx), dtype=np.uint8)
+    raster[200, 300] = 1  # the cell from (470000, 525000) to (470100, 525100)
+    image, bounds = _grid_layers.warp_classes(GRID, raster)
+    x, y = _pixel_centres_bng(image, bounds)
+    lit = image == 1
+    assert 6 <= lit.sum() <= 14  # pixels are a third of a cell: about 9 of them
+    assert (x[lit] >= 470_000).all() and (x[lit] < 470_100).all()
+    assert (y[lit] >= 525_000).all() and (y[lit] < 525_100).all()
+    # Every pixel centred inside the cell is lit.
+    inside = (x >= 470_000) & (x < 470_100) & (y >= 525_000) & (y < 525_100)
+    assert (lit == inside).all()
+    # Stretching the BNG grid between the same corners would put the cell two cells off:
+    # the grid is rotated and scaled against longitude and latitude.
+    (south, west), (north, east) = bounds
+    lon, lat = _grid_layers.transformer("EPSG:27700", "EPSG:4326").transform(470_050, 525_050)
+    stretched_lon = west + (470_050 - 440_000) / 40_000 * (east - west)
+    stretched_lat = south + (525_050 - 505_000) / 35_000 * (north - south)
+    error_m = np.hypot((stretched_lon - lon) * 64_000, (stretched_lat - lat) * 111_000)
+    assert error_m > 2 * GRID.cell_m
+
+
+def test_warped_image_bounds_hold_the_whole_grid():
+    image, ((south, west), (north, east)) = _grid_layers.warp_classes(
+        GRID, np.ones((GRID.ny, GRID.nx), dtype=np.uint8)
+    )
+    to_wgs = _grid_layers.transformer("EPSG:27700", "EPSG:4326")
+    xmin, ymin, xmax, ymax = GRID.box
+    lon, lat = to_wgs.transform([xmin, xmin, xmax, xmax], [ymin, ymax, ymin, ymax])
+    eps = 1e-9  # the extreme corners lie on the bounds, up to a round trip through Mercator
+    assert min(lon) >= west - eps and max(lon) <= east + eps
+    assert min(lat) >= south - eps and max(lat) <= north + eps
+    assert image.size <= _grid_layers.MAX_PIXELS
+
+
+def test_pixels_outside_the_mask_are_transparent():
+    raster = np.ones((GRID.ny, GRID.nx), dtype=np.uint8)
+    image, bounds = _grid_layers.warp_classes(GRID, raster, keep=lambda x, y: x < 460_000)
+    x, _ = _pixel_centres_bng(image, bounds)
+    assert (image[x >= 460_000] == 0).all()
+    assert (image[(x < 459_000) & (x > 441_000)] == 1).mean() > 0.9
+
+
+def test_the_png_is_indexed_with_transparent_class_zero():
+    png = _grid_layers.palette_png(
+        np.array([[0, 1], [2, 1]], dtype=np.uint8), [(0, 0, 0, 0), (255, 0, 0, 200), (0, 0, 255, 255)]
+    )
+    picture = Image.open(io.BytesIO(png)).convert("RGBA")
+    assert picture.getpixel((0, 0))[3] == 0
+    assert picture.getpixel((1, 0)) == (255, 0, 0, 200)
+    assert picture.getpixel((0, 1)) == (0, 0, 255, 255)
+
+
+def test_dissolved_cells_keep_their_ground_area():
+    shape = _grid_layers.dissolve_cells(GRID, np.array([0, 1, 1]), np.array([0, 0, 1]))
+    assert shape.geom_type == "Polygon"
+    to_bng = _grid_layers.transformer("EPSG:4326", "EPSG:27700")
+    back = shapely.transform(shape, lambda xy: np.column_stack(to_bng.transform(xy[:, 0], xy[:, 1])))
+    assert back.area == pytest.approx(3 * 100 * 100, rel=0.01)
+    assert back.bounds == pytest.approx((440_000, 505_000, 440_200, 505_200), abs=1.5)
+
+
+# --------------------------------------------------------------------------- text
+
+
+@pytest.mark.parametrize(
+    ("args", "text"),
+    [
+        ((50, 40, 0.25, 0.031), "+25 % from 40 (significant, p = 0.03)"),
+        ((30, 40, -0.25, 0.4), "-25 % from 40 (not significant, p = 0.40)"),
+        ((12, 0, None, 0.0005), "new: none before, 12 now (significant, p < 0.001)"),
+        ((0, 0, None, 1.0), "none in either period"),
+        ((12, 0, None, None), "not available: no data for that period"),
+        ((30, 20, 0.5, None), "+50 % from 20 (not tested: some months hold no data)"),
+        ((80, 20, 3.0, 0.00001), "+300 % from 20 (significant, p < 0.001)"),
+    ],
+)
+def test_change_is_told_in_words(args, text):
+    assert maps._change_text(*args) == text
+
+
+def test_pai_line_compares_with_the_naive_baseline():
+    line = maps._pai_line(
+        {
+            "scored_month": "2025-12",
+            "trained_from": "2025-09",
+            "trained_to": "2025-11",
+            "coverage": 0.05,
+            "incidents_scored": 158,
+            "kde_pai": 11.84,
+            "kde_hit_rate": 0.592,
+            "naive_pai": 5.41,
+            "naive_hit_rate": 0.27,
+        }
+    )
+    assert "11.8 against 5.4 for a naive baseline" in line
+    assert "hit rate 59 % against 27 % at 5 % of the area" in line
+    assert "158 incidents of 2025-12" in line
+    assert "not available" in maps._pai_line(None)
+
+
+# --------------------------------------------------------------------------- assets
 
 
 def test_inlining_replaces_every_pinned_link():
-    html = (
+    page = (
         f'<link rel="stylesheet" href="{_assets.LEAFLET_CSS.url}"/>'
         f'<script src="{_assets.LEAFLET.url}"></script>'
         f'<script src="{_assets.LEAFLET_HEAT.url}"></script>'
     )
-    out = _assets.inline_assets(html)
+    out = _assets.inline_assets(page)
     assert "cdn.jsdelivr" not in out
     assert "L.heatLayer" in out and ".leaflet-container" in out
     assert "url(images/" not in out and "data:image/png;base64," in out
@@ -30,26 +179,36 @@ def test_missing_npm_packages_say_how_to_install(tmp_path):
         _assets.inline_assets(f'<script src="{_assets.LEAFLET.url}"></script>', tmp_path)
 
 
-def test_without_npm_assets_the_map_falls_back_to_cdn_and_says_so(demo_run, tmp_path, monkeypatch):
-    from endurance import warehouse
+def test_missing_chromium_names_the_fix(tmp_path):
+    page = tmp_path / "m.html"
+    page.write_text("<html></html>")
+    with pytest.raises(BrowserMissingError, match="apt-get install chromium"):
+        maps.render_png(page, tmp_path / "m.png", chromium=tmp_path / "no-chromium")
 
+
+# --------------------------------------------------------------------------- the demo map
+
+
+def test_without_npm_assets_the_map_falls_back_to_cdn_and_says_so(demo_run, tmp_path, monkeypatch):
     monkeypatch.setattr(_assets, "assets_available", lambda *a: False)
     with warehouse.connect(demo_run["db"], read_only=True) as con:
-        result = maps.build_hotspot_map(
-            con,
-            tmp_path / "m.html",
-            period=Period("2025-06", "2025-06"),
-            vintage="2024",
-            run_id="r",
-        )
-    html = result.path.read_text()
+        result = maps.build_hotspot_map(con, tmp_path / "m.html", period=YEAR, vintage="2024", run_id="r")
+    text = result.path.read_text()
     assert not result.self_contained
-    assert _assets.LEAFLET.url in html and "npm ci" in html
+    assert _assets.LEAFLET.url in text and _assets.MARKERCLUSTER.url in text and "npm ci" in text
 
 
-def test_hostile_names_are_escaped(demo_run, tmp_path):
-    from endurance import warehouse
+def test_a_period_not_analysed_is_a_clear_error(demo_run, tmp_path):
+    with (
+        warehouse.connect(demo_run["db"], read_only=True) as con,
+        pytest.raises(maps.AnalysisMissingError, match="analyse_period"),
+    ):
+        maps.build_hotspot_map(
+            con, tmp_path / "m.html", period=Period("2025-06", "2025-06"), vintage="2024", run_id="r"
+        )
 
+
+def test_hostile_text_is_escaped(demo_run, tmp_path):
     copy = tmp_path / "w.duckdb"
     copy.write_bytes(demo_run["db"].read_bytes())
     with warehouse.connect(copy) as con:
@@ -60,25 +219,98 @@ def test_hostile_names_are_escaped(demo_run, tmp_path):
             "UPDATE geo.wards SET ward_name = '<script>alert(2)</script>'"
             " WHERE vintage = '2024' AND ward_name = 'Eston'"
         )
+        con.execute(
+            "UPDATE marts.hotspot_areas SET name = '<script>alert(3)</script>', peak_hours = '<b>19</b>'"
+            " WHERE period = ? AND area_id = 1",
+            [YEAR.label],
+        )
         result = maps.build_hotspot_map(
             con,
             tmp_path / "m.html",
-            period=Period("2025-01", "2025-12"),
+            period=YEAR,
             vintage="2024",
-            run_id="r",
+            run_id="<i>run</i>",
             data_label="<b>label</b>",
+            marking="<script>alert(4)</script>",
         )
-    html = result.path.read_text()
-    assert "<img src=x" not in html and "<script>alert(2)" not in html and "<b>label" not in html
-    # The name reaches the tooltip as escaped text (JSON spells & as \u0026).
-    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in html
+    text = result.path.read_text()
+    for raw in ("<img src=x", "<script>alert(", "<b>label", "<b>19", "<i>run"):
+        assert raw not in text, raw
+    # Names reach tooltips and popups as escaped text (JSON spells & as \u0026).
+    assert "\\u0026lt;img src=x onerror=alert(1)\\u0026gt;" in text
+    assert "\\u0026lt;script\\u0026gt;alert(3)" in text
+    assert text.count("&lt;script&gt;alert(4)&lt;/script&gt;") >= 3  # top, bottom and page title
 
 
 def test_demo_map_is_self_contained_and_holds_aggregates_only(demo_run):
     path = demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html"
-    html = path.read_text()
-    assert not re.search(r'<script[^>]+src="https?://', html)
-    assert not re.search(r'<link[^>]+href="https?://', html)
-    assert "SYNTHETIC DEMO DATA" in html and "2024 vintage" in html
-    assert "Contains OS data" in html
+    text = path.read_text()
+    assert not re.search(r'<script[^>]+src="https?://', text)
+    assert not re.search(r'<link[^>]+href="https?://', text)
+    assert "SYNTHETIC DEMO DATA" in text and "2024 vintage" in text
+    assert "Contains OS data" in text
+    assert text.count('class="endurance-marking"') == 2 and "OFFICIAL-SENSITIVE" in text
+    assert "PAI of the previous map (hotspots from 2025-09 to 2025-11" in text
+    assert text.count("data:image/png;base64,") >= 2  # the density image, and Leaflet's own icons
+    assert "L.markerClusterGroup" in text and "L.heatLayer" in text
     assert path.stat().st_size < 3_000_000
+    assert demo_run["result"]["map"]["layers"] == MAP_LAYERS
+
+
+def _as_in_page(text):
+    """Text as the page holds it: HTML-escaped, in JSON made safe for a <script> block."""
+    spelled = json.dumps(html.escape(text))[1:-1]
+    for char, code in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
+        spelled = spelled.replace(char, code)
+    return spelled
+
+
+def test_every_hotspot_area_of_the_period_is_on_the_map(demo_run):
+    page = (demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html").read_text()
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        names = con.execute("SELECT name FROM marts.hotspot_areas WHERE period = ?", [YEAR.label]).fetchall()
+    assert names
+    for (name,) in names:
+        assert _as_in_page(name) in page, name
+
+
+def test_a_map_of_one_authority_holds_only_its_wards_and_incidents(demo_run, tmp_path):
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        whole = maps.build_hotspot_map(con, tmp_path / "all.html", period=YEAR, vintage="2024", run_id="r")
+        one = maps.build_hotspot_map(
+            con, tmp_path / "mbro.html", period=YEAR, vintage="2024", run_id="r", lad_code="E06000002"
+        )
+        wards = dict(
+            con.execute("SELECT ward_code, lad_code FROM geo.wards WHERE vintage = '2024'").fetchall()
+        )
+        with pytest.raises(ValueError, match=r"valid codes: E06000001 \(Hartlepool\), E06000002"):
+            maps.build_hotspot_map(
+                con, tmp_path / "x.html", period=YEAR, vintage="2024", run_id="r", lad_code="E06000099"
+            )
+    text = one.path.read_text()
+    shown = set(re.findall(r'"ward_code": "(E05\d{6})"', text))
+    assert shown and all(wards[code] == "E06000002" for code in shown)
+    assert len(shown) == sum(lad == "E06000002" for lad in wards.values())
+    assert 0 < one.incidents < whole.incidents
+    assert "off-road bike hotspots, Middlesbrough" in text
+    assert one.bytes < whole.bytes
+
+
+@pytest.mark.slow
+def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
+    from endurance import analysis, attribution, linking, marts
+    from endurance.demo import _Geography, _incident_points
+    from tests._staging import stage_points
+
+    rng = np.random.default_rng(5)
+    xy = _incident_points(_Geography(geodata_dir), 100_000, rng)
+    months = rng.integers(1, 13, size=len(xy))
+    stage_points(geo_con, xy, created_at=[f"2025-{m:02d}-15 19:00" for m in months])
+    attribution.attribute_events(geo_con)
+    linking.link_events(geo_con, rules=())  # each incident its own: linking is not under test
+    marts.build_marts(geo_con)
+    analysis.analyse_period(geo_con, YEAR, vintage="2024")
+    result = maps.build_hotspot_map(geo_con, tmp_path / "m.html", period=YEAR, vintage="2024", run_id="r")
+    print(f"map of {result.incidents:,} incidents: {result.bytes:,} bytes")
+    assert result.incidents == 100_000
+    assert result.bytes <= 3_000_000

@@ -1,0 +1,674 @@
+"""Hotspot analysis of one reporting period, from the warehouse into the marts.
+
+:func:`analyse_period` reads the period's incidents, runs every method of
+:mod:`endurance.analysis` on them and replaces the period's rows in six marts, in one
+transaction, checking them before it commits:
+
+``marts.density_grid``
+    Where the kernel density grid lies and how it was drawn (one row).
+``marts.density_cells``
+    Density, raw count, hotspot flag and Gi* class of every study cell that has some
+    density or a significant class.
+``marts.hotspot_areas``
+    Hotspot cells dissolved into named areas (1 = most incidents), with change against
+    the previous period and the same period last year, trend, peak days and hours.
+``marts.ward_analysis``
+    Every ward of the boundary vintage: counts, change, Gi* and trend.
+``marts.temporal_profile``
+    Hour of day by day of week (Europe/London), overall and per hotspot area.
+``marts.hotspot_evaluation``
+    How well the hotspots predict: hit rate and PAI, kernel density against a naive
+    baseline, month by month.
+
+What is counted
+    Linked incidents (``staging.linked_incidents``): off-road-bike incidents and
+    shareable intelligence reports, each incident counted once however many ways it was
+    reported, at its representative's point and time: the unit of the council ward
+    counts (``marts.ward_month_counts.linked_incidents``). The grid methods use the
+    incidents with a point; the ward figures are those ward counts themselves.
+
+Study area
+    Cleveland's police force area: the grid covers its bounds and the study cells are
+    those whose centre lies in it.
+
+Defaults and overrides (keyword arguments of :func:`analyse_period`)
+    ``cell_m=100`` (about a street block) and ``bandwidth_m=400`` (a few streets, what a
+    patrol watches from one spot); ``coverage=0.05``: hotspot cells are the densest
+    cells covering 5 % of the study area; ``training_months=3``: each month scored in
+    the evaluation is predicted from the three months before it, and the months scored
+    are those of the period after its first three. "The PAI of the previous map"
+    (:func:`previous_map_pai`) is the score of the period's last month.
+
+Gi* is computed on raw counts (cells: queen contiguity, wards: polygons that touch),
+with p-values by randomization (see :mod:`endurance.analysis.gistar`) adjusted by
+Benjamini-Hochberg. Change uses the conditional binomial test, trends Mann-Kendall on
+the monthly counts of the period.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from endurance import DISPLAY_CRS, PROJECT_CRS
+from endurance.analysis.change import change_test, compare_periods
+from endurance.analysis.density import (
+    DEFAULT_BANDWIDTH_M,
+    DEFAULT_CELL_M,
+    HotspotArea,
+    dissolve_hotspots,
+    hotspot_cells,
+    kernel_density,
+)
+from endurance.analysis.evaluation import TRAINING_MONTHS, rolling_evaluation
+from endurance.analysis.gistar import area_weights, getis_ord_gi_star, grid_weights
+from endurance.analysis.grid import DensityGrid, count_grid
+from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
+from endurance.analysis.trend import mann_kendall, trend_label
+from endurance.geography import FORCE_CODE
+from endurance.marts import MartCheckError
+from endurance.periods import Period
+from endurance.warehouse import quote_table, transaction
+
+#: Default share of the study area flagged as hotspot cells.
+DEFAULT_COVERAGE = 0.05
+#: A ward is listed for a hotspot area when they overlap by at least this much (a tenth of a cell).
+MIN_WARD_OVERLAP_M2 = 1_000.0
+#: The marts written, in the order they are replaced.
+TABLES = (
+    "density_grid",
+    "density_cells",
+    "hotspot_areas",
+    "ward_analysis",
+    "temporal_profile",
+    "hotspot_evaluation",
+)
+
+#: Each check is a query over one period's rows (``$period``) returning offending rows.
+CHECKS = {
+    "temporal_profile 'all' adds up to the incidents": """
+        SELECT g.incidents, t.n FROM marts.density_grid AS g
+        JOIN (SELECT period, sum(incidents) AS n FROM marts.temporal_profile
+              WHERE scope = 'all' GROUP BY 1) AS t USING (period)
+        WHERE g.period = $period AND g.incidents <> t.n""",
+    "each area's temporal profile adds up to its incidents": """
+        SELECT a.area_id FROM marts.hotspot_areas AS a
+        LEFT JOIN (SELECT scope, sum(incidents) AS n FROM marts.temporal_profile
+                   WHERE period = $period GROUP BY 1) AS t ON t.scope = a.area_id::VARCHAR
+        WHERE a.period = $period AND coalesce(t.n, -1) <> a.incidents""",
+    "area ids run from 1 in order of incidents": """
+        SELECT area_id FROM (
+            SELECT area_id, incidents, row_number() OVER (ORDER BY area_id) AS n,
+                   lag(incidents) OVER (ORDER BY area_id) AS before
+            FROM marts.hotspot_areas WHERE period = $period)
+        WHERE area_id <> n OR incidents > before""",
+    "density_cells hold every hotspot cell": """
+        SELECT g.hotspot_cells, c.n FROM marts.density_grid AS g
+        JOIN (SELECT period, count(*) FILTER (WHERE hotspot) AS n FROM marts.density_cells
+              GROUP BY 1) AS c USING (period)
+        WHERE g.period = $period AND g.hotspot_cells <> c.n""",
+    "ward_analysis adds up to the ward counts' linked incidents": """
+        SELECT a.n, m.n FROM (
+            SELECT vintage, sum(incidents) AS n FROM marts.ward_analysis
+            WHERE period = $period GROUP BY 1) AS a
+        JOIN (SELECT vintage, sum(linked_incidents) AS n FROM marts.ward_month_counts
+              WHERE month >= $start::DATE AND month < $stop::DATE GROUP BY 1) AS m USING (vintage)
+        WHERE a.n <> m.n""",
+    "ward_analysis holds every ward of its vintage": """
+        SELECT w.ward_code FROM geo.wards AS w
+        JOIN (SELECT DISTINCT vintage FROM marts.ward_analysis WHERE period = $period) USING (vintage)
+        ANTI JOIN (SELECT ward_code FROM marts.ward_analysis WHERE period = $period) USING (ward_code)""",
+}
+
+
+@dataclass(frozen=True)
+class _Incidents:
+    """Located linked incidents: point, month (``YYYY-MM``) and local time."""
+
+    x: np.ndarray
+    y: np.ndarray
+    month: np.ndarray
+    occurred_at: pd.Series
+
+    def within(self, period: Period) -> _Incidents:
+        keep = (self.month >= period.start) & (self.month <= period.end)
+        return _Incidents(self.x[keep], self.y[keep], self.month[keep], self.occurred_at[keep])
+
+
+@dataclass(frozen=True)
+class _Wards:
+    """The wards of one vintage, with polygons keyed by display name."""
+
+    table: pd.DataFrame  # ward_code, ward_name, lad_code, lad_name, name (unique), geometry
+    vintage: str
+
+    def by_name(self) -> dict[str, BaseGeometry]:
+        return dict(zip(self.table["name"], self.table["geometry"], strict=True))
+
+    def by_code(self) -> dict[str, BaseGeometry]:
+        return dict(zip(self.table["ward_code"], self.table["geometry"], strict=True))
+
+
+def analyse_period(
+    con: duckdb.DuckDBPyConnection,
+    period: Period,
+    *,
+    vintage: str,
+    cell_m: float = DEFAULT_CELL_M,
+    bandwidth_m: float = DEFAULT_BANDWIDTH_M,
+    coverage: float = DEFAULT_COVERAGE,
+    training_months: int = TRAINING_MONTHS,
+) -> dict[str, Any]:
+    """Analyse one period's incidents and replace its rows in the hotspot marts.
+
+    Parameters
+    ----------
+    con
+        The warehouse, with events attributed and linked and the marts built.
+    period
+        The reporting period.
+    vintage
+        Ward boundary vintage for the ward figures and the wards hotspot areas are
+        named after.
+    cell_m, bandwidth_m, coverage, training_months
+        Grid cell size and kernel bandwidth (metres), share of the study area flagged,
+        months of incidents each evaluated month is predicted from; see the module notes.
+
+    Returns
+    -------
+    dict
+        A summary for the run record: incidents, hotspot areas and the top names, hot
+        Gi* cells, and the previous map's PAI (kernel density and naive baseline).
+    """
+    started = time.perf_counter()
+    _check_ready(con, vintage)
+    study_area = _force_area(con)
+    wards = _wards(con, vintage)
+    months = len(period.months)
+    earliest = min(period.shifted(-months).start, period.shifted(-12).start)
+    history = _incidents(con, Period(earliest, period.end))
+    current = history.within(period)
+
+    grid = kernel_density(
+        current.x, current.y, cell_m=cell_m, bandwidth_m=bandwidth_m, extent=study_area.bounds
+    )
+    study = grid.mask_within(study_area)
+    counts = count_grid(current.x, current.y, grid)
+    flagged = hotspot_cells(grid, coverage=coverage, study_mask=study)
+    gi_z, gi_p, gi_class = _cell_gi_star(counts, study)
+    areas = dissolve_hotspots(grid, flagged, places=_gazetteer(con), wards=wards.by_name(), rank_by=counts)
+    area_of = _area_of_incidents(grid, areas, history)
+
+    tables = {
+        "density_grid": _density_grid_frame(
+            period, grid, study, flagged, current, coverage, vintage, training_months
+        ),
+        "density_cells": _density_cells_frame(period, grid, counts, study, flagged, gi_z, gi_p, gi_class),
+        "hotspot_areas": _hotspot_areas_frame(period, areas, history, area_of, wards),
+        "ward_analysis": _ward_analysis_frame(con, period, wards),
+        "temporal_profile": _temporal_frame(period, current, area_of[_in(history.month, period)], len(areas)),
+        "hotspot_evaluation": _evaluation_frame(
+            period, history, study_area, training_months, coverage, cell_m, bandwidth_m
+        ),
+    }
+    _replace(con, period, tables)
+    previous = previous_map_pai(con, period)
+    return {
+        "period": period.label,
+        "vintage": vintage,
+        "incidents": int(current.x.size),
+        "hotspots": len(areas),
+        "top": [area.name for area in areas[:3]],
+        "hot_cells": int(np.isin(gi_class, ["hot_99", "hot_95", "hot_90"]).sum()),
+        "previous_map_pai": previous,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def previous_map_pai(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any] | None:
+    """Return how the hotspots of the period's last month were predicted, or None.
+
+    The "previous map" is the hotspot map drawn from the ``training_months`` months
+    before the period's last month; it is scored on that month's incidents. Returns the
+    scored month and training months (``YYYY-MM``), coverage, incidents scored, and the
+    PAI and hit rate of kernel density (``kde_*``) and the naive baseline (``naive_*``).
+    None when the period was not analysed or is too short to have been scored.
+    """
+    rows = con.execute(
+        "SELECT method, strftime(trained_from, '%Y-%m'), strftime(trained_to, '%Y-%m'), coverage,"
+        " incidents_scored, pai, hit_rate FROM marts.hotspot_evaluation"
+        " WHERE period = ? AND scored_month = ?::DATE",
+        [period.label, f"{period.end}-01"],
+    ).fetchall()
+    if not rows:
+        return None
+    found: dict[str, Any] = {"scored_month": period.end}
+    for method, trained_from, trained_to, cover, scored, pai, hit_rate in rows:
+        found.update(trained_from=trained_from, trained_to=trained_to, coverage=cover)
+        found["incidents_scored"] = scored
+        found[f"{method}_pai"] = pai
+        found[f"{method}_hit_rate"] = hit_rate
+    return found
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _check_ready(con: duckdb.DuckDBPyConnection, vintage: str) -> None:
+    vintages = [r[0] for r in con.execute("SELECT DISTINCT vintage FROM geo.wards ORDER BY 1").fetchall()]
+    if vintage not in vintages:
+        raise LookupError(f"ward vintage {vintage!r} is not loaded; loaded: {vintages or 'none'}")
+    built = con.execute(
+        "SELECT count(*) FROM information_schema.tables"
+        " WHERE table_schema = 'marts' AND table_name = 'ward_month_counts'"
+    ).fetchone()
+    if not built or not built[0]:
+        raise LookupError("marts.ward_month_counts does not exist: build the marts (build_marts) first")
+    unlinked = con.execute(
+        "SELECT count(*) FROM staging.events AS e ANTI JOIN staging.event_groups AS g USING (event_id)"
+        " WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)"
+    ).fetchone()
+    if unlinked and unlinked[0]:
+        raise LookupError(
+            f"{unlinked[0]} incident(s) are not linked yet: "
+            "run link_events (the flow's link-events task) first"
+        )
+
+
+def _force_area(con: duckdb.DuckDBPyConnection) -> BaseGeometry:
+    row = con.execute(
+        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
+        [FORCE_CODE],
+    ).fetchone()
+    if row is None:
+        raise LookupError(f"force area {FORCE_CODE} is not loaded; load the geography first")
+    return shapely.from_wkb(bytes(row[0]))
+
+
+def _gazetteer(con: duckdb.DuckDBPyConnection) -> dict[str, BaseGeometry]:
+    rows = con.execute("SELECT name, ST_AsWKB(geom_27700) FROM geo.hotspots ORDER BY name").fetchall()
+    return {name: shapely.from_wkb(bytes(wkb)) for name, wkb in rows}
+
+
+def _wards(con: duckdb.DuckDBPyConnection, vintage: str) -> _Wards:
+    table = con.execute(
+        "SELECT ward_code, ward_name, lad_code, lad_name, ST_AsWKB(geom_27700) AS wkb FROM geo.wards"
+        " WHERE vintage = ? ORDER BY ward_code",
+        [vintage],
+    ).df()
+    table["geometry"] = shapely.from_wkb([bytes(w) for w in table.pop("wkb")])
+    # A ward name used twice in a vintage is told apart by its authority.
+    shared = table["ward_name"].duplicated(keep=False)
+    table["name"] = table["ward_name"].where(~shared, table["ward_name"] + ", " + table["lad_name"])
+    return _Wards(table, vintage)
+
+
+def _incidents(con: duckdb.DuckDBPyConnection, span: Period) -> _Incidents:
+    start, stop = span.bounds
+    frame = con.execute(
+        "SELECT x, y, strftime(month, '%Y-%m') AS month, occurred_at FROM staging.linked_incidents"
+        " WHERE x IS NOT NULL AND month >= ?::DATE AND month < ?::DATE ORDER BY incident_id",
+        [start, stop],
+    ).df()
+    return _Incidents(
+        frame["x"].to_numpy(dtype=float),
+        frame["y"].to_numpy(dtype=float),
+        frame["month"].to_numpy(dtype=str),
+        frame["occurred_at"].reset_index(drop=True),
+    )
+
+
+def _in(month: np.ndarray, period: Period) -> np.ndarray:
+    return (month >= period.start) & (month <= period.end)
+
+
+def _covered(months: np.ndarray, window: Period) -> bool:
+    """Whether every month of ``window`` is among ``months`` (the months holding any incident)."""
+    return set(window.months) <= set(months.tolist())
+
+
+# --------------------------------------------------------------------------- cells
+
+
+def _gi_class(label: str) -> str:
+    """``'hot 99%'`` -> ``'hot_99'``; ``'not significant'`` -> ``'not_significant'``."""
+    return label.replace("%", "").replace(" ", "_")
+
+
+def _cell_gi_star(counts: DensityGrid, study: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gi* z, adjusted p and class for every cell (NaN and 'not_significant' outside the study area)."""
+    z = np.full(counts.shape, np.nan)
+    p = np.full(counts.shape, np.nan)
+    label = np.full(counts.shape, "not_significant", dtype=object)
+    values = counts.values[study]
+    if values.size < 2 or np.ptp(values) == 0:
+        return z, p, label
+    result = getis_ord_gi_star(values, grid_weights(counts, study), inference="randomization")
+    z[study] = result.z
+    p[study] = result.p_adjusted
+    label[study] = [_gi_class(v) for v in result.label]
+    return z, p, label
+
+
+def _lon_lat(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    points = gpd.GeoSeries(gpd.points_from_xy(x, y), crs=PROJECT_CRS).to_crs(DISPLAY_CRS)
+    return points.x.to_numpy(), points.y.to_numpy()
+
+
+def _density_grid_frame(
+    period: Period,
+    grid: DensityGrid,
+    study: np.ndarray,
+    flagged: np.ndarray,
+    current: _Incidents,
+    coverage: float,
+    vintage: str,
+    training_months: int,
+) -> pd.DataFrame:
+    ny, nx = grid.shape
+    flagged_values = grid.values[flagged]
+    return pd.DataFrame(
+        [
+            {
+                "period": period.label,
+                "origin_x": grid.x0,
+                "origin_y": grid.y0,
+                "cell_m": grid.cell_m,
+                "nx": nx,
+                "ny": ny,
+                "bandwidth_m": grid.bandwidth_m,
+                "coverage": coverage,
+                "threshold_km2": float(flagged_values.min()) if flagged_values.size else math.nan,
+                "max_km2": float(grid.values[study].max()) if study.any() else 0.0,
+                "incidents": int(current.x.size),
+                "study_cells": int(study.sum()),
+                "vintage": vintage,
+                "hotspot_cells": int(flagged.sum()),
+                "training_months": training_months,
+                "analysed_at": datetime.now(),
+            }
+        ]
+    )
+
+
+def _density_cells_frame(
+    period: Period,
+    grid: DensityGrid,
+    counts: DensityGrid,
+    study: np.ndarray,
+    flagged: np.ndarray,
+    gi_z: np.ndarray,
+    gi_p: np.ndarray,
+    gi_class: np.ndarray,
+) -> pd.DataFrame:
+    keep = study & ((grid.values > 0) | (gi_class != "not_significant"))
+    rows, cols = np.nonzero(keep)
+    cx, cy = grid.centres()
+    lon, lat = _lon_lat(cx[keep], cy[keep])
+    return pd.DataFrame(
+        {
+            "period": period.label,
+            "col": cols.astype(np.int32),
+            "row": rows.astype(np.int32),
+            "x": cx[keep],
+            "y": cy[keep],
+            "lon": lon,
+            "lat": lat,
+            "density_km2": grid.values[keep],
+            "incidents": counts.values[keep].astype(np.int32),
+            "hotspot": flagged[keep],
+            "gi_z": gi_z[keep],
+            "gi_p": gi_p[keep],
+            "gi_class": gi_class[keep].astype(str),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- areas
+
+
+def _area_of_incidents(grid: DensityGrid, areas: list[HotspotArea], incidents: _Incidents) -> np.ndarray:
+    """The area id (1 = first area) holding each incident's cell, 0 for none."""
+    nrows, ncols = grid.shape
+    area_of_cell = np.zeros(nrows * ncols, dtype=np.int64)
+    for number, area in enumerate(areas, start=1):
+        area_of_cell[area.cells] = number
+    row, col = grid.cell_of(incidents.x, incidents.y)
+    inside = row >= 0
+    found = np.zeros(incidents.x.size, dtype=np.int64)
+    found[inside] = area_of_cell[row[inside] * ncols + col[inside]]
+    return found
+
+
+def _change(current: int, before: int, *, known: bool) -> tuple[float | None, float | None]:
+    """Ratio minus one (None when there was nothing before) and the change test's p-value.
+
+    ``known`` is False when the warehouse holds no incidents at all in some month of
+    the earlier window: its data do not cover that window, so the count there is not
+    comparable and no p-value is given.
+    """
+    change = current / before - 1.0 if before > 0 else None
+    return change, (change_test(current, before).p_value if known else None)
+
+
+def _trend(series: list[int]) -> tuple[str, float | None, float | None]:
+    """Trend label, Kendall's tau and Mann-Kendall p; 'none' for fewer than three months."""
+    if len(series) < 3:
+        return "none", None, None
+    test = mann_kendall(series)
+    tau = test.s / (test.n * (test.n - 1) / 2)
+    return trend_label(series), tau, test.p_value
+
+
+def _ward_overlaps(geometry: BaseGeometry, wards: _Wards) -> pd.DataFrame:
+    """Wards a hotspot area overlaps, most overlapped first (the nearest when it overlaps none)."""
+    table = wards.table
+    overlap = shapely.area(shapely.intersection(table["geometry"].to_numpy(), geometry))
+    found = table.assign(overlap=overlap)
+    found = found[found["overlap"] >= MIN_WARD_OVERLAP_M2].sort_values(
+        ["overlap", "ward_code"], ascending=[False, True]
+    )
+    if found.empty:
+        distance = shapely.distance(table["geometry"].to_numpy(), geometry)
+        found = table.iloc[[int(np.argmin(distance))]]
+    return found
+
+
+def _hotspot_areas_frame(
+    period: Period, areas: list[HotspotArea], history: _Incidents, area_of: np.ndarray, wards: _Wards
+) -> pd.DataFrame:
+    months = period.months
+    windows = {
+        "incidents": period,
+        "previous": period.shifted(-len(months)),
+        "last_year": period.shifted(-12),
+    }
+    known = {key: _covered(history.month, w) for key, w in windows.items()}
+    geometries = gpd.GeoSeries([a.geometry for a in areas], crs=PROJECT_CRS).to_crs(DISPLAY_CRS)
+    rows = []
+    for number, (area, geometry) in enumerate(zip(areas, geometries, strict=True), start=1):
+        mine = area_of == number
+        counted = {key: int((mine & _in(history.month, w)).sum()) for key, w in windows.items()}
+        monthly = [int((mine & (history.month == m)).sum()) for m in months]
+        trend, tau, mk_p = _trend(monthly)
+        profile = temporal_profile(history.occurred_at[mine & _in(history.month, period)])
+        overlapping = _ward_overlaps(area.geometry, wards)
+        change_previous, p_previous = _change(
+            counted["incidents"], counted["previous"], known=known["previous"]
+        )
+        change_last_year, p_last_year = _change(
+            counted["incidents"], counted["last_year"], known=known["last_year"]
+        )
+        rows.append(
+            {
+                "period": period.label,
+                "area_id": number,
+                "name": area.name,
+                "named_after": "gazetteer" if area.named_after == "place" else "ward",
+                "ward_names": ", ".join(overlapping["ward_name"]),
+                "lad_codes": ", ".join(dict.fromkeys(overlapping["lad_code"])),
+                "wkb": shapely.to_wkb(geometry),
+                "area_km2": area.area_km2,
+                **counted,
+                "change_previous": change_previous,
+                "p_previous": p_previous,
+                "change_last_year": change_last_year,
+                "p_last_year": p_last_year,
+                "trend": trend,
+                "mk_tau": tau,
+                "mk_p": mk_p,
+                "peak_days": peak_days(profile),
+                "peak_hours": peak_hours(profile),
+                "monthly": json.dumps(monthly),
+                "n_cells": area.n_cells,
+                "peak_km2": area.peak,
+            }
+        )
+    columns = [
+        "period", "area_id", "name", "named_after", "ward_names", "lad_codes", "wkb", "area_km2",
+        "incidents", "previous", "last_year", "change_previous", "p_previous", "change_last_year",
+        "p_last_year", "trend", "mk_tau", "mk_p", "peak_days", "peak_hours", "monthly", "n_cells", "peak_km2",
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns)
+
+
+# --------------------------------------------------------------------------- wards
+
+
+def _ward_analysis_frame(con: duckdb.DuckDBPyConnection, period: Period, wards: _Wards) -> pd.DataFrame:
+    counts = con.execute(
+        "SELECT ward_code, strftime(month, '%Y-%m') AS month, linked_incidents AS count"
+        " FROM marts.ward_month_counts WHERE vintage = ?",
+        [wards.vintage],
+    ).df()
+    table = wards.table[["ward_code", "ward_name", "lad_code", "lad_name"]].copy()
+    compared = compare_periods(counts, period, area="ward_code").set_index("ward_code")
+    compared = compared.reindex(table["ward_code"], fill_value=0)
+    table["incidents"] = compared["current"].to_numpy(dtype=int)
+    table["previous"] = compared["previous"].to_numpy(dtype=int)
+    table["last_year"] = compared["year_ago"].to_numpy(dtype=int)
+    months_with_data = counts.loc[counts["count"] > 0, "month"].to_numpy(dtype=str)
+    windows = {"previous": period.shifted(-len(period.months)), "last_year": period.shifted(-12)}
+    for key in ("previous", "last_year"):
+        known = _covered(months_with_data, windows[key])
+        pairs = zip(table["incidents"], table[key], strict=True)
+        changes = [_change(int(c), int(b), known=known) for c, b in pairs]
+        table[f"change_{key}"] = [c for c, _ in changes]
+        table[f"p_{key}"] = [p for _, p in changes]
+    monthly = (
+        counts[counts["month"].isin(period.months)]
+        .pivot_table(index="ward_code", columns="month", values="count", aggfunc="sum", fill_value=0)
+        .reindex(index=table["ward_code"], columns=period.months, fill_value=0)
+    )
+    trends = [_trend([int(v) for v in monthly.loc[code]]) for code in table["ward_code"]]
+    table["trend"] = [t for t, _, _ in trends]
+    table["mk_tau"] = [tau for _, tau, _ in trends]
+    table["mk_p"] = [p for _, _, p in trends]
+    table["gi_z"], table["gi_p"], table["gi_class"] = _ward_gi_star(table, wards)
+    table.insert(0, "vintage", wards.vintage)
+    table.insert(0, "period", period.label)
+    return table
+
+
+def _ward_gi_star(table: pd.DataFrame, wards: _Wards) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    values = table["incidents"].to_numpy(dtype=float)
+    if values.size < 2 or np.ptp(values) == 0:
+        return np.full(values.size, np.nan), np.full(values.size, np.nan), ["not_significant"] * values.size
+    weights = area_weights(wards.by_code())
+    ordered = table.set_index("ward_code").loc[list(weights.id_order), "incidents"].to_numpy(dtype=float)
+    result = getis_ord_gi_star(ordered, weights, inference="randomization")
+    position = {code: k for k, code in enumerate(result.ids)}
+    index = [position[code] for code in table["ward_code"]]
+    return result.z[index], result.p_adjusted[index], [_gi_class(result.label[k]) for k in index]
+
+
+# --------------------------------------------------------------------------- time and evaluation
+
+
+def _temporal_frame(period: Period, current: _Incidents, area_of: np.ndarray, n_areas: int) -> pd.DataFrame:
+    frames = []
+    scopes = [("all", np.ones(area_of.size, dtype=bool))]
+    scopes += [(str(n), area_of == n) for n in range(1, n_areas + 1)]
+    for scope, mine in scopes:
+        profile = temporal_profile(current.occurred_at[mine])
+        long = profile.to_numpy()  # hours x weekdays
+        hour, day = np.meshgrid(np.arange(24), np.arange(7), indexing="ij")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "period": period.label,
+                    "scope": scope,
+                    "day_of_week": day.ravel().astype(np.int32),
+                    "hour": hour.ravel().astype(np.int32),
+                    "incidents": long.ravel().astype(np.int32),
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _evaluation_frame(
+    period: Period,
+    history: _Incidents,
+    study_area: BaseGeometry,
+    training_months: int,
+    coverage: float,
+    cell_m: float,
+    bandwidth_m: float,
+) -> pd.DataFrame:
+    frame = rolling_evaluation(
+        history.x,
+        history.y,
+        history.month,
+        scored_months=period.months[training_months:],
+        study_area=study_area,
+        training_months=training_months,
+        coverage=coverage,
+        cell_m=cell_m,
+        bandwidth_m=bandwidth_m,
+    )
+    for column in ("trained_from", "trained_to", "scored_month"):
+        frame[column] = pd.to_datetime(frame[column] + "-01").dt.date
+    frame.insert(0, "period", period.label)
+    return frame
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _replace(con: duckdb.DuckDBPyConnection, period: Period, tables: dict[str, pd.DataFrame]) -> None:
+    """Replace the period's rows in every mart and check them, in one transaction."""
+    start, stop = period.bounds
+    with transaction(con):
+        for name in TABLES:
+            target = quote_table(f"marts.{name}")
+            con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
+            frame = tables[name]
+            if frame.empty:
+                continue
+            con.register("analysis_frame", frame)
+            select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
+            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM analysis_frame")  # noqa: S608
+            con.unregister("analysis_frame")
+        failures = []
+        values = {"period": period.label, "start": start, "stop": stop}
+        for label, query in CHECKS.items():
+            params = {k: v for k, v in values.items() if f"${k}" in query}
+            offending = con.execute(query, params).fetchmany(5)
+            if offending:
+                failures.append(f"{label}: e.g. {offending}")
+        if failures:
+            raise MartCheckError(
+                f"hotspot analysis of {period.label} failed its checks:\n" + "\n".join(failures)
+            )

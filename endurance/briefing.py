@@ -1,0 +1,528 @@
+"""The tasking briefing pack: one self-contained page per meeting, with a PDF and a PNG.
+
+A multi-agency tasking meeting decides where patrols, barriers and the Rural Task Force
+go next. The pack puts on one page what that decision needs, in the order the meeting
+reads it:
+
+1. the headline: off-road-bike incidents in the period against the previous period
+   and the same period last year, month by month;
+2. the top hotspots (``marts.hotspot_areas``) with their change, trend and peak times;
+3. when incidents happen: a day-of-week by hour-of-day table for patrol timing;
+4. the hotspot map (a PNG of the map, with the interactive HTML map beside the pack);
+5. the busiest wards with change, Gi* class, designation and named hotspots;
+6. enforcement outcomes since the last meeting (counts by type, repeat s.59);
+7. community intelligence received, by grading (counts only, handling code P unless
+   sharing C-coded items is configured);
+8. data quality: files loaded, rejected rows by reason, the unlocated share;
+9. how well the previous map predicted: its Predictive Accuracy Index against the
+   naive baseline.
+
+Everything comes from marts and the operations ledger, which hold counts, never
+personal data or intelligence text; every text value is escaped by the template.
+
+The *period* is the twelve whole months up to the last complete month before the
+meeting (or the latest month with incidents, when data lag behind). "Since the last
+meeting" means from the previous meeting's day (by default a week earlier) up to the
+day before this one.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jinja2
+import pandas as pd
+
+from endurance import _browser, analysis, maps
+from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
+from endurance.periods import Period
+from endurance.sources.outcomes import OUTCOME_TYPES
+
+TEMPLATES = Path(__file__).parent / "templates"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+#: How many hotspots and wards the pack lists.
+TOP_HOTSPOTS = 5
+TOP_WARDS = 15
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A tasking meeting: its day, the previous meeting's day and the months analysed."""
+
+    day: date
+    since: date
+    period: Period
+
+    @property
+    def last_28_days(self) -> date:
+        return self.day - timedelta(days=28)
+
+
+def _month(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _add_months(month: str, n: int) -> str:
+    year, mon = map(int, month.split("-"))
+    index = year * 12 + mon - 1 + n
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def plan_meeting(
+    con: duckdb.DuckDBPyConnection, day: date, *, since: date | None = None, months: int = 12
+) -> Meeting:
+    """Work out the period and the "since the last meeting" window for a meeting day.
+
+    Parameters
+    ----------
+    day
+        The meeting's date.
+    since
+        The previous meeting's date; default a week before ``day``.
+    months
+        Length of the analysed period in whole months.
+    """
+    if months < 1:
+        raise ValueError(f"months must be at least 1, got {months}")
+    since = since or day - timedelta(days=7)
+    if since >= day:
+        raise ValueError(f"the previous meeting ({since}) must be before this one ({day})")
+    last_complete = _month(day.replace(day=1) - timedelta(days=1))
+    row = con.execute(
+        "SELECT max(month) FROM marts.event_months WHERE category = 'off_road_bike' AND events > 0"
+    ).fetchone()
+    if row is None or row[0] is None:
+        raise LookupError("no off-road-bike incidents are in the marts: run the pipeline first")
+    end = min(last_complete, _month(row[0]))
+    return Meeting(day=day, since=since, period=Period(_add_months(end, 1 - months), end))
+
+
+# --------------------------------------------------------------------------- sections
+
+
+@dataclass
+class BriefingData:
+    """Everything the pack shows, as plain values for the template."""
+
+    meeting: Meeting
+    vintage: str
+    headline: dict[str, Any]
+    monthly: list[tuple[str, int]]
+    hotspots: list[dict[str, Any]]
+    profile: list[list[int]]
+    peak_windows: list[str]
+    wards: list[dict[str, Any]]
+    outcomes: list[dict[str, Any]]
+    repeat_s59_since: int
+    intelligence: dict[str, Any]
+    quality: dict[str, Any]
+    pai: dict[str, Any] | None
+    sources: list[str] = field(default_factory=list)
+
+
+def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    names = [d[0] for d in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _change(current: int, before: int) -> float | None:
+    return None if not before else current / before - 1
+
+
+def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
+    row = con.execute(
+        "SELECT coalesce(sum(incidents), 0)::INTEGER, coalesce(sum(previous), 0)::INTEGER,"
+        " coalesce(sum(last_year), 0)::INTEGER, count(*) FILTER (WHERE incidents > 0)::INTEGER"
+        " FROM marts.ward_analysis WHERE period = ? AND vintage = ?",
+        [meeting.period.label, vintage],
+    ).fetchone()
+    incidents, previous, last_year, wards = row if row else (0, 0, 0, 0)
+    return {
+        "incidents": incidents,
+        "previous": previous,
+        "last_year": last_year,
+        "change_previous": _change(incidents, previous),
+        "change_last_year": _change(incidents, last_year),
+        "wards_with_incidents": wards,
+    }
+
+
+def _monthly(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[tuple[str, int]]:
+    start, after = meeting.period.bounds
+    counts = dict(
+        con.execute(
+            "SELECT strftime(month, '%Y-%m'), sum(events)::INTEGER FROM marts.event_months"
+            " WHERE category = 'off_road_bike' AND month >= ?::DATE AND month < ?::DATE GROUP BY 1",
+            [start, after],
+        ).fetchall()
+    )
+    months, month = [], meeting.period.start
+    while month <= meeting.period.end:
+        months.append((month, int(counts.get(month, 0))))
+        month = _add_months(month, 1)
+    return months
+
+
+def _chart_data_uri(counts: list[tuple[str, int]], title: str, width: int, height: int) -> str:
+    series = pd.Series([n for _, n in counts], index=[m for m, _ in counts], dtype=float)
+    with tempfile.TemporaryDirectory() as tmp:
+        png = analysis.monthly_chart_png(
+            series, Path(tmp) / "chart.png", title=title, width_px=width, height_px=height
+        )
+        return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
+
+
+def _hotspots(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[dict[str, Any]]:
+    rows = _records(
+        con.execute(
+            "SELECT area_id, name, ward_names, area_km2, incidents, previous, last_year, change_previous,"
+            " p_previous, change_last_year, p_last_year, trend, peak_days, peak_hours, monthly"
+            " FROM marts.hotspot_areas WHERE period = ? ORDER BY area_id LIMIT ?",
+            [meeting.period.label, TOP_HOTSPOTS],
+        )
+    )
+    months = [m for m, _ in _monthly(con, meeting)]
+    for row in rows:
+        monthly = [int(n) for n in json.loads(row.pop("monthly") or "[]")]
+        row["chart"] = _chart_data_uri(list(zip(months, monthly, strict=False)), row["name"], 360, 150)
+    return rows
+
+
+def _profile(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[list[int]], list[str]]:
+    """Incidents by hour (rows 0-23) and weekday (columns Mon-Sun), and the busiest windows."""
+    table = [[0] * 7 for _ in range(24)]
+    for dow, hour, n in con.execute(
+        "SELECT day_of_week, hour, incidents FROM marts.temporal_profile WHERE period = ? AND scope = 'all'",
+        [meeting.period.label],
+    ).fetchall():
+        table[hour][dow] = int(n)
+    # Busiest four-hour windows on each weekday, best three overall.
+    windows = []
+    for dow in range(7):
+        for start in range(0, 21):
+            windows.append((sum(table[h][dow] for h in range(start, start + 4)), dow, start))
+    windows.sort(key=lambda w: (-w[0], w[1], w[2]))
+    peaks = [f"{WEEKDAYS[d]} {s:02d}:00-{s + 4:02d}:00 ({n} incidents)" for n, d, s in windows[:3] if n > 0]
+    return table, peaks
+
+
+def _wards(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> list[dict[str, Any]]:
+    _, after = meeting.period.bounds
+    return _records(
+        con.execute(
+            """
+            WITH in_force AS (
+                SELECT ward_code, designation FROM marts.ward_designations
+                WHERE vintage = ? AND effective_from < ?::DATE
+                  AND (effective_to IS NULL OR effective_to >= ?::DATE - INTERVAL 1 DAY)
+            )
+            SELECT a.ward_name, a.lad_name, a.incidents, a.previous, a.last_year, a.change_previous,
+                   a.p_previous, a.gi_class, a.trend, coalesce(d.designation, '') AS designation,
+                   coalesce(h.hotspot_names, '') AS hotspots
+            FROM marts.ward_analysis AS a
+            LEFT JOIN in_force AS d USING (ward_code)
+            LEFT JOIN marts.ward_hotspots AS h ON h.vintage = a.vintage AND h.ward_code = a.ward_code
+            WHERE a.period = ? AND a.vintage = ? AND a.incidents > 0
+            ORDER BY a.incidents DESC, a.ward_name
+            LIMIT ?
+            """,
+            [vintage, after, after, meeting.period.label, vintage, TOP_WARDS],
+        )
+    )
+
+
+def _outcomes(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[dict[str, Any]], int]:
+    start, after = meeting.period.bounds
+    rows = {
+        kind: {"type": kind, "label": label, "since": 0, "last_28_days": 0, "period": 0}
+        for kind, label in OUTCOME_TYPES.items()
+    }
+    repeat_since = 0
+    for kind, since, last28, period, repeats in con.execute(
+        """
+        SELECT outcome_type,
+               sum(outcomes) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
+               sum(outcomes) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
+               sum(outcomes) FILTER (WHERE day >= ?::DATE AND day < ?::DATE)::INTEGER,
+               sum(repeat_s59) FILTER (WHERE day >= ? AND day < ?)::INTEGER
+        FROM marts.outcome_days GROUP BY 1
+        """,
+        [
+            meeting.since,
+            meeting.day,
+            meeting.last_28_days,
+            meeting.day,
+            start,
+            after,
+            meeting.since,
+            meeting.day,
+        ],
+    ).fetchall():
+        row = rows.setdefault(kind, {"type": kind, "label": kind, "since": 0, "last_28_days": 0, "period": 0})
+        row.update(since=since or 0, last_28_days=last28 or 0, period=period or 0)
+        repeat_since += repeats or 0
+    return list(rows.values()), repeat_since
+
+
+def _intelligence(con: duckdb.DuckDBPyConnection, meeting: Meeting, share_c: bool) -> dict[str, Any]:
+    """Intelligence counts by grading and channel, since the last meeting and over the period."""
+    codes = ["P", "C"] if share_c else ["P"]
+    start, after = meeting.period.bounds
+    grid = {(e, a): {"since": 0, "period": 0} for e in SOURCE_EVALUATION for a in INTELLIGENCE_ASSESSMENT}
+    channels: dict[str, dict[str, Any]] = {
+        c: {"label": label, "since": 0, "period": 0} for c, label in CHANNELS.items()
+    }
+    query = """
+        SELECT source_evaluation, intelligence_assessment, channel,
+               sum(reports) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
+               sum(reports) FILTER (WHERE day >= ?::DATE AND day < ?::DATE)::INTEGER
+        FROM marts.intelligence_days WHERE list_contains(?, handling_code) GROUP BY ALL
+    """
+    for evaluation, assessment, channel, since, period in con.execute(
+        query, [meeting.since, meeting.day, start, after, codes]
+    ).fetchall():
+        cell = grid.setdefault((evaluation, assessment), {"since": 0, "period": 0})
+        cell["since"] += since or 0
+        cell["period"] += period or 0
+        chan = channels.setdefault(channel, {"label": channel, "since": 0, "period": 0})
+        chan["since"] += since or 0
+        chan["period"] += period or 0
+    return {
+        "handling_codes": codes,
+        "evaluations": SOURCE_EVALUATION,
+        "assessments": INTELLIGENCE_ASSESSMENT,
+        "grid": {f"{e}{a}": v for (e, a), v in grid.items()},
+        "channels": list(channels.values()),
+        "since_total": sum(v["since"] for v in grid.values()),
+        "period_total": sum(v["period"] for v in grid.values()),
+    }
+
+
+def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]:
+    """Files and rows loaded since the last meeting, rejects by reason, unlocated shares."""
+    files = _records(
+        con.execute(
+            """
+            SELECT count(*)::INTEGER AS files, coalesce(sum(rows_in), 0)::INTEGER AS rows_in,
+                   coalesce(sum(rows_staged), 0)::INTEGER AS staged,
+                   coalesce(sum(rows_rejected), 0)::INTEGER AS rejected,
+                   coalesce(sum(rows_duplicate), 0)::INTEGER AS duplicate
+            FROM ops.files WHERE loaded_at >= ? AND loaded_at < ?
+            """,
+            [meeting.since, meeting.day],
+        )
+    )[0]
+    totals = _records(
+        con.execute(
+            "SELECT count(*)::INTEGER AS files, coalesce(sum(rows_in), 0)::INTEGER AS rows_in,"
+            " coalesce(sum(rows_staged), 0)::INTEGER AS staged,"
+            " coalesce(sum(rows_rejected), 0)::INTEGER AS rejected,"
+            " coalesce(sum(rows_duplicate), 0)::INTEGER AS duplicate FROM ops.files"
+        )
+    )[0]
+    # Only the reason code and a count: the raw rows and messages may hold personal data.
+    reasons = con.execute(
+        "SELECT reason, count(*)::INTEGER FROM ops.rejects GROUP BY 1 ORDER BY 2 DESC, 1"
+    ).fetchall()
+    start, after = meeting.period.bounds
+    unlocated = _records(
+        con.execute(
+            """
+            SELECT category, sum(events)::INTEGER AS events, sum(unlocated)::INTEGER AS unlocated,
+                   sum(unlocated) / sum(events) AS share
+            FROM marts.event_months
+            WHERE month >= ?::DATE AND month < ?::DATE
+              AND category IN ('off_road_bike', 'community_intelligence', 'asb_context')
+            GROUP BY 1 ORDER BY 1
+            """,
+            [start, after],
+        )
+    )
+    return {"since": files, "all": totals, "reasons": reasons, "unlocated": unlocated}
+
+
+def _sources(con: duckdb.DuckDBPyConnection) -> list[str]:
+    return [r[0] for r in con.execute("SELECT DISTINCT source FROM ops.files ORDER BY 1").fetchall()]
+
+
+def collect_briefing(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, *, vintage: str, share_c: bool = False
+) -> BriefingData:
+    """Read every section of the pack from the marts and the ledger.
+
+    The hotspot analysis for ``meeting.period`` must already be in the marts
+    (:func:`endurance.analysis.analyse_period`); :func:`write_briefing` sees to that.
+    """
+    profile, peaks = _profile(con, meeting)
+    outcomes, repeats = _outcomes(con, meeting)
+    return BriefingData(
+        meeting=meeting,
+        vintage=vintage,
+        headline=_headline(con, meeting, vintage),
+        monthly=_monthly(con, meeting),
+        hotspots=_hotspots(con, meeting),
+        profile=profile,
+        peak_windows=peaks,
+        wards=_wards(con, meeting, vintage),
+        outcomes=outcomes,
+        repeat_s59_since=repeats,
+        intelligence=_intelligence(con, meeting, share_c),
+        quality=_quality(con, meeting),
+        pai=analysis.previous_map_pai(con, meeting.period),
+        sources=_sources(con),
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def _percent(value: float | None) -> str:
+    if value is None or value != value:  # None or NaN
+        return "n/a"
+    return f"{value:+.0%}"
+
+
+def _p_value(value: float | None) -> str:
+    if value is None or value != value:
+        return ""
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,  # every value is escaped: names come from files partners supply
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["percent"] = _percent
+    env.filters["p_value"] = _p_value
+    return env
+
+
+def _heat_colour(value: int, top: int) -> str:
+    if value <= 0 or top <= 0:
+        return "#ffffff"
+    shades = ("#fff5eb", "#fdd0a2", "#fdae6b", "#fd8d3c", "#e6550d", "#a63603")
+    return shades[min(len(shades) - 1, 1 + int((len(shades) - 2) * value / top))]
+
+
+def render_briefing_html(
+    data: BriefingData,
+    *,
+    marking: str,
+    run_id: str,
+    map_png: Path | None,
+    map_html_name: str | None,
+    data_label: str | None = None,
+    generated_at: datetime | None = None,
+) -> str:
+    """Return the pack as one self-contained HTML page (images inlined as data URIs)."""
+    top = max((max(row) for row in data.profile), default=0)
+    map_uri = None
+    if map_png is not None:
+        map_uri = "data:image/png;base64," + base64.b64encode(Path(map_png).read_bytes()).decode("ascii")
+    return (
+        _environment()
+        .get_template("briefing.html.j2")
+        .render(
+            d=data,
+            marking=marking,
+            run_id=run_id,
+            data_label=data_label,
+            generated_at=(generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+            weekdays=WEEKDAYS,
+            heat=[[_heat_colour(v, top) for v in row] for row in data.profile],
+            monthly_chart=_chart_data_uri(data.monthly, "Off-road-bike incidents logged per month", 720, 220),
+            map_uri=map_uri,
+            map_html_name=map_html_name,
+        )
+    )
+
+
+def render_pack(html_path: Path, png_path: Path, pdf_path: Path) -> None:
+    """Render the pack through headless Chromium, offline: the whole page as a PNG and an A4 PDF."""
+    with _browser.offline_page(width=1100, height=1400) as page:
+        page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
+        page.screenshot(path=str(png_path), full_page=True)
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+
+
+@dataclass(frozen=True)
+class BriefingResult:
+    """The files one briefing wrote."""
+
+    html: Path
+    pdf: Path | None
+    png: Path | None
+    map_html: Path
+    map_png: Path | None
+
+    def files(self) -> list[Path]:
+        return [p for p in (self.html, self.pdf, self.png, self.map_html, self.map_png) if p is not None]
+
+
+def write_briefing(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: Path,
+    meeting: Meeting,
+    *,
+    vintage: str,
+    run_id: str,
+    marking: str,
+    data_label: str | None = None,
+    share_c: bool = False,
+    render: bool = True,
+) -> BriefingResult:
+    """Write the meeting's pack: HTML, its map (HTML and PNG), and a PDF and PNG of the pack.
+
+    ``con`` must be writable: the hotspot analysis for the period is run first when the
+    marts do not hold it yet. ``render=False`` skips Chromium (HTML only, no images of
+    the map).
+    """
+    label = meeting.period.label
+    held = con.execute("SELECT count(*) FROM marts.density_grid WHERE period = ?", [label]).fetchone()
+    if not held or not held[0]:
+        analysis.analyse_period(con, meeting.period, vintage=vintage)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stem = f"briefing_{meeting.day.isoformat()}"
+    map_html = out_dir / f"{stem}_map.html"
+    maps.build_hotspot_map(
+        con,
+        map_html,
+        period=meeting.period,
+        vintage=vintage,
+        run_id=run_id,
+        data_label=data_label,
+        marking=marking,
+    )
+    map_png = out_dir / f"{stem}_map.png" if render else None
+    if map_png is not None:
+        maps.render_png(map_html, map_png)
+    data = collect_briefing(con, meeting, vintage=vintage, share_c=share_c)
+    html_path = out_dir / f"{stem}.html"
+    html_path.write_text(
+        render_briefing_html(
+            data,
+            marking=marking,
+            run_id=run_id,
+            map_png=map_png,
+            map_html_name=map_html.name,
+            data_label=data_label,
+        ),
+        encoding="utf-8",
+    )
+    pdf = png = None
+    if render:
+        pdf, png = out_dir / f"{stem}.pdf", out_dir / f"{stem}.png"
+        render_pack(html_path, png, pdf)
+    return BriefingResult(html=html_path, pdf=pdf, png=png, map_html=map_html, map_png=map_png)

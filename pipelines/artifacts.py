@@ -1,0 +1,50 @@
+"""Publish a run's Prefect artifacts: a markdown summary, the ward table, links to outputs.
+
+The content is built by ``endurance.run_report``, which keeps to what partners may
+see (no rejected rows, no free text, suppressed ward counts); this module only hands
+it to Prefect. Keys name the flow, so the Artifacts page keeps each flow's latest
+summary and ward table with their history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from prefect import task
+from prefect.artifacts import create_link_artifact, create_markdown_artifact, create_table_artifact
+
+from endurance import run_report, warehouse
+from endurance.periods import Period
+
+
+@task(name="publish-run-artifacts", timeout_seconds=120)
+def publish_run_artifacts(
+    db_path: Path,
+    record: warehouse.RunRecord,
+    period: Period | None,
+    vintage: str,
+    threshold: int,
+    share_handling_c: bool = False,
+) -> list[str]:
+    """Publish the run summary, the ward incident table for the period and a link per output file."""
+    summary = run_report.run_summary_markdown(record, period=period, vintage=vintage, threshold=threshold)
+    ids = [
+        create_markdown_artifact(summary, key=f"{record.flow}-summary", description=f"run {record.run_id}")
+    ]
+    if period is not None:
+        with warehouse.connect(db_path, read_only=True) as con:
+            table = run_report.ward_incident_table(
+                con, period, vintage, threshold, share_handling_c=share_handling_c
+            )
+        ids.append(
+            create_table_artifact(
+                table,
+                key=f"{record.flow}-ward-counts",
+                description=f"Off-road-bike incidents per ward ({vintage} wards), {period.start} to "
+                f"{period.end}; counts 1 to {threshold - 1} shown as <{threshold}, [c] withheld so "
+                "totals reveal no small count. Run " + record.run_id,
+            )
+        )
+    for link in run_report.output_links(record.outputs):
+        ids.append(create_link_artifact(link.uri, link_text=link.text, description=link.description))
+    return [str(i) for i in ids]

@@ -1,0 +1,102 @@
+"""The weekly tasking briefing: one pack per meeting, recorded in the run ledger.
+
+The ``weekly-briefing`` deployment runs this flow on the meeting's morning
+(``ENDURANCE_BRIEFING_DAY`` and ``ENDURANCE_BRIEFING_TIME``, default Tuesday 07:00). It
+reads what the nightly flow has built (marts and the ledger), analyses the meeting's
+period if that has not been done, and writes under ``<ENDURANCE_OUT>/briefings`` the
+page, its PDF and PNG, and the hotspot map (HTML and PNG) the page shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import flow, task
+from prefect.runtime import flow_run
+
+from endurance import briefing, warehouse
+from endurance.settings import Settings
+from pipelines._runs import flow_run_record, recorded_run
+from pipelines.artifacts import publish_run_artifacts
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _describe(path: Path) -> dict[str, object]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": digest}
+
+
+@task(name="write-briefing", timeout_seconds=900)
+def write_pack(
+    settings: Settings, meeting_day: date, since: date | None, run_id: str, data_label: str | None
+) -> tuple[briefing.Meeting, list[dict[str, object]]]:
+    """Analyse the meeting's period if needed and write the pack's files."""
+    with warehouse.connect(settings.db_path) as con:
+        meeting = briefing.plan_meeting(con, meeting_day, since=since)
+        result = briefing.write_briefing(
+            con,
+            settings.out_dir / "briefings",
+            meeting,
+            vintage=settings.output_vintage,
+            run_id=run_id,
+            marking=settings.marking,
+            data_label=data_label,
+            share_c=settings.share_handling_c,
+        )
+    return meeting, [_describe(p) for p in result.files()]
+
+
+def _run_day() -> date:
+    """The run's scheduled day in London (today when run outside Prefect)."""
+    scheduled = flow_run.get_scheduled_start_time()
+    return (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
+
+
+@flow(name="endurance-briefing", log_prints=True)
+def tasking_briefing(
+    meeting: date | None = None, since: date | None = None, data_label: str | None = None
+) -> dict[str, Any]:
+    """Write the tasking briefing pack for a meeting.
+
+    Args:
+        meeting: The meeting's date, YYYY-MM-DD (default: the run's scheduled day, as the
+            weekly schedule runs on the meeting's morning).
+        since: The previous meeting's date (default: a week before the meeting); outcomes,
+            intelligence and loaded files "since the last meeting" count from this day.
+        data_label: A line shown prominently on the pack and its map, e.g. "SYNTHETIC
+            DEMO DATA".
+    """
+    settings = Settings.from_env()
+    meeting_day = meeting or _run_day()
+    record = flow_run_record(
+        "endurance-briefing",
+        settings,
+        {
+            "meeting": meeting_day.isoformat(),
+            "since": since.isoformat() if since else None,
+            "data_label": data_label,
+        },
+    )
+    with recorded_run(settings.db_path, record):
+        planned, record.outputs = write_pack(settings, meeting_day, since, record.run_id, data_label)
+        record.counts = {
+            "meeting": meeting_day.isoformat(),
+            "since": planned.since.isoformat(),
+            "period": planned.period.label,
+            "files": len(record.outputs),
+        }
+    publish_run_artifacts(
+        settings.db_path,
+        record,
+        planned.period,
+        settings.output_vintage,
+        settings.suppression_threshold,
+        settings.share_handling_c,
+    )
+    print(f"briefing for {meeting_day.isoformat()} written: {len(record.outputs)} files")
+    return {"run_id": record.run_id, **record.counts, "outputs": record.outputs}

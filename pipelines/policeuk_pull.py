@@ -1,0 +1,117 @@
+"""The monthly police.uk pull: fetch a month of street-level crime from the API and load it.
+
+data.police.uk publishes each month some weeks after it ends. The flow asks the API
+which months it holds, fetches the latest (or the month asked for) for the force area
+as a street-level CSV under ``$ENDURANCE_OUT/policeuk``, loads it like any other
+police.uk file, attributes the new rows and rebuilds the marts. Fetching a month
+again is harmless: an unchanged file is skipped, a changed one replaces the earlier
+load as a corrected re-issue.
+
+Network steps retry twice over: the API client retries a 429 or 5xx within seconds
+(honouring ``Retry-After``); the Prefect task retries the whole fetch three times, 30,
+60 and 120 seconds apart, for an outage longer than that. A month the API does not
+hold, or a bad parameter, is not retried.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import Task, flow, task
+from prefect.client.schemas.objects import TaskRun
+from prefect.states import State
+from prefect.tasks import exponential_backoff
+
+from endurance import warehouse
+from endurance.ingest import reconcile
+from endurance.settings import Settings
+from endurance.sources import FileLoad
+from endurance.sources.policeuk_api import (
+    FORCE_SLUG,
+    MonthNotAvailableError,
+    PoliceApi,
+    PoliceApiError,
+    fetch_policeuk_month,
+)
+from pipelines._runs import flow_run_record, recorded_run
+from pipelines.artifacts import publish_run_artifacts
+from pipelines.nightly import _sha256, attribute, build, ingest_inputs, link, load_geography
+
+#: The client's own quick retries (1 s, 2 s) for a blip; the task's retries cover outages.
+CLIENT_RETRIES = 2
+TASK_RETRIES = 3
+TASK_RETRY_DELAYS = exponential_backoff(backoff_factor=30)
+
+
+def _retry_network_failures(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
+    """Retry a failed network request; not a month the API lacks or a bad argument."""
+    try:
+        state.result()
+    except MonthNotAvailableError:
+        return False
+    except (PoliceApiError, OSError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(
+    name="latest-policeuk-month",
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=_retry_network_failures,
+    timeout_seconds=300,
+)
+def latest_policeuk_month(api_url: str) -> str:
+    """Ask the API which months it holds and return the latest."""
+    months = PoliceApi(api_url, max_retries=CLIENT_RETRIES).available_months()
+    if not months:
+        raise MonthNotAvailableError(f"{api_url}/crimes-street-dates lists no months")
+    return months[-1]
+
+
+@task(
+    name="fetch-policeuk-month",
+    retries=TASK_RETRIES,
+    retry_delay_seconds=TASK_RETRY_DELAYS,
+    retry_condition_fn=_retry_network_failures,
+    timeout_seconds=1800,
+)
+def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[str, object]:
+    """Fetch one month for the force area into a police.uk street-level CSV."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        path = fetch_policeuk_month(con, month, out_dir, base_url=api_url, max_retries=CLIENT_RETRIES)
+    return {"path": str(path), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+
+
+@flow(name="endurance-policeuk-pull", log_prints=True)
+def policeuk_pull(force: str = FORCE_SLUG, month: str | None = None) -> dict[str, Any]:
+    """Fetch a month of street-level crime from the data.police.uk API and load it.
+
+    Args:
+        force: The force whose area is fetched. Only "cleveland" is supported: the
+            warehouse holds Cleveland's force area and the file is written as Cleveland
+            Police's.
+        month: The month to fetch (YYYY-MM); default: the latest month the API holds.
+    """
+    if force != FORCE_SLUG:
+        raise ValueError(f"force must be {FORCE_SLUG!r} (the force area this warehouse holds); got {force!r}")
+    settings = Settings.from_env()
+    record = flow_run_record("endurance-policeuk-pull", settings, {"force": force, "month": month})
+    with recorded_run(settings.db_path, record):
+        load_geography(settings.db_path, settings.geodata_dir)
+        chosen = month or latest_policeuk_month(settings.policeuk_api_url)
+        fetched = fetch_month(settings.db_path, chosen, settings.policeuk_dir, settings.policeuk_api_url)
+        loads = ingest_inputs(settings.db_path, Path(str(fetched["path"])), record.run_id)
+        record.inputs = loads
+        record.counts = {"month": chosen, "inputs": reconcile([FileLoad(**load) for load in loads])}
+        record.counts["attribution"] = attribute(settings.db_path)
+        record.counts["linking"] = link(settings.db_path)
+        record.counts["marts"] = build(settings.db_path)
+        record.outputs = [fetched]
+    publish_run_artifacts(
+        settings.db_path, record, None, settings.output_vintage, settings.suppression_threshold
+    )
+    return {"run_id": record.run_id, "month": chosen, "file": fetched, "inputs": record.counts["inputs"]}

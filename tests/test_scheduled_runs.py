@@ -1,0 +1,307 @@
+"""Runs as the schedules make them, under Prefect's test harness, and what they publish.
+
+A deployment is registered on the harness's API by a ``Runner`` (as ``serve`` does),
+flow runs are created from it in the Scheduled state at the times the schedule fires,
+and the runner executes them in subprocesses, as it does when serving.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+from datetime import datetime
+from pathlib import Path
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    FlowRunFilter,
+    FlowRunFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+    TaskRunFilter,
+)
+from prefect.client.schemas.sorting import ArtifactSort, LogSort
+from prefect.runner import Runner
+from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary_settings
+from prefect.states import Scheduled
+
+from endurance import run_report, warehouse
+from endurance.settings import Settings
+from endurance.sources.policeuk_api import PoliceApiError
+from tests.test_policeuk_api import fake_api  # noqa: F401  (the local data.police.uk)
+
+pytestmark = pytest.mark.slow
+LONDON = ZoneInfo("Europe/London")
+
+
+@pytest.fixture
+def demo_copy(demo_run, tmp_path, monkeypatch, geodata_dir) -> Path:
+    """A private copy of the demo warehouse, named by the ENDURANCE_* settings."""
+    db = tmp_path / "endurance.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path))
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    monkeypatch.setenv("ENDURANCE_GEODATA", str(geodata_dir))
+    return db
+
+
+PAGE = 200  # the API's largest page
+
+
+def all_artifacts(flow_run_filter: FlowRunFilter | None = None) -> list:
+    # Every filter and the sort spelled out: this server refuses nulls the client would send.
+    found: list = []
+    with get_client(sync_client=True) as client:
+        while page := client.read_artifacts(
+            artifact_filter=ArtifactFilter(),
+            flow_run_filter=flow_run_filter or FlowRunFilter(),
+            task_run_filter=TaskRunFilter(),
+            sort=ArtifactSort.ID_DESC,
+            limit=PAGE,
+            offset=len(found),
+        ):
+            found += page
+    return found
+
+
+def all_logs(log_filter: LogFilter | None = None) -> list[str]:
+    found: list = []
+    with get_client(sync_client=True) as client:
+        while page := client.read_logs(
+            log_filter=log_filter or LogFilter(), sort=LogSort.TIMESTAMP_ASC, limit=PAGE, offset=len(found)
+        ):
+            found += page
+    return [log.message for log in found]
+
+
+def artifacts_of(flow_run_id: str) -> list:
+    return all_artifacts(FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])))
+
+
+def logs_of(flow_run_ids: list[str]) -> list[str]:
+    return all_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[UUID(i) for i in flow_run_ids])))
+
+
+def test_the_monthly_export_runs_only_on_the_first_working_day(prefect_harness, demo_copy, tmp_path):
+    from pipelines.deployments import deployment_spec
+
+    spec = deployment_spec("council-export-monthly")
+    deployment = spec.to_deployment(Settings.from_env())
+    (schedule,) = deployment.schedules
+    runner = Runner(pause_on_shutdown=False)
+    deployment_id = runner.add_deployment(deployment)
+    fired = {}
+    with get_client(sync_client=True) as client:
+        for day in (1, 2):  # Thursday 1 January 2026 is a bank holiday; Friday the 2nd is not
+            when = datetime(2026, 1, day, 7, 0, tzinfo=LONDON)
+            run = client.create_flow_run_from_deployment(
+                deployment_id, parameters=schedule.parameters, state=Scheduled(scheduled_time=when)
+            )
+            fired[day] = str(run.id)
+        asyncio.run(runner.start(run_once=True))
+        states = {day: client.read_flow_run(UUID(i)).state for day, i in fired.items()}
+    assert all(state is not None and state.is_completed() for state in states.values()), states
+
+    # 1 January: nothing written, nothing recorded, and the run says why.
+    assert any("not the first working day" in m for m in logs_of([fired[1]]))
+    assert artifacts_of(fired[1]) == []
+    # 2 January: December's ward summaries, recorded against the scheduled run.
+    written = sorted((tmp_path / "exports").glob("*_2025-12.csv"))
+    assert [p.name.split("_")[0] for p in written] == [
+        "E06000001",
+        "E06000002",
+        "E06000003",
+        "E06000004",
+        "force",
+    ]
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        rows = con.execute(
+            "SELECT run_id, prefect_flow_run_id, deployment, status, outputs FROM ops.runs"
+            " WHERE flow = 'endurance-council-export'"
+        ).fetchall()
+    ((run_id, prefect_id, deployment_name, status, outputs),) = rows
+    assert (prefect_id, deployment_name, status) == (fired[2], "council-export-monthly", "completed")
+    assert {Path(o["path"]).name for o in json.loads(outputs) if o["path"].endswith(".csv")} == {
+        p.name for p in written
+    }
+    with open(written[0], encoding="utf-8-sig") as handle:
+        assert {row["produced_by_run"] for row in csv.DictReader(handle)} == {run_id}
+    keys = {a.key for a in artifacts_of(fired[2])}
+    assert {"endurance-council-export-summary", "endurance-council-export-ward-counts"} <= keys
+
+
+@pytest.mark.browser
+def test_the_weekly_briefing_runs_for_the_meeting_on_its_scheduled_day(prefect_harness, demo_copy, tmp_path):
+    from pipelines.deployments import deployment_spec
+
+    deployment = deployment_spec("weekly-briefing").to_deployment(Settings.from_env())
+    runner = Runner(pause_on_shutdown=False)
+    deployment_id = runner.add_deployment(deployment)
+    when = datetime(2026, 1, 6, 7, 0, tzinfo=LONDON)  # Tuesday, the default meeting day
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(deployment_id, state=Scheduled(scheduled_time=when))
+        asyncio.run(runner.start(run_once=True))
+        state = client.read_flow_run(run.id).state
+    assert state is not None and state.is_completed(), state
+    # No meeting parameter: the pack is for the scheduled day, the period the year before it.
+    written = sorted(p.name for p in (tmp_path / "briefings").iterdir())
+    assert written == [
+        "briefing_2026-01-06.html",
+        "briefing_2026-01-06.pdf",
+        "briefing_2026-01-06.png",
+        "briefing_2026-01-06_map.html",
+        "briefing_2026-01-06_map.png",
+    ]
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        ((deployment_name, status, counts),) = con.execute(
+            "SELECT deployment, status, counts FROM ops.runs WHERE prefect_flow_run_id = ?", [str(run.id)]
+        ).fetchall()
+    assert (deployment_name, status) == ("weekly-briefing", "completed")
+    assert json.loads(counts)["period"] == "2025-01_to_2025-12"
+    keys = {a.key for a in artifacts_of(str(run.id))}
+    assert {"endurance-briefing-summary", "endurance-briefing-ward-counts"} <= keys
+
+
+def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
+    db = demo_run["db"]
+    with warehouse.connect(db, read_only=True) as con:
+        (prefect_id,) = con.execute(
+            "SELECT prefect_flow_run_id FROM ops.runs WHERE run_id = ?", [demo_run["result"]["run_id"]]
+        ).fetchone()
+        raw = {
+            ward: n
+            for ward, n in con.execute(
+                "SELECT ward_code, sum(off_road_bike_incidents) FROM marts.ward_month_counts"
+                " WHERE vintage = '2024' AND month BETWEEN DATE '2025-01-01' AND DATE '2025-12-01' GROUP BY 1"
+            ).fetchall()
+        }
+    by_key = {a.key: a for a in artifacts_of(prefect_id)}
+    counts = demo_run["result"]["inputs"]
+
+    summary = by_key["endurance-nightly-summary"].data
+    assert (
+        f"Rows in {counts['rows_in']:,} = staged {counts['staged']:,}" in summary and "reconciled" in summary
+    )
+    for reason, n in counts["rejects_by_reason"].items():
+        assert f"| {reason} | {n} |" in summary
+    for path in demo_run["inputs"].files:
+        assert f"| {path.name} |" in summary
+    for output in [demo_run["result"]["map"], *demo_run["result"]["exports"]]:
+        # Sizes as this run wrote them (the fixture's second run rewrites the files).
+        assert f"| {Path(output['path']).name} | {output['bytes']:,} |" in summary
+
+    table = json.loads(by_key["endurance-nightly-ward-counts"].data)
+    wards = [row for row in table if row["ward_code"] != "TOTAL"]
+    assert {row["ward_code"] for row in wards} == set(raw) and len(table) == len(raw) + 4
+    for row in wards:
+        n, cell = raw[row["ward_code"]], row["off_road_bike_incidents"]
+        assert cell == ("<5" if 1 <= n <= 4 else str(n)) or (cell == "[c]" and n >= 5), (row, n)
+    # The same figures the councils receive in their CSVs.
+    exported = {}
+    for path in (demo_run["out"] / "exports").glob("*_2025-01_to_2025-12.csv"):
+        with open(path, encoding="utf-8-sig") as handle:
+            exported |= {
+                r["ward_code"]: r["off_road_bike_incidents"]
+                for r in csv.DictReader(handle)
+                if r["row_type"] == "ward"
+            }
+    assert {r["ward_code"]: r["off_road_bike_incidents"] for r in wards} == exported
+
+    links = [a for a in artifacts_of(prefect_id) if a.type == "markdown" and not a.key]
+    linked = {Path(a.data[a.data.index("(file://") + 8 : -1]) for a in links}
+    assert linked == {
+        Path(o["path"]).resolve() for o in [demo_run["result"]["map"], *demo_run["result"]["exports"]]
+    }
+    assert all(p.is_file() for p in linked)
+
+
+def test_no_planted_personal_data_in_any_artifact_or_log_line(demo_run, prefect_harness):
+    planted = demo_run["inputs"].planted
+    artifacts, logs = all_artifacts(), all_logs()
+    assert len(artifacts) >= 12 and len(logs) >= 20  # two nightly runs' worth at least
+    texts = [f"{a.data} {a.description or ''}" for a in artifacts] + logs
+    for text in texts:
+        leaked = [p for p in planted if p in text]
+        assert not leaked, f"planted personal data in Prefect: {leaked[:5]} in {text[:200]!r}"
+    # The scan can fail: the planted values are in the inputs the runs read.
+    inputs = "".join(p.read_text(encoding="utf-8") for p in demo_run["inputs"].files)
+    assert all(p in inputs for p in planted[:50])
+
+
+def test_markdown_cells_cannot_break_the_summary_table():
+    record = warehouse.RunRecord(
+        flow="endurance-nightly",
+        parameters={},
+        run_id="abc",
+        inputs=[{"path": "/in/a|b\nc.csv", "source": "incident_log", "rows_in": 1, "sha256": "f" * 64}],
+    )
+    text = run_report.run_summary_markdown(record)
+    assert "| a\\|b c.csv | incident_log |" in text
+    assert "## Outputs written\n\nNone." in text
+
+
+def test_the_policeuk_pull_fetches_the_latest_month_and_loads_it(
+    prefect_harness,
+    fake_api,  # noqa: F811
+    geo_db,
+    tmp_path,
+    monkeypatch,
+    geodata_dir,
+):
+    from pipelines.policeuk_pull import policeuk_pull
+
+    db = tmp_path / "endurance.duckdb"
+    db.write_bytes(geo_db.read_bytes())
+    fake_api.limit = 60  # the force area is asked in pieces after 503 answers
+    for key, value in {
+        "ENDURANCE_OUT": tmp_path,
+        "ENDURANCE_DB": db,
+        "ENDURANCE_GEODATA": geodata_dir,
+        "ENDURANCE_POLICEUK_API": fake_api.url,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    result = policeuk_pull()
+    assert result["month"] == "2025-12"  # the latest the API lists
+    path = Path(str(result["file"]["path"]))
+    assert path == tmp_path / "policeuk" / "2025-12-cleveland-api-street.csv"
+    rows = len(path.read_text(encoding="utf-8").splitlines()) - 1
+    assert rows > 50 and result["inputs"]["staged"] == rows and result["inputs"]["reconciled"]
+    with warehouse.connect(db, read_only=True) as con:
+        staged = con.execute("SELECT count(*) FROM staging.stg_policeuk_street").fetchone()[0]
+        inputs, status = con.execute(
+            "SELECT inputs, status FROM ops.runs WHERE flow = 'endurance-policeuk-pull'"
+        ).fetchone()
+    assert staged == rows and status == "completed"
+    assert json.loads(inputs)[0]["sha256"] == result["file"]["sha256"]
+
+    with pytest.raises(ValueError, match="force must be 'cleveland'"):
+        policeuk_pull(force="durham")
+
+
+def test_the_fetch_task_retries_an_outage_longer_than_the_clients_own_retries(
+    prefect_harness,
+    fake_api,  # noqa: F811
+    geo_db,
+    tmp_path,
+):
+    from pipelines.policeuk_pull import CLIENT_RETRIES, fetch_month
+
+    fake_api.limit = 200
+    fake_api.failures = [(500, "0")] * (CLIENT_RETRIES + 1)  # one whole attempt of the client fails
+    quick = fetch_month.with_options(retry_delay_seconds=0)
+    # Called outside a flow, as a task run of its own: its log lines have no flow run to go to.
+    with temporary_settings({PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW: "ignore"}):
+        fetched = quick(geo_db, "2025-06", tmp_path, fake_api.url)
+        statuses = [s.status for s in fake_api.requests_to("/api/crimes-street/")]
+        assert statuses[: CLIENT_RETRIES + 1] == [500] * (CLIENT_RETRIES + 1) and statuses[-1] == 200
+        assert Path(str(fetched["path"])).is_file()
+
+        fake_api.failures = [(500, "0")] * 100  # a long outage: three task retries, then a clear error
+        with pytest.raises(PoliceApiError, match="500"):
+            quick(geo_db, "2025-06", tmp_path, fake_api.url)
+    assert len(fake_api.failures) == 100 - 4 * (CLIENT_RETRIES + 1)
