@@ -44,7 +44,7 @@ import folium
 import numpy as np
 import shapely
 
-from endurance import _assets, _browser, _grid_layers, _leaflet, analysis, warehouse
+from endurance import _assets, _browser, _grid_layers, _leaflet, _map_page, analysis, warehouse
 from endurance._errors import EnduranceError
 from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
@@ -54,45 +54,8 @@ from endurance.warehouse import sql_text
 
 log = logging.getLogger(__name__)
 
-#: Five-class sequential palette (ColorBrewer Blues) for the ward shading: cool colours,
-#: so the warm colours of the density surface stand out on top of it.
-PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
-#: Density classes as multiples of the hotspot threshold, and their colours (YlOrRd).
-DENSITY_STEPS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-DENSITY_COLOURS = (
-    (0, 0, 0, 0),
-    (254, 217, 118, 130),
-    (254, 178, 76, 160),
-    (253, 141, 60, 190),
-    (240, 59, 32, 205),
-    (189, 0, 38, 215),
-    (128, 0, 38, 230),
-)
-#: Gi* classes, hot to cold, with a diverging palette (ColorBrewer RdBu) and labels.
-GI_CLASSES = {
-    "hot_99": ("#b2182b", "Hot spot, 99 % confidence"),
-    "hot_95": ("#ef8a62", "Hot spot, 95 % confidence"),
-    "hot_90": ("#fddbc7", "Hot spot, 90 % confidence"),
-    "cold_90": ("#d1e5f0", "Cold spot, 90 % confidence"),
-    "cold_95": ("#67a9cf", "Cold spot, 95 % confidence"),
-    "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
-}
-NOT_SIGNIFICANT = "Not significant"
-#: Outline colour and label by trend over the period's months (Mann-Kendall, see
-#: ``endurance.analysis.trend``).
-TRENDS = {
-    "emerging": ("#d7301f", "Emerging: significant rise month on month"),
-    "persistent": ("#252525", "Persistent: no trend, active in most recent months"),
-    "fading": ("#8c8c8c", "Fading: significant fall month on month"),
-    "none": ("#5b2a86", "No clear trend"),
-}
 #: Heat layer colours from sparse (yellow) to dense (dark red).
 HEAT_GRADIENT = {0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20", 1.0: "#bd0026"}
-ATTRIBUTION = (
-    "Contains OS data © Crown copyright and database right 2013–2024. Source: Office for "
-    "National Statistics licensed under the Open Government Licence v3.0. Contains public "
-    "sector information licensed under the Open Government Licence v3.0 (data.police.uk)."
-)
 
 
 class AnalysisMissingError(EnduranceError, LookupError):
@@ -223,38 +186,6 @@ def _area(con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None) ->
     return _Area(lad_code, known[lad_code], (xmin, ymin, xmax, ymax), keep)
 
 
-# --------------------------------------------------------------------------- text
-
-
-def _number(value: float) -> str:
-    """Two significant figures below 100, whole numbers with separators above."""
-    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
-
-
-def _p_text(p: float | None) -> str:
-    if p is None:
-        return "not tested: some months hold no data"
-    verdict = "significant" if p < 0.05 else "not significant"
-    return f"{verdict}, p < 0.001" if p < 0.001 else f"{verdict}, p = {p:.2f}"
-
-
-def _change_text(now: int, before: int | None, change: float | None, p: float | None) -> str:
-    """Describe a change in words: "+25 % from 40 (significant, p = 0.03)".
-
-    The analysis leaves the p-value empty when some month of the earlier window holds
-    no incident at all: no data there, which is not the same as none happening.
-    """
-    if before is None or (p is None and before == 0):
-        return "not available: no data for that period"
-    if change is None:
-        return "none in either period" if now == 0 else f"new: none before, {now:,} now ({_p_text(p)})"
-    return f"{change:+.0%} from {before:,} ({_p_text(p)})".replace("%", " %")
-
-
-def _months(period: Period) -> str:
-    return period.start if period.start == period.end else f"{period.start} to {period.end}"
-
-
 def _listing(value: Any) -> str:
     if value is None:
         return ""
@@ -283,21 +214,6 @@ def _features(records: Iterable[dict[str, Any]]) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
-
-
-def _breaks(values: list[int]) -> list[int]:
-    ordered = sorted(v for v in values if v > 0)
-    if not ordered:
-        return [1, 2, 3, 4]
-    picks = [ordered[min(len(ordered) - 1, int(len(ordered) * q))] for q in (0.2, 0.4, 0.6, 0.8)]
-    return sorted(set(picks))
-
-
-def _colour(value: int, breaks: list[int]) -> str:
-    if value <= 0:
-        return "#f7f7f7"
-    index = sum(value > b for b in breaks)
-    return PALETTE[min(index, len(PALETTE) - 1)]
 
 
 def _heat_saturation(cells: list[list[float]]) -> float:
@@ -341,11 +257,13 @@ def _density_layer(
 ) -> tuple[folium.raster_layers.ImageOverlay, list[float]]:
     """Add the KDE surface as one warped, classed, semi-transparent image."""
     threshold = density.threshold_km2 or 0.0
-    breaks = [step * threshold for step in DENSITY_STEPS] if threshold > 0 else [np.inf]
+    breaks = [step * threshold for step in _map_page.DENSITY_STEPS] if threshold > 0 else [np.inf]
     raster = _grid_layers.class_raster(
         density.grid, density.cols, density.rows, _grid_layers.classify(density.density, breaks)
     )
-    picture = _grid_layers.overlay(density.grid, raster, DENSITY_COLOURS, box=area.box, keep=area.keep)
+    picture = _grid_layers.overlay(
+        density.grid, raster, _map_page.DENSITY_COLOURS, box=area.box, keep=area.keep
+    )
     log.info("density image %d x %d px, %d bytes", picture.width, picture.height, len(picture.png))
     image = folium.raster_layers.ImageOverlay(
         picture.data_uri,
@@ -389,7 +307,7 @@ def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> None:
     centres_y = density.grid.origin_y + (density.rows + 0.5) * density.grid.cell_m
     mine = area.keep(centres_x, centres_y) if area.keep else np.ones(density.cols.size, dtype=bool)
     records = []
-    for gi_class, (colour, label) in GI_CLASSES.items():
+    for gi_class, (colour, label) in _map_page.GI_CLASSES.items():
         chosen = (density.gi_class == gi_class) & mine
         if chosen.any():
             shape = _grid_layers.dissolve_cells(density.grid, density.cols[chosen], density.rows[chosen])
@@ -412,13 +330,13 @@ def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> None:
 
 def _change_fields(row: dict[str, Any]) -> dict[str, str]:
     return {
-        "previous": _change_text(
+        "previous": _map_page.change_text(
             row["incidents"], row["previous"], row["change_previous"], row["p_previous"]
         ),
-        "last_year": _change_text(
+        "last_year": _map_page.change_text(
             row["incidents"], row["last_year"], row["change_last_year"], row["p_last_year"]
         ),
-        "trend": TRENDS.get(row["trend"], TRENDS["none"])[1],
+        "trend": _map_page.TRENDS.get(row["trend"], _map_page.TRENDS["none"])[1],
     }
 
 
@@ -437,12 +355,12 @@ def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, per
             "ward_code": w["ward_code"],
             "incidents": int(w["incidents"]),
             **_change_fields(w),
-            "gi": GI_CLASSES.get(w["gi_class"], ("", NOT_SIGNIFICANT))[1],
+            "gi": _map_page.GI_CLASSES.get(w["gi_class"], ("", _map_page.NOT_SIGNIFICANT))[1],
             "geometry": w["geometry"],
         }
         for w in wards
     ]
-    breaks = _breaks([r["incidents"] for r in records])
+    breaks = _map_page.ward_breaks([r["incidents"] for r in records])
     _geojson(
         fmap,
         records,
@@ -451,13 +369,13 @@ def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, per
             ("ward_name", "Ward"),
             ("lad_name", "Local authority"),
             ("ward_code", "Code"),
-            ("incidents", f"Incidents {_months(period)}"),
+            ("incidents", f"Incidents {_map_page.months(period)}"),
             *_CHANGE_LABELS,
             ("gi", "Getis-Ord Gi* (wards)"),
             ("trend", "Monthly trend"),
         ],
         style_function=lambda f: {
-            "fillColor": _colour(f["properties"]["incidents"], breaks),
+            "fillColor": _map_page.ward_colour(f["properties"]["incidents"], breaks),
             "color": "#667",
             "weight": 0.8,
             "fillOpacity": 0.35,
@@ -474,7 +392,7 @@ def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -
             "name": a["name"],
             "incidents": int(a["incidents"]),
             **_change_fields(a),
-            "colour": TRENDS.get(a["trend"], TRENDS["none"])[0],
+            "colour": _map_page.TRENDS.get(a["trend"], _map_page.TRENDS["none"])[0],
             "peak_days": _listing(a["peak_days"]) or "-",
             "peak_hours": _listing(a["peak_hours"]) or "-",
             "wards": _listing(a["ward_names"]),
@@ -483,7 +401,7 @@ def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -
         }
         for a in areas
     ]
-    heading = [("name", "Hotspot area"), ("incidents", f"Incidents {_months(period)}")]
+    heading = [("name", "Hotspot area"), ("incidents", f"Incidents {_map_page.months(period)}")]
     _geojson(
         fmap,
         records,
@@ -516,7 +434,7 @@ def _places_layer(fmap: folium.Map, places: list[dict[str, Any]], period: Period
         name=LAYER_NAMES.places,
         tooltip=[
             ("name", "Gazetteer place"),
-            ("incidents", f"Incidents {_months(period)}"),
+            ("incidents", f"Incidents {_map_page.months(period)}"),
             ("intelligence", "Intelligence reports (P)"),
             ("concern", "Concern"),
         ],
@@ -540,103 +458,6 @@ def _incident_layers(fmap: folium.Map, cells: list[list[float]]) -> None:
         saturation=_heat_saturation(cells),
         gradient=HEAT_GRADIENT,
     ).add_to(fmap)
-
-
-# --------------------------------------------------------------------------- page furniture
-
-_BOX = (
-    "position:absolute;z-index:1000;background:rgba(255,255,255,0.93);border:1px solid #888;"
-    "border-radius:4px;font:12px/1.35 sans-serif;"
-)
-
-
-def _marking_html(marking: str) -> str:
-    if not marking:
-        return ""
-    style = (
-        "position:absolute;left:50%;transform:translateX(-50%);z-index:1100;background:#fff;"
-        "color:#000;border:2px solid #000;padding:1px 14px;font:bold 14px sans-serif;letter-spacing:1px"
-    )
-    text = html.escape(marking)
-    return (
-        f'<div class="endurance-marking" style="{style};top:0">{text}</div>'
-        f'<div class="endurance-marking" style="{style};bottom:0">{text}</div>'
-    )
-
-
-def _title_html(lines: list[str], warning: str | None) -> str:
-    body = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
-    warn = f'<div style="color:#b00;font-weight:bold">{html.escape(warning)}</div>' if warning else ""
-    return (
-        f'<div id="endurance-title" style="{_BOX}top:28px;left:55px;padding:8px 12px;max-width:470px">'
-        f'<div style="font-size:15px;font-weight:bold">{html.escape(lines[0])}</div>'
-        f"{body}{warn}</div>"
-    )
-
-
-def _swatch(fill: str, *, border: str = "#999", width: int = 14, extra: str = "") -> str:
-    return (
-        f'<span style="display:inline-block;width:{width}px;height:10px;background:{fill};'
-        f'border:1px solid {border};{extra}"></span>'
-    )
-
-
-def _legend_html(density_breaks: list[float], ward_breaks: list[int], vintage: str) -> str:
-    parts = ["<b>Hotspot density</b> (incidents per km²)"]
-    if density_breaks:
-        highs: list[float | None] = [*density_breaks[1:], None]
-        for k, (low, high) in enumerate(zip(density_breaks, highs, strict=True), start=1):
-            r, g, b, a = DENSITY_COLOURS[k]
-            span = f"{_number(low)}–{_number(high)}" if high is not None else f"{_number(low)} or more"
-            note = " hotspot threshold" if k == DENSITY_STEPS.index(1.0) + 1 else ""
-            parts.append(f"<div>{_swatch(f'rgba({r},{g},{b},{a / 255:.2f})')} {span}<i>{note}</i></div>")
-    else:
-        parts.append("<div>no incidents in the period</div>")
-    parts.append(f"<b>Incidents per ward</b> ({html.escape(vintage)} wards)")
-    parts.append(f"<div>{_swatch('#f7f7f7')} 0</div>")
-    starts = [1, *[b + 1 for b in ward_breaks]]
-    for i, start in enumerate(starts):
-        end = ward_breaks[i] if i < len(ward_breaks) else None
-        span = (
-            f"{start}–{end}"
-            if end is not None and end != start
-            else (f"{start}" if end else f"{start} or more")
-        )
-        parts.append(f"<div>{_swatch(PALETTE[min(i, len(PALETTE) - 1)])} {span}</div>")
-    parts.append("<b>Hotspot areas</b> (outline by trend)")
-    for colour, label in TRENDS.values():
-        parts.append(f"<div>{_swatch('transparent', border=colour, extra='border-width:2px')} {label}</div>")
-    parts.append("<b>Getis-Ord Gi*</b> (cells, FDR-controlled)")
-    parts.append(
-        "<div>"
-        + "".join(_swatch(colour, width=10) for colour, _ in GI_CLASSES.values())
-        + " hot 99 / 95 / 90 %, cold 90 / 95 / 99 %</div>"
-    )
-    parts.append(
-        f"<div>{_swatch('transparent', border='#5b2a86', extra='border-style:dashed')} gazetteer place</div>"
-    )
-    return (
-        f'<div id="endurance-legend" style="{_BOX}bottom:45px;left:10px;padding:6px 10px;max-width:300px">'
-        + "".join(p if p.startswith("<div") else f"<div style='margin-top:3px'>{p}</div>" for p in parts)
-        + "</div>"
-    )
-
-
-def _pai_line(pai: dict[str, Any] | None) -> str:
-    """Say how well the previous map predicted: PAI and hit rate, KDE against naive."""
-    if not pai or pai.get("kde_pai") is None:
-        return "PAI of the previous map: not available (no earlier months to draw it from, or none to score)."
-
-    def figure(value: float | None, form: str) -> str:
-        return "n/a" if value is None else format(value, form).replace("%", " %")
-
-    return (
-        f"PAI of the previous map (hotspots from {pai['trained_from']} to {pai['trained_to']}, "
-        f"scored on {pai['incidents_scored']:,} incidents of {pai['scored_month']}): "
-        f"{figure(pai['kde_pai'], '.1f')} against {figure(pai.get('naive_pai'), '.1f')} for a naive "
-        f"baseline; hit rate {figure(pai['kde_hit_rate'], '.0%')} against "
-        f"{figure(pai.get('naive_hit_rate'), '.0%')} at {figure(pai['coverage'], '.0%')} of the area."
-    )
 
 
 # --------------------------------------------------------------------------- the map
@@ -722,7 +543,7 @@ def build_hotspot_map(
         tiles=None,
         control_scale=True,
     )
-    _leaflet.View(bounds, html.escape(ATTRIBUTION)).add_to(fmap)
+    _leaflet.View(bounds, html.escape(_map_page.ATTRIBUTION)).add_to(fmap)
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(fmap)
     # Panes: ward fills lowest, the density image and Gi* cells above them, outlines on
@@ -760,7 +581,9 @@ def build_hotspot_map(
     where = f", {area.lad_name}" if area.lad_name else ""
     analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
     threshold = (
-        f" (at least {_number(density.threshold_km2)} incidents per km²)" if density.threshold_km2 else ""
+        f" (at least {_map_page.number(density.threshold_km2)} incidents per km²)"
+        if density.threshold_km2
+        else ""
     )
     title = [
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
@@ -771,7 +594,7 @@ def build_hotspot_map(
         f"Density: quartic kernel, {density.bandwidth_m:.0f} m bandwidth on {density.grid.cell_m:.0f} m "
         f"cells (British National Grid). Hotspot areas: the densest cells covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
-        _pai_line(analysis.previous_map_pai(con, period)).replace(
+        _map_page.pai_line(analysis.previous_map_pai(con, period)).replace(
             "previous map", "previous force-wide map" if area.lad_code else "previous map"
         ),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
@@ -781,9 +604,9 @@ def build_hotspot_map(
     root = fmap.get_root()
     assert isinstance(root, folium.Figure)
     for block in (
-        _title_html(title, warning),
-        _legend_html(density_breaks, ward_breaks, vintage),
-        _marking_html(marking),
+        _map_page.title_html(title, warning),
+        _map_page.legend_html(density_breaks, ward_breaks, vintage),
+        _map_page.marking_html(marking),
     ):
         root.html.add_child(folium.Element(block))
     page_title = " ".join(part for part in (marking, title[0]) if part)

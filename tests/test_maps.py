@@ -10,7 +10,7 @@ import pytest
 import shapely
 from PIL import Image
 
-from endurance import _assets, _grid_layers, maps, warehouse
+from endurance import _assets, _grid_layers, _map_page, maps, warehouse
 from endurance._errors import BrowserMissingError
 from endurance.periods import Period
 
@@ -131,11 +131,11 @@ def test_dissolved_cells_keep_their_ground_area():
     ],
 )
 def test_change_is_told_in_words(args, text):
-    assert maps._change_text(*args) == text
+    assert _map_page.change_text(*args) == text
 
 
 def test_pai_line_compares_with_the_naive_baseline():
-    line = maps._pai_line(
+    line = _map_page.pai_line(
         {
             "scored_month": "2025-12",
             "trained_from": "2025-09",
@@ -151,7 +151,7 @@ def test_pai_line_compares_with_the_naive_baseline():
     assert "11.8 against 5.4 for a naive baseline" in line
     assert "hit rate 59 % against 27 % at 5 % of the area" in line
     assert "158 incidents of 2025-12" in line
-    assert "not available" in maps._pai_line(None)
+    assert "not available" in _map_page.pai_line(None)
 
 
 # --------------------------------------------------------------------------- assets

@@ -1,0 +1,190 @@
+"""The words, colours and page furniture of the hotspot map: legend, title block, marking.
+
+Kept apart from the layers so the wording analysts read (how a change is told, what
+the PAI line says) and the palettes the legend explains live in one place. Every text
+that comes from data is escaped here or by the caller before it reaches HTML.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from endurance.periods import Period
+
+#: Five-class sequential palette (ColorBrewer Blues) for the ward shading: cool colours,
+#: so the warm colours of the density surface stand out on top of it.
+PALETTE = ("#eff3ff", "#bdd7e7", "#6baed6", "#3182bd", "#08519c")
+#: Density classes as multiples of the hotspot threshold, and their colours (YlOrRd).
+DENSITY_STEPS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+DENSITY_COLOURS = (
+    (0, 0, 0, 0),
+    (254, 217, 118, 130),
+    (254, 178, 76, 160),
+    (253, 141, 60, 190),
+    (240, 59, 32, 205),
+    (189, 0, 38, 215),
+    (128, 0, 38, 230),
+)
+#: Gi* classes, hot to cold, with a diverging palette (ColorBrewer RdBu) and labels.
+GI_CLASSES = {
+    "hot_99": ("#b2182b", "Hot spot, 99 % confidence"),
+    "hot_95": ("#ef8a62", "Hot spot, 95 % confidence"),
+    "hot_90": ("#fddbc7", "Hot spot, 90 % confidence"),
+    "cold_90": ("#d1e5f0", "Cold spot, 90 % confidence"),
+    "cold_95": ("#67a9cf", "Cold spot, 95 % confidence"),
+    "cold_99": ("#2166ac", "Cold spot, 99 % confidence"),
+}
+NOT_SIGNIFICANT = "Not significant"
+#: Outline colour and label by trend over the period's months (Mann-Kendall, see
+#: ``endurance.analysis.trend``).
+TRENDS = {
+    "emerging": ("#d7301f", "Emerging: significant rise month on month"),
+    "persistent": ("#252525", "Persistent: no trend, active in most recent months"),
+    "fading": ("#8c8c8c", "Fading: significant fall month on month"),
+    "none": ("#5b2a86", "No clear trend"),
+}
+ATTRIBUTION = (
+    "Contains OS data © Crown copyright and database right 2013–2024. Source: Office for "
+    "National Statistics licensed under the Open Government Licence v3.0. Contains public "
+    "sector information licensed under the Open Government Licence v3.0 (data.police.uk)."
+)
+
+
+def number(value: float) -> str:
+    """Two significant figures below 100, whole numbers with separators above."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}"
+
+
+def p_text(p: float | None) -> str:
+    if p is None:
+        return "not tested: some months hold no data"
+    verdict = "significant" if p < 0.05 else "not significant"
+    return f"{verdict}, p < 0.001" if p < 0.001 else f"{verdict}, p = {p:.2f}"
+
+
+def change_text(now: int, before: int | None, change: float | None, p: float | None) -> str:
+    """Describe a change in words: "+25 % from 40 (significant, p = 0.03)".
+
+    The analysis leaves the p-value empty when some month of the earlier window holds
+    no incident at all: no data there, which is not the same as none happening.
+    """
+    if before is None or (p is None and before == 0):
+        return "not available: no data for that period"
+    if change is None:
+        return "none in either period" if now == 0 else f"new: none before, {now:,} now ({p_text(p)})"
+    return f"{change:+.0%} from {before:,} ({p_text(p)})".replace("%", " %")
+
+
+def months(period: Period) -> str:
+    return period.start if period.start == period.end else f"{period.start} to {period.end}"
+
+
+def ward_breaks(values: list[int]) -> list[int]:
+    ordered = sorted(v for v in values if v > 0)
+    if not ordered:
+        return [1, 2, 3, 4]
+    picks = [ordered[min(len(ordered) - 1, int(len(ordered) * q))] for q in (0.2, 0.4, 0.6, 0.8)]
+    return sorted(set(picks))
+
+
+def ward_colour(value: int, breaks: list[int]) -> str:
+    if value <= 0:
+        return "#f7f7f7"
+    index = sum(value > b for b in breaks)
+    return PALETTE[min(index, len(PALETTE) - 1)]
+
+
+_BOX = (
+    "position:absolute;z-index:1000;background:rgba(255,255,255,0.93);border:1px solid #888;"
+    "border-radius:4px;font:12px/1.35 sans-serif;"
+)
+
+
+def marking_html(marking: str) -> str:
+    if not marking:
+        return ""
+    style = (
+        "position:absolute;left:50%;transform:translateX(-50%);z-index:1100;background:#fff;"
+        "color:#000;border:2px solid #000;padding:1px 14px;font:bold 14px sans-serif;letter-spacing:1px"
+    )
+    text = html.escape(marking)
+    return (
+        f'<div class="endurance-marking" style="{style};top:0">{text}</div>'
+        f'<div class="endurance-marking" style="{style};bottom:0">{text}</div>'
+    )
+
+
+def title_html(lines: list[str], warning: str | None) -> str:
+    body = "".join(f"<div>{html.escape(line)}</div>" for line in lines[1:])
+    warn = f'<div style="color:#b00;font-weight:bold">{html.escape(warning)}</div>' if warning else ""
+    return (
+        f'<div id="endurance-title" style="{_BOX}top:28px;left:55px;padding:8px 12px;max-width:470px">'
+        f'<div style="font-size:15px;font-weight:bold">{html.escape(lines[0])}</div>'
+        f"{body}{warn}</div>"
+    )
+
+
+def swatch(fill: str, *, border: str = "#999", width: int = 14, extra: str = "") -> str:
+    return (
+        f'<span style="display:inline-block;width:{width}px;height:10px;background:{fill};'
+        f'border:1px solid {border};{extra}"></span>'
+    )
+
+
+def legend_html(density_breaks: list[float], ward_classes: list[int], vintage: str) -> str:
+    parts = ["<b>Hotspot density</b> (incidents per km²)"]
+    if density_breaks:
+        highs: list[float | None] = [*density_breaks[1:], None]
+        for k, (low, high) in enumerate(zip(density_breaks, highs, strict=True), start=1):
+            r, g, b, a = DENSITY_COLOURS[k]
+            span = f"{number(low)}–{number(high)}" if high is not None else f"{number(low)} or more"
+            note = " hotspot threshold" if k == DENSITY_STEPS.index(1.0) + 1 else ""
+            parts.append(f"<div>{swatch(f'rgba({r},{g},{b},{a / 255:.2f})')} {span}<i>{note}</i></div>")
+    else:
+        parts.append("<div>no incidents in the period</div>")
+    parts.append(f"<b>Incidents per ward</b> ({html.escape(vintage)} wards)")
+    parts.append(f"<div>{swatch('#f7f7f7')} 0</div>")
+    starts = [1, *[b + 1 for b in ward_classes]]
+    for i, start in enumerate(starts):
+        end = ward_classes[i] if i < len(ward_classes) else None
+        span = (
+            f"{start}–{end}"
+            if end is not None and end != start
+            else (f"{start}" if end else f"{start} or more")
+        )
+        parts.append(f"<div>{swatch(PALETTE[min(i, len(PALETTE) - 1)])} {span}</div>")
+    parts.append("<b>Hotspot areas</b> (outline by trend)")
+    for colour, label in TRENDS.values():
+        parts.append(f"<div>{swatch('transparent', border=colour, extra='border-width:2px')} {label}</div>")
+    parts.append("<b>Getis-Ord Gi*</b> (cells, FDR-controlled)")
+    parts.append(
+        "<div>"
+        + "".join(swatch(colour, width=10) for colour, _ in GI_CLASSES.values())
+        + " hot 99 / 95 / 90 %, cold 90 / 95 / 99 %</div>"
+    )
+    parts.append(
+        f"<div>{swatch('transparent', border='#5b2a86', extra='border-style:dashed')} gazetteer place</div>"
+    )
+    return (
+        f'<div id="endurance-legend" style="{_BOX}bottom:45px;left:10px;padding:6px 10px;max-width:300px">'
+        + "".join(p if p.startswith("<div") else f"<div style='margin-top:3px'>{p}</div>" for p in parts)
+        + "</div>"
+    )
+
+
+def pai_line(pai: dict[str, Any] | None) -> str:
+    """Say how well the previous map predicted: PAI and hit rate, KDE against naive."""
+    if not pai or pai.get("kde_pai") is None:
+        return "PAI of the previous map: not available (no earlier months to draw it from, or none to score)."
+
+    def figure(value: float | None, form: str) -> str:
+        return "n/a" if value is None else format(value, form).replace("%", " %")
+
+    return (
+        f"PAI of the previous map (hotspots from {pai['trained_from']} to {pai['trained_to']}, "
+        f"scored on {pai['incidents_scored']:,} incidents of {pai['scored_month']}): "
+        f"{figure(pai['kde_pai'], '.1f')} against {figure(pai.get('naive_pai'), '.1f')} for a naive "
+        f"baseline; hit rate {figure(pai['kde_hit_rate'], '.0%')} against "
+        f"{figure(pai.get('naive_hit_rate'), '.0%')} at {figure(pai['coverage'], '.0%')} of the area."
+    )
