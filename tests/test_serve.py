@@ -62,7 +62,8 @@ def test_serve_then_trigger_a_run_then_ctrl_c_stops_both(demo_run, tmp_path, geo
     serving = subprocess.Popen([ENDURANCE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 240
-        while served_deployments(port) != {"nightly-ingest", "policeuk-monthly", "council-export-monthly"}:
+        every = {"nightly-ingest", "policeuk-monthly", "council-export-monthly", "weekly-briefing"}
+        while served_deployments(port) != every:
             assert serving.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < deadline, "deployments were not served within 240 s"
             time.sleep(1)
