@@ -32,7 +32,6 @@ Text cells are neutralised against formula injection in every format.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -731,10 +730,7 @@ def run_ward_export(
         except Exception as exc:
             warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
-        record.outputs = [
-            {"path": str(p), "bytes": p.stat().st_size, "sha256": hashlib.sha256(p.read_bytes()).hexdigest()}
-            for p in paths
-        ]
+        record.outputs = [warehouse.output_file(p) for p in paths]
         record.counts = {"period": chosen.label, "files": len(paths)}
         warehouse.finish_run(con, record, status="completed")
     return ExportRun(record.run_id, chosen, paths)

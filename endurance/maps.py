@@ -683,7 +683,7 @@ def publish_map(
         except Exception as exc:
             warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
             raise
-        record.outputs = [{"path": str(p), "bytes": p.stat().st_size} for p in (path, picture) if p]
+        record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
         warehouse.finish_run(con, record, status="completed")
     return replace(result, png=picture, analysed=analysed)
 

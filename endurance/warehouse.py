@@ -17,6 +17,7 @@ seconds before failing with ``WarehouseLockedError``; see ``endurance._lock``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 import uuid
@@ -230,6 +231,12 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def output_file(path: Path) -> dict[str, Any]:
+    """How the ledger records a file a run wrote: its path, size and sha256."""
+    data = Path(path).read_bytes()
+    return {"path": str(path), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 @dataclass

@@ -9,9 +9,7 @@ page, its PDF and PNG, and the hotspot map (HTML and PNG) the page shows.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +22,6 @@ from pipelines._runs import flow_run_record, recorded_run
 from pipelines.artifacts import publish_run_artifacts
 
 LONDON = ZoneInfo("Europe/London")
-
-
-def _describe(path: Path) -> dict[str, object]:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return {"path": str(path), "bytes": path.stat().st_size, "sha256": digest}
 
 
 @task(name="write-briefing", timeout_seconds=900)
@@ -48,7 +41,7 @@ def write_pack(
             data_label=data_label,
             share_c=settings.share_handling_c,
         )
-    return meeting, [_describe(p) for p in result.files()]
+    return meeting, [warehouse.output_file(p) for p in result.files()]
 
 
 def _run_day() -> date:

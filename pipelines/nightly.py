@@ -8,7 +8,6 @@ what it wrote and how it ended.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,6 @@ from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
 from pipelines._runs import flow_run_record
 from pipelines.artifacts import publish_run_artifacts
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @task(name="load-geography", timeout_seconds=600)
@@ -139,14 +134,12 @@ def write_map(
     png: dict[str, object] = {"path": None}
     try:
         png_path = maps.render_png(result.path, result.path.with_suffix(".png"))
-        png = {"path": str(png_path), "bytes": png_path.stat().st_size, "sha256": _sha256(png_path)}
+        png = warehouse.output_file(png_path)
     except BrowserMissingError as exc:
         get_run_logger().warning("map PNG not rendered: %s", exc)
         png["error"] = str(exc)
     return {
-        "path": str(result.path),
-        "bytes": result.bytes,
-        "sha256": _sha256(result.path),
+        **warehouse.output_file(result.path),
         "self_contained": result.self_contained,
         "layers": list(result.layers),
         "png": png,
@@ -176,7 +169,7 @@ def write_exports(
             formats=formats,
             share_handling_c=share_handling_c,
         )
-    return [{"path": str(p), "bytes": p.stat().st_size, "sha256": _sha256(p)} for p in paths]
+    return [warehouse.output_file(p) for p in paths]
 
 
 @flow(name="endurance-nightly", log_prints=True)

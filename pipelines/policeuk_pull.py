@@ -36,7 +36,7 @@ from endurance.sources.policeuk_api import (
 )
 from pipelines._runs import flow_run_record, recorded_run
 from pipelines.artifacts import publish_run_artifacts
-from pipelines.nightly import _sha256, attribute, build, ingest_inputs, link, load_geography
+from pipelines.nightly import attribute, build, ingest_inputs, link, load_geography
 
 #: The client's own quick retries (1 s, 2 s) for a blip; the task's retries cover outages.
 CLIENT_RETRIES = 2
@@ -83,7 +83,7 @@ def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[
     """Fetch one month for the force area into a police.uk street-level CSV."""
     with warehouse.connect(db_path, read_only=True) as con:
         path = fetch_policeuk_month(con, month, out_dir, base_url=api_url, max_retries=CLIENT_RETRIES)
-    return {"path": str(path), "bytes": path.stat().st_size, "sha256": _sha256(path)}
+    return warehouse.output_file(path)
 
 
 @flow(name="endurance-policeuk-pull", log_prints=True)
