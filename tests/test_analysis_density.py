@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from endurance import analysis
+from endurance.analysis import density as density_module
 from tests._grids import grid_of
 
 # Peak of one incident's quartic kernel with a 400 m bandwidth, per km²: 3 / (pi h^2) * 1e6.
@@ -152,3 +153,22 @@ def test_an_area_beyond_every_ward_takes_the_nearest() -> None:
     wards = {"Coast": shapely.box(0, 0, 280, 400), "Inland": shapely.box(-500, 0, 0, 400)}
     (area,) = analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards)
     assert (area.name, area.named_after) == ("Coast", "ward")
+
+
+def test_many_points_go_through_the_fft_and_match_the_exact_sum() -> None:
+    # 100,000 points at 400 m bandwidth: past the exact limit, so points are binned to a
+    # third of a cell and the kernel applied by FFT; each moves at most 24 m.
+    rng = np.random.default_rng(6)
+    extent = (440_000.0, 505_000.0, 460_000.0, 520_000.0)
+    x = np.concatenate([rng.uniform(439_000, 461_000, 50_000), rng.normal(450_000, 600, 50_000)])
+    y = np.concatenate([rng.uniform(504_000, 521_000, 50_000), rng.normal(512_000, 600, 50_000)])
+    assert x.size * 11**2 > density_module.EXACT_LIMIT
+    fast = analysis.kernel_density(x, y, extent=extent)
+    x0, y0, nrows, ncols = fast.x0, fast.y0, *fast.shape
+    exact = density_module._quartic_sum(x, y, np.ones_like(x), x0, y0, nrows, ncols, 100.0, 400.0) * 1e6
+    assert np.abs(fast.values - exact).max() < 0.01 * exact.max()
+    assert fast.values.sum() == pytest.approx(exact.sum(), rel=1e-3)
+    # Narrow kernels stay exact whatever the count: binning would move them too much.
+    narrow = analysis.kernel_density(x, y, extent=extent, bandwidth_m=200.0)
+    exact_narrow = density_module._quartic_sum(x, y, np.ones_like(x), x0, y0, nrows, ncols, 100.0, 200.0)
+    np.testing.assert_allclose(narrow.values, exact_narrow * 1e6, rtol=1e-10, atol=1e-12)

@@ -10,6 +10,7 @@ import shapely
 from scipy import stats
 
 from endurance import analysis
+from endurance.analysis import gistar
 from tests._grids import grid_of
 
 
@@ -156,3 +157,47 @@ def test_area_weights_join_polygons_that_meet_without_sharing_vertices() -> None
     assert sorted(weights.neighbors["A"]) == ["B", "C"]
     assert weights.neighbors["D"] == []
     assert sorted(analysis.area_weights(areas, tolerance_m=10).neighbors["A"]) == ["B", "C", "D"]
+
+
+def test_grid_gi_star_is_the_weights_based_statistic_without_the_weights() -> None:
+    rng = np.random.default_rng(9)
+    values = rng.poisson(0.3, (30, 40)).astype(float)
+    values[10:13, 10:13] += 5
+    mask = np.ones(values.shape, dtype=bool)
+    mask[:5, :7] = False  # a corner outside the study area, and a row of river
+    mask[20, :] = False
+    grid = grid_of(values)
+    slow = analysis.getis_ord_gi_star(
+        values[mask], analysis.grid_weights(grid, mask), inference="randomization"
+    )
+    fast = analysis.grid_gi_star(grid, mask)
+    np.testing.assert_allclose(fast.z, slow.z, rtol=1e-12)
+    np.testing.assert_allclose(fast.p, slow.p, rtol=1e-9, atol=1e-15)
+    assert fast.ids == slow.ids and (fast.label == slow.label).all()
+    with pytest.raises(ValueError, match="no variance"):
+        analysis.grid_gi_star(grid_of(np.ones((5, 5))))
+
+
+def _direct_p(counts: np.ndarray, size: int, observed: int) -> float:
+    """Two-sided randomization p by convolving the frequencies ``size`` times, as by hand."""
+    frequency = np.bincount(counts.astype(int)) / counts.size
+    distribution = np.array([1.0])
+    for _ in range(size):
+        distribution = np.convolve(distribution, frequency)
+    return min(1.0, 2 * min(distribution[observed:].sum(), distribution[: observed + 1].sum()))
+
+
+def test_randomization_p_values_stay_exact_for_counts_in_the_thousands() -> None:
+    # Busy wards hold thousands of incidents. Through the Fourier transform the k-fold
+    # convolution costs one transform however large the counts; it must give what the
+    # direct convolution gives, small counts or large.
+    rng = np.random.default_rng(2)
+    for mean in (3.0, 4_000.0):
+        counts = rng.poisson(mean, 60).astype(float)
+        sizes = rng.integers(2, 5, counts.size)  # one neighbourhood per area
+        sums = np.array([rng.choice(counts, k).sum() for k in sizes])
+        sums[0] = round(sizes[0] * counts.mean() + 2 * math.sqrt(sizes[0]) * counts.std())  # a tail
+        expected = [_direct_p(counts, int(k), int(s)) for k, s in zip(sizes, sums, strict=True)]
+        found = gistar._randomization_p(counts, sizes, sums)
+        np.testing.assert_allclose(found, expected, rtol=1e-6, atol=1e-12)
+    assert 0.01 < found[0] < 0.1  # two standard deviations up: near the normal curve's 0.046

@@ -40,6 +40,7 @@ from endurance.analysis.gistar import (
     area_weights,
     benjamini_hochberg,
     getis_ord_gi_star,
+    grid_gi_star,
     grid_weights,
 )
 from endurance.analysis.grid import DensityGrid, count_grid
@@ -68,6 +69,7 @@ __all__ = [
     "dissolve_hotspots",
     "evaluate_hotspots",
     "getis_ord_gi_star",
+    "grid_gi_star",
     "grid_weights",
     "hotspot_cells",
     "kernel_density",

@@ -12,6 +12,9 @@ Kernel density (:func:`kernel_density`)
     about a street block, a bandwidth is a few streets, about what a patrol can watch
     from one spot. Both are stated in metres on the ground, not in screen pixels, so a
     map means the same at every zoom and two periods on the same grid can be compared.
+    The sum is exact up to about ten million point-by-cell evaluations; beyond that, and
+    for bandwidths of four cells or more, points are binned to a third of a cell and the
+    kernel is applied by FFT, at a cost set by the grid rather than the points.
 
 Top cells (:func:`hotspot_cells`, :func:`dissolve_hotspots`)
     A hotspot map flags a fixed share of the study area (by default 5 % of its cells),
@@ -30,7 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 import shapely
-from scipy import ndimage
+from scipy import ndimage, signal
 from shapely.geometry.base import BaseGeometry
 
 from endurance.analysis.grid import _M2_PER_KM2, DensityGrid, _check_mask, _empty_grid
@@ -41,6 +44,15 @@ DEFAULT_CELL_M = 100.0
 DEFAULT_BANDWIDTH_M = 400.0
 #: Days in an average month, the unit of a rate when ``period_days`` is given.
 DAYS_PER_MONTH = 365.25 / 12
+#: Above this many point-by-cell kernel evaluations (about 0.2 s of work), points are
+#: binned and the kernel applied by FFT instead (see :func:`_quartic_fft`) ...
+EXACT_LIMIT = 10_000_000
+#: ... when the bandwidth is at least this many cells: binning then moves no cell's
+#: density by more than 1 % of the peak (at 2 cells it could move one by 3 %).
+FFT_MIN_CELLS = 4
+#: Sub-cells per cell side the FFT path bins points to (odd, so one sub-cell centre is
+#: the cell centre): at 100 m cells, points move at most 24 m.
+FFT_SUBCELLS = 3
 
 
 def kernel_density(
@@ -96,7 +108,10 @@ def kernel_density(
     keep = np.isfinite(xr) & np.isfinite(yr) & np.isfinite(w)
     xr, yr, w = xr[keep], yr[keep], w[keep]
     x0, y0, nrows, ncols = _empty_grid(extent, xr, yr, cell_m, bandwidth_m)
-    values = _quartic_sum(xr, yr, w, x0, y0, nrows, ncols, cell_m, bandwidth_m) * _M2_PER_KM2
+    window = (2 * (math.ceil(bandwidth_m / cell_m) + 1) + 1) ** 2
+    by_fft = bandwidth_m >= FFT_MIN_CELLS * cell_m and xr.size * window > EXACT_LIMIT
+    summed = _quartic_fft if by_fft else _quartic_sum
+    values = summed(xr, yr, w, x0, y0, nrows, ncols, cell_m, bandwidth_m) * _M2_PER_KM2
     unit = "incidents per km²"
     if period_days is not None:
         values *= DAYS_PER_MONTH / period_days
@@ -147,6 +162,44 @@ def _quartic_sum(
             u = 1.0 - d2[ok] / h2
             out += np.bincount(rr[ok] * ncols + cc[ok], weights=w[ok] * norm * u * u, minlength=out.size)
     return out.reshape(nrows, ncols)
+
+
+def _quartic_fft(
+    x: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    x0: float,
+    y0: float,
+    nrows: int,
+    ncols: int,
+    cell: float,
+    h: float,
+) -> np.ndarray:
+    """Sum the quartic kernels (per m²) at cell centres by binning and FFT convolution.
+
+    Points are binned to sub-cells a third of a cell wide (:data:`FFT_SUBCELLS`), on a
+    sub-grid reaching one bandwidth beyond the grid so that points outside still add
+    their tails; the kernel, sampled at sub-cell offsets, is applied to the binned
+    counts by FFT; and the result is read at the sub-cells whose centres are the cell
+    centres. Each point moves at most half a sub-cell diagonal, so the surface matches
+    :func:`_quartic_sum` closely, at a cost set by the grid, not by the number of points.
+    """
+    factor = FFT_SUBCELLS
+    fine = cell / factor
+    margin = math.ceil(h / fine)
+    fr_n, fc_n = nrows * factor + 2 * margin, ncols * factor + 2 * margin
+    col = np.floor((x - x0) / fine).astype(np.int64) + margin
+    row = np.floor((y - y0) / fine).astype(np.int64) + margin
+    inside = (col >= 0) & (col < fc_n) & (row >= 0) & (row < fr_n)
+    binned = np.bincount(row[inside] * fc_n + col[inside], weights=w[inside], minlength=fr_n * fc_n)
+    offsets = np.arange(-margin, margin + 1) * fine
+    d2 = offsets[None, :] ** 2 + offsets[:, None] ** 2
+    kernel = np.where(d2 < h * h, 3.0 / (math.pi * h * h) * (1.0 - d2 / (h * h)) ** 2, 0.0)
+    spread = signal.fftconvolve(binned.reshape(fr_n, fc_n), kernel, mode="same")
+    centre = margin + factor // 2
+    out = spread[centre : centre + nrows * factor : factor, centre : centre + ncols * factor : factor]
+    # FFT round-off leaves tiny negative values where nothing reaches.
+    return np.clip(out, 0.0, None)
 
 
 # --------------------------------------------------------------------------- top cells
