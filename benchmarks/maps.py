@@ -27,44 +27,16 @@ import tempfile
 import time
 from pathlib import Path
 
-import duckdb
-import numpy as np
-import pandas as pd
+from _incidents import stage_incidents
 
 from endurance import _assets, _browser, analysis, attribution, geography, linking, maps, marts, warehouse
-from endurance.demo import _Geography, _incident_points, _timestamps
+from endurance.demo import _Geography
 from endurance.periods import Period
 from endurance.settings import Settings
-from endurance.sources._common import lonlat_from_bng
 
 SIZES = (10_000, 100_000, 1_000_000)
 PERIOD = Period("2025-01", "2025-12")
 LOADS = 3
-
-
-def _stage(con: duckdb.DuckDBPyConnection, geo: _Geography, n: int, seed: int = 11) -> None:
-    rng = np.random.default_rng(seed)
-    xy = _incident_points(geo, n, rng)
-    lon, lat = lonlat_from_bng(xy[:, 0], xy[:, 1])
-    frame = pd.DataFrame(
-        {
-            "event_id": [f"INC:M{i}" for i in range(n)],
-            "incident_ref": [f"M{i}" for i in range(n)],
-            "file_sha256": "bench-maps",
-            "row_number": np.arange(1, n + 1),
-            "created_at": pd.to_datetime(_timestamps(n, 2025, rng)),
-            "opening_code": "ASB-VEH",
-            "x": xy[:, 0],
-            "y": xy[:, 1],
-            "lon": lon,
-            "lat": lat,
-            "is_off_road_bike": True,
-            "classification_rule": "keyword:scrambler",
-        }
-    )
-    con.register("incoming", frame)
-    con.execute("INSERT INTO staging.stg_incident_log_incidents BY NAME SELECT * FROM incoming")
-    con.unregister("incoming")
 
 
 def _first_render_ms(path: Path) -> float:
@@ -98,7 +70,7 @@ def bench_size(geodata: Path, n: int, folder: Path, geo: _Geography, base: Path)
     db = folder / f"maps_{n}.duckdb"
     db.write_bytes(base.read_bytes())
     with warehouse.connect(db) as con:
-        _stage(con, geo, n)
+        stage_incidents(con, geo, n)
         started = time.perf_counter()
         attribution.attribute_events(con)
         # No link rules: each incident stands alone. Linking synthetic incidents is not

@@ -132,8 +132,13 @@ def swatch(fill: str, *, border: str = "#999", width: int = 14, extra: str = "")
     )
 
 
-def legend_html(density_breaks: list[float], ward_classes: list[int], vintage: str) -> str:
-    parts = ["<b>Hotspot density</b> (incidents per km²)"]
+def legend_html(
+    density_breaks: list[float], ward_classes: list[int], vintage: str, *, forecast_month: str, method: str
+) -> str:
+    parts = [
+        f"<b>Hotspot risk</b> (expected incidents per km², {html.escape(forecast_month)})",
+        f"<div style='font-style:italic'>by {html.escape(method)}</div>",
+    ]
     if density_breaks:
         highs: list[float | None] = [*density_breaks[1:], None]
         for k, (low, high) in enumerate(zip(density_breaks, highs, strict=True), start=1):
@@ -173,18 +178,29 @@ def legend_html(density_breaks: list[float], ward_classes: list[int], vintage: s
     )
 
 
-def pai_line(pai: dict[str, Any] | None) -> str:
-    """Say how well the previous map predicted: PAI and hit rate, KDE against naive."""
-    if not pai or pai.get("kde_pai") is None:
-        return "PAI of the previous map: not available (no earlier months to draw it from, or none to score)."
+def pai_line(accuracy: dict[str, Any] | None, *, force_wide: bool = False) -> str:
+    """Say why the surface's method was chosen: the selection's nested PAI against naive."""
+    scope = "force-wide " if force_wide else ""
+    if not accuracy or accuracy.get("nested_pai") is None:
+        return (
+            f"Method: no {scope}backtest yet (too little history to score a month), so the naive "
+            "baseline is drawn: counts of the last 3 months."
+        )
 
     def figure(value: float | None, form: str) -> str:
         return "n/a" if value is None else format(value, form).replace("%", " %")
 
+    months = accuracy["months"]
+    span = (
+        accuracy["backtest_from"]
+        if months == 1
+        else f"{accuracy['backtest_from']} to {accuracy['backtest_to']}"
+    )
     return (
-        f"PAI of the previous map (hotspots from {pai['trained_from']} to {pai['trained_to']}, "
-        f"scored on {pai['incidents_scored']:,} incidents of {pai['scored_month']}): "
-        f"{figure(pai['kde_pai'], '.1f')} against {figure(pai.get('naive_pai'), '.1f')} for a naive "
-        f"baseline; hit rate {figure(pai['kde_hit_rate'], '.0%')} against "
-        f"{figure(pai.get('naive_hit_rate'), '.0%')} at {figure(pai['coverage'], '.0%')} of the area."
+        f"Chosen because it predicted best over the last {months} month{'s' if months != 1 else ''} "
+        f"({span}): {scope}PAI {figure(accuracy['nested_pai'], '.1f')} for the selection, each month "
+        f"chosen without seeing it, against {figure(accuracy.get('naive_pai'), '.1f')} for the naive "
+        f"baseline (last 3 months' counts); hit rate {figure(accuracy['nested_hit_rate'], '.0%')} "
+        f"against {figure(accuracy.get('naive_hit_rate'), '.0%')} at {figure(accuracy['coverage'], '.0%')} "
+        "of the area."
     )

@@ -375,7 +375,7 @@ def collect_briefing(
         repeat_s59_since=repeats,
         intelligence=_intelligence(con, meeting, share_c),
         quality=_quality(con, meeting),
-        pai=analysis.previous_map_pai(con, meeting.period),
+        pai=analysis.map_accuracy(con, meeting.period),
         sources=_sources(con),
     )
 
@@ -489,10 +489,7 @@ def write_briefing(
     marts do not hold it yet. ``render=False`` skips Chromium (HTML only, no images of
     the map).
     """
-    label = meeting.period.label
-    held = con.execute("SELECT count(*) FROM marts.density_grid WHERE period = ?", [label]).fetchone()
-    if not held or not held[0]:
-        analysis.analyse_period(con, meeting.period, vintage=vintage)
+    analysis.ensure_analysed(con, meeting.period, vintage=vintage)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"briefing_{meeting.day.isoformat()}"
     map_html = out_dir / f"{stem}_map.html"

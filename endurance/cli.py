@@ -250,6 +250,113 @@ def map_command(
 
 
 @app.command()
+def backtest(
+    stream: str = typer.Option(
+        "incidents",
+        "--stream",
+        help="What to backtest: incidents (off-road-bike incidents with shareable intelligence, "
+        "each counted once) or policeuk_asb (police.uk antisocial behaviour).",
+    ),
+    period_from: str = typer.Option(None, "--from", help="First month to report on, YYYY-MM."),
+    period_to: str = typer.Option(None, "--to", help="Last month to report on, YYYY-MM."),
+    coverage: float = typer.Option(0.05, "--coverage", help="Share of the force area flagged, e.g. 0.05."),
+    cell_m: float = typer.Option(100.0, "--cell-m", help="Grid cell size in metres."),
+    force_area: str = typer.Option(
+        None, "--force-area", help="Police force area code whose grid is scored (default: Cleveland)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
+) -> None:
+    """Score every hotspot method month by month and show which the map would use.
+
+    Each month reported on is predicted from the months before it only. By default the
+    six most recent months that can be scored are reported; --from and --to choose the
+    months (--to alone: the six up to it; --from alone: all from it). The last row, the selection procedure,
+    is the honest figure: each month's method chosen without seeing that month.
+    Scores are stored in marts.method_backtest.
+    """
+    from endurance.analysis.marts import STREAMS, record_backtest
+    from endurance.geography import FORCE_CODE
+
+    settings = Settings.from_env()
+    try:
+        for value, option in ((period_from, "--from"), (period_to, "--to")):
+            if value is not None:
+                check_month(value, option)
+        if period_from and period_to:
+            Period(period_from, period_to)  # says so when it ends before it starts
+        if stream not in STREAMS:
+            raise ValueError(f"--stream must be one of {', '.join(STREAMS)}, got {stream!r}")
+        if not 0 < coverage <= 1:
+            raise ValueError(f"--coverage must be a share above 0 and at most 1 (e.g. 0.05), got {coverage}")
+        if not 10 <= cell_m <= 5_000:
+            raise ValueError(f"--cell-m must be between 10 and 5000 metres, got {cell_m:g}")
+        report = record_backtest(
+            settings.db_path,
+            stream,
+            settings=settings.describe(),
+            first=period_from,
+            last=period_to,
+            coverage=coverage,
+            cell_m=cell_m,
+            force_code=force_area or FORCE_CODE,
+        )
+    except (EnduranceError, LookupError, ValueError) as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print(json.dumps(report, indent=2, default=str))
+        return
+    _print_backtest(report)
+
+
+def _print_backtest(report: dict[str, Any]) -> None:
+    def number(value: float | None, form: str) -> str:
+        return "-" if value is None else format(value, form)
+
+    months = report["months"]
+    span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
+    plural = "s" if len(months) != 1 else ""
+    console.print(
+        f"{report['stream']}: {len(months)} month{plural} scored ({span}), "
+        f"{report['coverage']:.0%} of the force area flagged, {report['cell_m']:g} m cells",
+        highlight=False,
+    )
+    table = Table(
+        Column("method", overflow="fold"),
+        Column("months", justify="right"),
+        Column("PAI", justify="right"),
+        Column("hit rate", justify="right"),
+        Column("PEI*", justify="right"),
+        Column("stable", justify="right"),
+    )
+    selected = report["selected"]
+    for row in [*report["candidates"], {**selected, "method": "selected (nested)"}]:
+        table.add_row(
+            row["method"],
+            str(row["months"]),
+            number(row["pai"], ".2f"),
+            number(row["hit_rate"], ".1%"),
+            number(row["pei_star"], ".2f"),
+            number(row["stability"], ".0%"),
+            style="bold" if row["method"] in ("selected (nested)", report["naive"]["method"]) else None,
+        )
+    console.print(table)
+    naive = report["naive"]["pai"]
+    ratio = f" ({selected['pai'] / naive:.2f} times naive)" if selected["pai"] and naive else ""
+    console.print(
+        f"selection, nested: PAI {number(selected['pai'], '.2f')} against {number(naive, '.2f')} for the "
+        f"naive baseline{ratio}",
+        highlight=False,
+    )
+    console.print(
+        f"the map would use: {selected['method']}: {selected['label']}",
+        highlight=False,
+    )
+    console.print(
+        f"stored in marts.method_backtest as {report['period']}, run {report['run_id']}", highlight=False
+    )
+
+
+@app.command()
 def runs(
     last: int = typer.Option(10, "--last", help="How many recent runs to show."),
     run_id: str = typer.Option(

@@ -13,7 +13,9 @@ Each row is an electoral ward of the stated boundary vintage with, for a period:
   ``Settings.share_handling_c`` records an information-sharing agreement), s.59
   warnings and seizures, deliberate secondary fires, and police.uk antisocial
   behaviour reports for context;
-- the named hotspots in the ward and its Strengthen/Support/Sustain designation.
+- the named hotspots in the ward, the hotspot areas of the period's tasking map lying in
+  it (drawn by the method that predicted best in a backtest, ``endurance.analysis``), and
+  its Strengthen/Support/Sustain designation.
 
 Authority total rows follow each authority's wards; the force-wide file ends with the
 force total. Every count column goes through disclosure control over the whole
@@ -41,7 +43,7 @@ import duckdb
 import geopandas as gpd
 import shapely
 
-from endurance import _tabular, warehouse
+from endurance import _tabular, analysis, warehouse
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
@@ -164,6 +166,14 @@ COLUMNS: tuple[Column, ...] = (
         30,
     ),
     Column(
+        "tasking_hotspots",
+        "text",
+        "Hotspot areas of the tasking map for the period lying at least partly (0.1 ha) in the ward: the "
+        "cells of highest predicted risk for the month after the period, by the method that predicted "
+        "best over recent months (see Notes, Tasking hotspots).",
+        30,
+    ),
+    Column(
         "designation",
         "text",
         "Neighbourhood-policing designation (Strengthen, Support or Sustain) in force on the last day of "
@@ -226,6 +236,7 @@ class WardSummary:
     previous_covered: bool
     year_earlier_covered: bool
     months_with_incidents: int
+    tasking: str = ""
 
     @property
     def stem(self) -> str:
@@ -261,6 +272,7 @@ def _ward_rows(
             "year_start": year_start,
             "year_after": year_after,
             "share_c": share_handling_c,
+            "period": period.label,
         },
     )
     names = [d[0] for d in cursor.description]
@@ -348,6 +360,7 @@ def _table_rows(
                     **{k: str(ward[k]) for k in ("ward_code", "ward_name", "lad_code", "lad_name")},
                     **common,
                     "hotspots": str(ward["hotspots"]),
+                    "tasking_hotspots": str(ward["tasking_hotspots"]),
                     "designation": str(ward["designation"]),
                     **{c: _cell(shown[c][0][g][i]) for c in COUNT_COLUMNS},
                 }
@@ -362,6 +375,7 @@ def _table_rows(
                 "lad_name": lad_name,
                 **common,
                 "hotspots": "",
+                "tasking_hotspots": "",
                 "designation": "",
                 **{c: _cell(shown[c][1][g]) for c in COUNT_COLUMNS},
             }
@@ -375,6 +389,7 @@ def _table_rows(
             "lad_name": "",
             **common,
             "hotspots": "",
+            "tasking_hotspots": "",
             "designation": "",
             **{c: _cell(shown[c][2]) for c in COUNT_COLUMNS},
         }
@@ -454,6 +469,28 @@ def build_ward_summary(
         previous_covered=previous_covered,
         year_earlier_covered=year_covered,
         months_with_incidents=len(covered),
+        tasking=_tasking_note(con, period),
+    )
+
+
+def _tasking_note(con: duckdb.DuckDBPyConnection, period: Period) -> str:
+    """How the tasking map's hotspot areas were drawn, and how well its method predicted."""
+    accuracy = analysis.map_accuracy(con, period)
+    if accuracy is None:
+        return "The period has not been analysed, so no tasking hotspot areas are given."
+    drawn = (
+        f"The hotspot areas of the tasking map for {period.describe()}: the cells of highest predicted "
+        f"risk for {accuracy['forecast_month']}, covering {accuracy['coverage']:.0%} of the force area, "
+        f"drawn with {accuracy['label']}."
+    )
+    if accuracy["nested_pai"] is None:
+        return drawn + " Too little history to test the method against later months yet."
+    return drawn + (
+        f" It predicted best of the methods tried over {accuracy['backtest_from']} to "
+        f"{accuracy['backtest_to']}: choosing each month's method from earlier months only, the hotspots "
+        f"had a Predictive Accuracy Index of {accuracy['nested_pai']:.1f} (share of the next month's "
+        f"incidents caught over share of the area flagged), against {accuracy['naive_pai']:.1f} for the "
+        "busiest cells of the last 3 months."
     )
 
 
@@ -483,6 +520,7 @@ def notes(summary: WardSummary) -> list[tuple[str, str]]:
         ("Previous period", comparison(period.previous(), summary.previous_covered)),
         ("Same period last year", comparison(period.year_earlier(), summary.year_earlier_covered)),
         ("Boundary vintage", f"{summary.vintage} electoral wards (ONS)"),
+        ("Tasking hotspots", summary.tasking),
         (
             "Suppression",
             f"Counts from 1 to {t - 1} are shown as <{t}; zeros are shown as 0. [c] in a ward row is a count "
@@ -636,7 +674,8 @@ def export_ward_summaries(
 
     Files are named ``<lad_code>_<period>.<format>`` and ``force_<period>.<format>``, e.g.
     ``E06000001_2025-01_to_2025-12.xlsx``. With ``lad`` set to an authority code (not
-    ``"all"``), only that authority's files are written.
+    ``"all"``), only that authority's files are written. ``con`` must be writable when the
+    period has not been analysed yet: its tasking hotspot areas come from the analysis.
 
     Raises
     ------
@@ -648,6 +687,8 @@ def export_ward_summaries(
     lads = local_authorities(con, vintage)
     if lad not in (None, "all"):
         _check_lad(str(lad), lads)
+    if _incident_months(con, vintage) & set(period.months):
+        analysis.ensure_analysed(con, period, vintage=vintage)  # the tasking hotspots column
     summary = build_ward_summary(
         con,
         period=period,

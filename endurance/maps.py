@@ -5,11 +5,12 @@ What the map shows, bottom to top:
 - **Wards** of the stated boundary vintage shaded by off-road-bike incidents, with the
   change against the previous period and the same period last year (and whether it is
   significant), the ward's Gi* class and trend in the tooltip.
-- **Hotspot density**: the kernel density surface from the hotspot analysis (quartic
-  kernel on a grid in British National Grid metres), drawn as one image warped to the
-  web map (see ``endurance._grid_layers``). Its colours are fixed multiples of the
-  hotspot threshold in incidents per km², so the map means the same at every zoom;
-  the cells at or above the threshold are the hotspot cells.
+- **Hotspot risk**: the surface of the hotspot analysis, expected incidents per km² in
+  the month after the period on a grid in British National Grid metres, drawn by the
+  method that predicted best in a backtest (``endurance.analysis.selection``), as one
+  image warped to the web map (see ``endurance._grid_layers``). Its colours are fixed
+  multiples of the hotspot threshold, so the map means the same at every zoom; the
+  cells at or above the threshold are the hotspot cells.
 - **Gi* hot and cold spots**: cells where Getis-Ord Gi* finds a significant cluster
   after false-discovery-rate control, at 99, 95 and 90 % (off by default).
 - **Hotspot areas**: the hotspot cells dissolved into named areas, outlined by trend,
@@ -18,9 +19,11 @@ What the map shows, bottom to top:
   per 100 m cell (never a point or a narrative): clustered counts, and a Leaflet.heat
   layer for exploration, off by default because its look changes with zoom.
 
-A title block gives the period, sources, boundary vintage, generation time and run,
-and the Predictive Accuracy Index of the previous map against a naive baseline; the
-protective marking is printed at the top and bottom. All text is escaped.
+A title block gives the period, sources, boundary vintage, generation time and run, the
+method drawing the surface in plain words and why it was chosen: the Predictive
+Accuracy Index of the selection, tested month by month without seeing the month
+scored, against the naive baseline; the protective marking is printed at the top and
+bottom. All text is escaped.
 
 The file needs no network: Leaflet and its plugins are inlined from the pinned npm
 packages and no background tiles are used unless ``online_tiles=True``. Its size is
@@ -82,7 +85,8 @@ class MapResult:
 @dataclass(frozen=True)
 class _Density:
     grid: _grid_layers.Grid
-    bandwidth_m: float
+    method_label: str
+    forecast_month: str
     coverage: float
     threshold_km2: float | None
     incidents: int
@@ -100,8 +104,8 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> 
 
 def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
     grid = con.execute(
-        "SELECT origin_x, origin_y, cell_m, nx, ny, bandwidth_m, coverage, threshold_km2, incidents"
-        " FROM marts.density_grid WHERE period = ?",
+        "SELECT origin_x, origin_y, cell_m, nx, ny, method_label, strftime(forecast_month, '%Y-%m'),"
+        " coverage, threshold_km2, incidents FROM marts.density_grid WHERE period = ?",
         [period.label],
     ).fetchone()
     if grid is None:
@@ -115,10 +119,11 @@ def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
     ).fetchnumpy()
     return _Density(
         grid=_grid_layers.Grid(float(grid[0]), float(grid[1]), float(grid[2]), int(grid[3]), int(grid[4])),
-        bandwidth_m=float(grid[5]),
-        coverage=float(grid[6]),
-        threshold_km2=float(grid[7]) if grid[7] else None,
-        incidents=int(grid[8] or 0),
+        method_label=str(grid[5]),
+        forecast_month=str(grid[6]),
+        coverage=float(grid[7]),
+        threshold_km2=float(grid[8]) if grid[8] else None,
+        incidents=int(grid[9] or 0),
         cols=np.asarray(cells["col"], dtype=np.int64),
         rows=np.asarray(cells["row"], dtype=np.int64),
         density=np.asarray(cells["density_km2"], dtype=float),
@@ -236,7 +241,7 @@ def _heat_saturation(cells: list[list[float]]) -> float:
 
 @dataclass(frozen=True)
 class _LayerNames:
-    density: str = "Hotspot density (KDE, incidents per km²)"
+    density: str = "Hotspot risk (expected incidents per km²)"
     gistar: str = "Gi* hot and cold spots (cells)"
     areas: str = "Hotspot areas (named)"
     places: str = "Gazetteer places"
@@ -255,7 +260,7 @@ LAYER_NAMES = _LayerNames()
 def _density_layer(
     fmap: folium.Map, density: _Density, area: _Area
 ) -> tuple[folium.raster_layers.ImageOverlay, list[float]]:
-    """Add the KDE surface as one warped, classed, semi-transparent image."""
+    """Add the risk surface as one warped, classed, semi-transparent image."""
     threshold = density.threshold_km2 or 0.0
     breaks = [step * threshold for step in _map_page.DENSITY_STEPS] if threshold > 0 else [np.inf]
     raster = _grid_layers.class_raster(
@@ -271,7 +276,7 @@ def _density_layer(
         name=LAYER_NAMES.density,
         pane="density",
         pixelated=False,
-        alt="Kernel density of off-road-bike incidents",
+        alt="Predicted risk of off-road-bike incidents",
     )
     image.add_to(fmap)
     return image, breaks if threshold > 0 else []
@@ -581,7 +586,7 @@ def build_hotspot_map(
     where = f", {area.lad_name}" if area.lad_name else ""
     analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
     threshold = (
-        f" (at least {_map_page.number(density.threshold_km2)} incidents per km²)"
+        f" (at least {_map_page.number(density.threshold_km2)} expected incidents per km²)"
         if density.threshold_km2
         else ""
     )
@@ -591,12 +596,10 @@ def build_hotspot_map(
         f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
         f"incident counted once) in density, wards and areas; {incidents:,} control-room incidents in "
         "the counts per 100 m square. No incident point is in this file.",
-        f"Density: quartic kernel, {density.bandwidth_m:.0f} m bandwidth on {density.grid.cell_m:.0f} m "
-        f"cells (British National Grid). Hotspot areas: the densest cells covering "
+        f"Risk for {density.forecast_month} on {density.grid.cell_m:.0f} m cells (British National Grid): "
+        f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
-        _map_page.pai_line(analysis.previous_map_pai(con, period)).replace(
-            "previous map", "previous force-wide map" if area.lad_code else "previous map"
-        ),
+        _map_page.pai_line(analysis.map_accuracy(con, period), force_wide=bool(area.lad_code)),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {generated} by run {run_id}.",
@@ -605,7 +608,13 @@ def build_hotspot_map(
     assert isinstance(root, folium.Figure)
     for block in (
         _map_page.title_html(title, warning),
-        _map_page.legend_html(density_breaks, ward_breaks, vintage),
+        _map_page.legend_html(
+            density_breaks,
+            ward_breaks,
+            vintage,
+            forecast_month=density.forecast_month,
+            method=density.method_label,
+        ),
         _map_page.marking_html(marking),
     ):
         root.html.add_child(folium.Element(block))
@@ -665,9 +674,10 @@ def publish_map(
         warehouse.start_run(con, record)
         try:
             _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
-            analysed = not _analysed(con, period, vintage)
-            if analysed:
-                record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
+            summary = analysis.ensure_analysed(con, period, vintage=vintage)
+            analysed = summary is not None
+            if summary:
+                record.counts["hotspots"] = summary
             result = build_hotspot_map(
                 con,
                 path,
@@ -686,17 +696,6 @@ def publish_map(
         record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
         warehouse.finish_run(con, record, status="completed")
     return replace(result, png=picture, analysed=analysed)
-
-
-def _analysed(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> bool:
-    """True when the analysis marts hold the period for this ward vintage."""
-    row = con.execute(
-        "SELECT count(*) FROM marts.density_grid AS g"
-        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
-        " WHERE g.period = ?",
-        [vintage, period.label],
-    ).fetchone()
-    return bool(row and row[0])
 
 
 # --------------------------------------------------------------------------- the static PNG

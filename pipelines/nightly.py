@@ -157,8 +157,12 @@ def write_exports(
     formats: tuple[str, ...] = exports.FORMATS,
     share_handling_c: bool = False,
 ) -> list[dict[str, object]]:
-    """Write suppressed ward summaries per local authority and force-wide (CSV, XLSX, GeoPackage)."""
-    with warehouse.connect(db_path, read_only=True) as con:
+    """Write suppressed ward summaries per local authority and force-wide (CSV, XLSX, GeoPackage).
+
+    Writable: a period not analysed yet (the monthly export's last month) is analysed
+    first, for the tasking hotspot areas of each ward.
+    """
+    with warehouse.connect(db_path) as con:
         paths = exports.export_ward_summaries(
             con,
             out_dir,

@@ -22,16 +22,20 @@ from tests._staging import incident, report, stage_rows
 PERIOD = Period("2025-04", "2025-09")
 #: Incidents per month at the cluster in the period: a steady rise.
 RISING = [1, 2, 3, 4, 5, 6]
-#: Peak of one incident's quartic kernel with a 400 m bandwidth, per km².
-PEAK_400 = 3 / (math.pi * 400**2) * 1e6
 
 #: The contract the maps and briefings read: (column, DuckDB type) in order; more may follow.
 CONTRACT = {
     "density_grid": [
         ("period", "VARCHAR"), ("origin_x", "DOUBLE"), ("origin_y", "DOUBLE"), ("cell_m", "DOUBLE"),
-        ("nx", "INTEGER"), ("ny", "INTEGER"), ("bandwidth_m", "DOUBLE"), ("coverage", "DOUBLE"),
-        ("threshold_km2", "DOUBLE"), ("max_km2", "DOUBLE"), ("incidents", "INTEGER"),
-        ("study_cells", "INTEGER"),
+        ("nx", "INTEGER"), ("ny", "INTEGER"), ("method", "VARCHAR"), ("method_family", "VARCHAR"),
+        ("method_params", "VARCHAR"), ("method_label", "VARCHAR"), ("bandwidth_m", "DOUBLE"),
+        ("forecast_month", "DATE"), ("coverage", "DOUBLE"), ("threshold_km2", "DOUBLE"),
+        ("max_km2", "DOUBLE"), ("incidents", "INTEGER"), ("history_incidents", "INTEGER"),
+        ("history_from", "DATE"), ("study_cells", "INTEGER"), ("vintage", "VARCHAR"),
+        ("hotspot_cells", "INTEGER"), ("selection_window", "INTEGER"), ("backtest_from", "DATE"),
+        ("backtest_to", "DATE"), ("backtest_months", "INTEGER"), ("nested_pai", "DOUBLE"),
+        ("nested_hit_rate", "DOUBLE"), ("naive_pai", "DOUBLE"), ("naive_hit_rate", "DOUBLE"),
+        ("method_pai", "DOUBLE"),
     ],
     "density_cells": [
         ("period", "VARCHAR"), ("col", "INTEGER"), ("row", "INTEGER"), ("x", "DOUBLE"), ("y", "DOUBLE"),
@@ -58,11 +62,13 @@ CONTRACT = {
         ("period", "VARCHAR"), ("scope", "VARCHAR"), ("day_of_week", "INTEGER"), ("hour", "INTEGER"),
         ("incidents", "INTEGER"),
     ],
-    "hotspot_evaluation": [
-        ("period", "VARCHAR"), ("trained_from", "DATE"), ("trained_to", "DATE"), ("scored_month", "DATE"),
-        ("method", "VARCHAR"), ("coverage", "DOUBLE"), ("flagged_cells", "INTEGER"),
-        ("study_cells", "INTEGER"), ("hits", "INTEGER"), ("incidents_scored", "INTEGER"),
-        ("hit_rate", "DOUBLE"), ("pai", "DOUBLE"),
+    "method_backtest": [
+        ("stream", "VARCHAR"), ("period", "VARCHAR"), ("coverage", "DOUBLE"), ("cell_m", "DOUBLE"),
+        ("selection_window", "INTEGER"), ("method", "VARCHAR"), ("family", "VARCHAR"),
+        ("params", "VARCHAR"), ("scored_month", "DATE"), ("selected_method", "VARCHAR"),
+        ("hits", "INTEGER"), ("incidents", "INTEGER"), ("best_hits", "INTEGER"),
+        ("flagged_cells", "INTEGER"), ("study_cells", "INTEGER"), ("hit_rate", "DOUBLE"),
+        ("pai", "DOUBLE"), ("pei_star", "DOUBLE"), ("stability", "DOUBLE"), ("in_summary", "BOOLEAN"),
     ],
 }  # fmt: skip
 GI_CLASSES = {"hot_99", "hot_95", "hot_90", "cold_99", "cold_95", "cold_90", "not_significant"}
@@ -213,11 +219,12 @@ def test_hotspot_polygons_hold_their_incidents_and_lie_where_they_should(case_co
         assert polygon.geom_type == "Polygon" and polygon.contains(point)
         assert area_km2 == pytest.approx(n_cells * 0.01)
         assert polygon.area / 1e6 == pytest.approx(area_km2, rel=0.01)
-        # The density is positive within the bandwidth: the area reaches about 400 m out.
-        assert 0.35 < polygon.area / 1e6 < 0.7
+        # Every method flags these two places in every month, so all tie and the simplest,
+        # the naive counts, draws the map: each area is the one cell its incidents fell in.
+        assert n_cells == 1
 
 
-def test_density_grid_and_cells_follow_the_quartic_kernel(case_con, case_db) -> None:
+def test_density_grid_and_cells_hold_the_selected_method_s_forecast(case_con, case_db) -> None:
     case = case_db[1]
     grid = _table(case_con, "density_grid").iloc[0]
     force = _geometry(
@@ -232,28 +239,34 @@ def test_density_grid_and_cells_follow_the_quartic_kernel(case_con, case_db) -> 
         math.ceil((xmax - grid["origin_x"]) / 100),
         math.ceil((ymax - grid["origin_y"]) / 100),
     )
-    assert (grid["cell_m"], grid["bandwidth_m"], grid["coverage"], grid["incidents"]) == (
-        100.0,
-        400.0,
-        0.05,
-        27,
+    assert (grid["cell_m"], grid["coverage"], grid["incidents"]) == (100.0, 0.05, 27)
+    # All methods catch every incident every month: a tie, which goes to the naive baseline.
+    assert (grid["method"], grid["method_family"], json.loads(grid["method_params"])) == (
+        "naive(3mo)",
+        "naive",
+        {"months": 3},
     )
+    assert grid["method_label"] == "counts of the last 3 months (the naive baseline)"
+    assert pd.isna(grid["bandwidth_m"]) and str(grid["forecast_month"])[:7] == "2025-10"
+    # History: the background from April 2024, 7 + 27 + 12 = 46 incidents in all.
+    assert grid["history_incidents"] == 46 and str(grid["history_from"])[:7] == "2024-04"
     cells = _table(case_con, "density_cells")
-    # The cluster's cell: 21 incidents, density 21 kernels at the point's distance from the centre.
     col = int((case.cluster.x - grid["origin_x"]) // 100)
     row = int((case.cluster.y - grid["origin_y"]) // 100)
     mine = cells[(cells["col"] == col) & (cells["row"] == row)].iloc[0]
-    d2 = (mine["x"] - case.cluster.x) ** 2 + (mine["y"] - case.cluster.y) ** 2
     assert (mine["x"], mine["y"]) == (
         grid["origin_x"] + (col + 0.5) * 100,
         grid["origin_y"] + (row + 0.5) * 100,
     )
+    # The cluster's cell: (4 + 5 + 6) / 3 incidents a month expected, in a 0.01 km² cell.
     assert mine["incidents"] == 21 and mine["hotspot"]
-    assert mine["density_km2"] == pytest.approx(21 * PEAK_400 * (1 - d2 / 400**2) ** 2)
+    assert mine["density_km2"] == pytest.approx(5 / 0.01)
+    quiet = cells[cells["density_km2"] < mine["density_km2"]]
+    assert quiet["density_km2"].tolist() == [pytest.approx(1 / 0.01)]  # one a month, the background
     assert grid["max_km2"] == pytest.approx(cells["density_km2"].max())
-    # Two lone spots cover far less than 5 %: every cell with any density is a hotspot cell.
-    assert cells["hotspot"].sum() == grid["hotspot_cells"] == (cells["density_km2"] > 0).sum()
-    assert grid["threshold_km2"] == pytest.approx(cells.loc[cells["density_km2"] > 0, "density_km2"].min())
+    # Only cells with some risk are hotspot cells on the map: both, far fewer than 5 %.
+    assert cells["hotspot"].sum() == grid["hotspot_cells"] == 2
+    assert grid["threshold_km2"] == pytest.approx(100.0)
     assert cells["incidents"].sum() == 27
     # Gi* looks for clusters: one busy cell among empty ones is none. Dealt out at random,
     # the 21 land in some neighbourhood of nine cells; with 60,000 tested, that is no surprise.
@@ -293,48 +306,52 @@ def test_ward_analysis_covers_every_ward_with_the_council_counts(case_con) -> No
     assert linked == (27,)
 
 
-def test_evaluation_rows_match_scoring_the_same_incidents_directly(case_con, case_db) -> None:
+def test_backtest_rows_score_every_method_month_by_month(case_con, case_db) -> None:
     case = case_db[1]
-    table = _table(case_con, "hotspot_evaluation")
-    table["scored_month"] = table["scored_month"].astype(str)
-    assert table[["scored_month", "method"]].to_numpy().tolist() == [
-        [m, method] for m in ("2025-07-01", "2025-08-01", "2025-09-01") for method in ("kde", "naive")
-    ]
-    force = _geometry(
-        case_con, "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = 'E23000013'", []
-    )
-    # September, from June to August: the cluster's 3 + 4 + 5 and three background incidents.
-    cluster = (case.cluster.x, case.cluster.y)
-    background = (case.background.x, case.background.y)
-    train = np.array([cluster] * 12 + [background] * 3)
-    test = np.array([cluster] * 6 + [background])
-    direct = analysis.evaluate_hotspots(
-        (train[:, 0], train[:, 1]), (test[:, 0], test[:, 1]), study_area=force
-    )
-    september = table[table["scored_month"] == "2025-09-01"].set_index("method")
+    table = _table(case_con, "method_backtest")
+    table["scored_month"] = table["scored_month"].astype(str).str[:7]
+    assert set(table["stream"]) == {"incidents"} and set(table["period"]) == {"2025-04_to_2025-09"}
+    reported = table[table["in_summary"]]
+    months = ["2025-04", "2025-05", "2025-06", "2025-07", "2025-08", "2025-09"]
+    assert sorted(reported["scored_month"].unique()) == months
+    assert set(reported["method"]) == {m.name for m in analysis.DEFAULT_CANDIDATES} | {analysis.NESTED}
+    # Every month both places are flagged by every method, so every incident is a hit.
     study_cells = int(_table(case_con, "density_grid").iloc[0]["study_cells"])
     flagged = math.ceil(0.05 * study_cells)
-    for method, score in (("kde", direct.kde), ("naive", direct.baseline)):
-        row = september.loc[method]
-        assert (row["hits"], row["incidents_scored"], row["flagged_cells"], row["study_cells"]) == (
-            score.hits, score.total, score.flagged_cells, score.study_cells
-        )  # fmt: skip
-        assert (row["hits"], row["incidents_scored"], row["flagged_cells"]) == (7, 7, flagged)
-        assert row["pai"] == pytest.approx(score.pai) == pytest.approx(study_cells / flagged)
-    assert september.loc["kde", "trained_from"] == pd.Timestamp("2025-06-01")
-    assert analysis.previous_map_pai(case_con, PERIOD) == {
-        "scored_month": "2025-09",
-        "trained_from": "2025-06",
-        "trained_to": "2025-08",
-        "coverage": 0.05,
-        "incidents_scored": 7,
-        "kde_pai": pytest.approx(study_cells / flagged),
-        "kde_hit_rate": 1.0,
-        "naive_pai": pytest.approx(study_cells / flagged),
-        "naive_hit_rate": 1.0,
+    september = reported[reported["scored_month"] == "2025-09"]
+    assert (september["hits"] == 7).all() and (september["incidents"] == 7).all()
+    assert (september["flagged_cells"] == flagged).all()
+    assert september["pai"].to_numpy() == pytest.approx(np.full(len(september), study_cells / flagged))
+    assert (reported["pei_star"] == 1.0).all()
+    naive = reported[reported["method"] == "naive(3mo)"]
+    assert (naive["stability"] == 1.0).all()  # the same two places, the same spare cells
+    nested = reported[reported["method"] == analysis.NESTED]
+    assert set(nested["selected_method"]) == {"naive(3mo)"}
+    # Months before the reported ones are scored too: the selections of April (and of March,
+    # for April's stability) look back at the six months before each.
+    assert sorted(table.loc[~table["in_summary"], "scored_month"].unique()) == [
+        "2024-09", "2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03",
+    ]  # fmt: skip
+    accuracy = analysis.map_accuracy(case_con, PERIOD)
+    assert accuracy is not None
+    assert {
+        k: accuracy[k] for k in ("method", "forecast_month", "backtest_from", "backtest_to", "months")
+    } == {
+        "method": "naive(3mo)",
+        "forecast_month": "2025-10",
+        "backtest_from": "2025-04",
+        "backtest_to": "2025-09",
+        "months": 6,
     }
-    assert analysis.previous_map_pai(case_con, Period("2025-01", "2025-03")) is None
-    assert case.summary["hotspots"] == 2 and case.summary["top"] == ["Eston Hills", case.quiet_ward]
+    for key in ("nested_pai", "naive_pai", "method_pai"):
+        assert accuracy[key] == pytest.approx(study_cells / flagged)
+    assert accuracy["nested_hit_rate"] == accuracy["naive_hit_rate"] == 1.0
+    assert [m["month"] for m in accuracy["by_month"]] == months
+    assert accuracy["by_month"][-1]["incidents"] == 7
+    assert analysis.map_accuracy(case_con, Period("2025-01", "2025-03")) is None
+    summary = case.summary
+    assert summary["hotspots"] == 2 and summary["top"] == ["Eston Hills", case.quiet_ward]
+    assert summary["method"] == "naive(3mo)" and summary["accuracy"] == accuracy
 
 
 def test_every_mart_keeps_the_contract(case_con) -> None:
@@ -349,11 +366,12 @@ def test_analysing_again_replaces_only_that_period(case_db) -> None:
     copy = path.with_name("again.duckdb")
     copy.write_bytes(path.read_bytes())
     with warehouse.connect(copy) as con:
+        analysed = [t for t in CONTRACT if t != "method_backtest"]  # keyed by the months it reports
 
         def counts() -> dict[str, dict[str, int]]:
             return {
                 t: dict(con.execute(f"SELECT period, count(*) FROM marts.{t} GROUP BY 1").fetchall())
-                for t in CONTRACT
+                for t in analysed
             }
 
         before = counts()
@@ -362,9 +380,11 @@ def test_analysing_again_replaces_only_that_period(case_db) -> None:
         other = Period("2025-07", "2025-09")
         analysis.analyse_period(con, other, vintage="2024")
         after = counts()
-        assert all(after[t][PERIOD.label] == before[t][PERIOD.label] for t in CONTRACT)
+        assert all(after[t][PERIOD.label] == before[t][PERIOD.label] for t in analysed)
         assert after["density_grid"][other.label] == 1
-        assert other.label not in after["hotspot_evaluation"]  # three months: nothing to score
+        # Both end in September: their backtests report on the same six months, one set of rows.
+        labels = con.execute("SELECT DISTINCT period FROM marts.method_backtest").fetchall()
+        assert labels == [("2025-04_to_2025-09",)]
         with pytest.raises(LookupError, match="vintage '1999' is not loaded"):
             analysis.analyse_period(con, PERIOD, vintage="1999")
         stage_rows(
@@ -388,7 +408,8 @@ def test_the_flow_analyses_the_demo_year(demo_run) -> None:
         summary = record["hotspots"]
         period = Period("2025-01", "2025-12")
         assert summary["period"] == period.label and summary["hotspots"] > 0
-        assert summary["previous_map_pai"] == analysis.previous_map_pai(con, period)
+        accuracy = analysis.map_accuracy(con, period)
+        assert summary["accuracy"] == accuracy and summary["method"] == accuracy["method"]
         grid = con.execute(
             "SELECT incidents, study_cells FROM marts.density_grid WHERE period = ?", [period.label]
         ).fetchone()
@@ -397,15 +418,19 @@ def test_the_flow_analyses_the_demo_year(demo_run) -> None:
             "SELECT name FROM marts.hotspot_areas WHERE period = ? ORDER BY area_id LIMIT 3", [period.label]
         ).fetchall()
         assert [r[0] for r in top] == summary["top"]
-        # On clustered incidents a density map beats "where it happened last time" at equal area.
+        # On clustered incidents a smoothed surface beats "where it happened last time" at equal
+        # area, and the selection, tested without peeking, beats the naive baseline too.
+        assert accuracy["months"] == 6 and accuracy["backtest_to"] == "2025-12"
+        assert accuracy["nested_pai"] > 1.5 * accuracy["naive_pai"]
+        family = con.execute(
+            "SELECT method_family FROM marts.density_grid WHERE period = ?", [period.label]
+        ).fetchone()
+        assert family is not None and family[0] in ("kde", "prospective", "blend")
         scores = con.execute(
-            "SELECT method, avg(pai), avg(hit_rate), count(*) FROM marts.hotspot_evaluation"
-            " WHERE period = ? GROUP BY 1",
-            [period.label],
+            "SELECT method, count(*) FROM marts.method_backtest WHERE stream = 'incidents'"
+            " AND period = '2025-07_to_2025-12' AND in_summary GROUP BY 1"
         ).fetchall()
-        by_method = {m: (pai, hit, n) for m, pai, hit, n in scores}
-        assert by_method["kde"][2] == by_method["naive"][2] == 9
-        assert by_method["kde"][0] > by_method["naive"][0]
+        assert len(scores) == len(analysis.DEFAULT_CANDIDATES) + 1 and {n for _, n in scores} == {6}
         # Real clusters are found by Gi*, and the busiest hotspot's densest cell is among them.
         assert summary["hot_cells"] > 0
         densest = con.execute(

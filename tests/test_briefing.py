@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from endurance import attribution, briefing, linking, marts
+from endurance import analysis, attribution, briefing, linking, marts, warehouse
 from endurance.periods import Period
 from endurance.sources import outcomes
 from tests._staging import stage_points, stage_rows
@@ -219,7 +219,6 @@ def test_every_text_field_is_escaped():
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(demo_run):
-    from endurance import warehouse
 
     pack = demo_run["briefing"]
     assert pack["meeting"] == "2026-01-06" and pack["period"] == "2025-01_to_2025-12"
@@ -247,7 +246,7 @@ def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(d
         "Enforcement outcomes",
         "Community intelligence received",
         "Data quality",
-        "How well the previous map predicted",
+        "How the map's hotspots were chosen, and how well they predict",
     ):
         assert heading in page, heading
     with warehouse.connect(demo_run["db"], read_only=True) as con:
@@ -265,5 +264,12 @@ def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(d
             " AND received_at >= DATE '2025-01-01' AND received_at < DATE '2026-01-01'"
         ).fetchone()[0]
     assert f"<b>1. {top[0]}</b>" in page and f"{top[1]} incidents;" in page
+    # The map's method and its tested accuracy, month by month, as the warehouse holds them.
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        accuracy = analysis.map_accuracy(con, Period("2025-01", "2025-12"))
+    assert accuracy is not None and f"<b>{accuracy['label']}</b>" in page
+    assert f"Predictive Accuracy Index of\n  <b>{accuracy['nested_pai']:.1f}</b>" in page
+    assert f"against {accuracy['naive_pai']:.1f} for the naive baseline" in page
+    assert page.count("<td>2025-") >= 6  # one row per month tested
     assert f'<td class="n">{warnings}</td></tr>' in page
     assert f"{shareable} in the period" in page

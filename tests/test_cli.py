@@ -192,7 +192,7 @@ def test_map_analyses_a_new_period_and_maps_one_authority(demo_run, tmp_path, mo
     path = tmp_path / "out" / "maps" / "hotspots_2025-04_to_2025-06_E06000001.html"
     assert "analysed 2025-04 to 2025-06 (it had not been)" in result.output
     assert f"map: {path} (" in result.output
-    assert "layers: Wards (2024): incidents and change; Hotspot density" in result.output
+    assert "layers: Wards (2024): incidents and change; Hotspot risk" in result.output
     page = path.read_text()
     assert "off-road bike hotspots, Hartlepool, 2025-04 to 2025-06" in page
     assert 'class="endurance-marking"' in page and ">OFFICIAL</div>" in page
@@ -214,3 +214,82 @@ def test_map_with_an_unknown_authority_lists_the_valid_codes(demo_run, tmp_path,
     text = " ".join(result.output.split())
     assert "unknown local authority 'Hartlepool'" in text
     assert "E06000001 (Hartlepool), E06000002 (Middlesbrough)" in text
+
+
+def test_backtest_json_is_what_the_mart_holds(demo_run, tmp_path, monkeypatch):
+    import json
+
+    from endurance import warehouse
+
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    result = runner.invoke(app, ["backtest", "--from", "2025-07", "--to", "2025-12", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert set(report) >= {"candidates", "selected", "naive"}
+    assert report["months"] == ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
+    assert report["stream"] == "incidents" and report["period"] == "2025-07_to_2025-12"
+    with warehouse.connect(db, read_only=True) as con:
+        stored = con.execute(
+            "SELECT method, count(*), avg(pai), avg(hit_rate), avg(pei_star), avg(stability)"
+            " FROM marts.method_backtest WHERE stream = 'incidents' AND period = '2025-07_to_2025-12'"
+            " AND coverage = 0.05 AND cell_m = 100 AND in_summary GROUP BY 1"
+        ).fetchall()
+        run = con.execute(
+            "SELECT status, counts FROM ops.runs WHERE run_id = ?", [report["run_id"]]
+        ).fetchone()
+    by_method = {m: rest for m, *rest in stored}
+    rows = [*report["candidates"], {**report["selected"], "method": "selected (nested)"}]
+    assert len(rows) == len(by_method)
+    for row in rows:
+        months, pai, hit_rate, pei_star, stability = by_method[row["method"]]
+        assert row["months"] == months == 6
+        assert (row["pai"], row["hit_rate"], row["pei_star"]) == pytest.approx((pai, hit_rate, pei_star))
+        assert row["stability"] == pytest.approx(stability)
+    assert report["naive"]["method"] == "naive(3mo)"
+    assert report["naive"]["pai"] == pytest.approx(by_method["naive(3mo)"][1])
+    assert (
+        run[0] == "completed" and json.loads(run[1])["backtest"]["selected"] == report["selected"]["method"]
+    )
+
+
+def test_backtest_table_reads_at_80_columns(demo_run, tmp_path, monkeypatch):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(app, ["backtest", "--stream", "policeuk_asb", "--to", "2025-12"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert (
+        lines[0].startswith("policeuk_asb: 1 months scored (2025-12 to 2025-12)")
+        or "months scored" in lines[0]
+    )
+    assert any(line.startswith("│ selected (nested)") for line in lines)
+    assert any(line.startswith("the map would use: ") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--stream", "banana"], "--stream must be one of incidents, policeuk_asb, got 'banana'"),
+        (["--coverage", "0"], "--coverage must be a share above 0 and at most 1"),
+        (["--coverage", "1.5"], "--coverage must be a share above 0 and at most 1"),
+        (["--cell-m", "1"], "--cell-m must be between 10 and 5000 metres, got 1"),
+        (["--from", "2025-13"], "--from must be a month written YYYY-MM"),
+        (["--from", "2025-06", "--to", "2025-01"], "period ends (2025-01) before it starts (2025-06)"),
+        (["--to", "2025-01"], "no month in 2025-01 can be scored"),
+        (["--from", "2030-01", "--to", "2030-03"], "no month in 2030-01 to 2030-03 can be scored"),
+        (["--force-area", "E23000099"], "force area E23000099 is not loaded (loaded: E23000008, E23000013)"),
+    ],
+)
+def test_backtest_refuses_bad_input_in_one_line(demo_run, monkeypatch, tmp_path, args, message):
+    db = tmp_path / "cli.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    result = runner.invoke(app, ["backtest", *args])
+    assert result.exit_code == 1, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output and result.output.count("error:") == 1

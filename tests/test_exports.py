@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 import shapely
 
-from endurance import attribution, exports, layers, linking, marts
+from endurance import analysis, attribution, exports, layers, linking, marts
 from endurance._errors import ExportError
 from endurance.periods import parse_period
 from tests._disclosure import assert_nothing_derivable
@@ -190,6 +190,30 @@ def test_hand_worked_quarter(geo_con):
     lads = [r["lad_code"] for r in summary.rows if r["row_type"] == "authority total"]
     assert lads == ["E06000001", "E06000002", "E06000003", "E06000004"]
     assert summary.rows[-1]["row_type"] == "force total"
+
+
+def test_tasking_hotspots_come_from_the_map_s_analysis_of_the_period(geo_con, tmp_path):
+    stage_scenario(geo_con)
+    before = exports.build_ward_summary(geo_con, period=Q3, vintage="2024", threshold=5, run_id="r")
+    assert {r["tasking_hotspots"] for r in before.rows} == {""}
+    assert before.tasking.startswith("The period has not been analysed")
+    # Writing the files analyses the quarter first: its hotspot areas reach the wards.
+    exports.export_ward_summaries(geo_con, tmp_path, period=Q3, vintage="2024", threshold=5, run_id="r")
+    rows = {r["ward_code"]: r for r in read_csv(tmp_path / f"E06000003_{Q3.label}.csv")}
+    areas = geo_con.execute(
+        "SELECT ward_code, hotspot_areas FROM marts.ward_analysis WHERE period = ? AND hotspot_areas <> ''",
+        [Q3.label],
+    ).fetchall()
+    assert {code for code, _ in areas} >= {ESTON, NORMANBY, GRANGETOWN}
+    for code, names in areas:
+        if code in rows:
+            assert rows[code]["tasking_hotspots"] == names
+    assert rows[ESTON]["tasking_hotspots"].split("; ")[0] == "Eston Hills"
+    after = exports.build_ward_summary(geo_con, period=Q3, vintage="2024", threshold=5, run_id="r")
+    accuracy = analysis.map_accuracy(geo_con, Q3)
+    assert accuracy is not None and accuracy["label"] in after.tasking
+    for figure in (accuracy["nested_pai"], accuracy["naive_pai"]):
+        assert f"{figure:.1f}" in after.tasking
 
 
 def test_handling_code_c_counts_only_under_a_configured_agreement(geo_con):
@@ -406,6 +430,9 @@ def test_xlsx_reads_back_equal_to_the_csv(demo_run):
             and "Office for National Statistics" in notes["Licences"]
         )
         assert "<5" in notes["Suppression"] and "[c]" in notes["Suppression"]
+        tasking = notes["Tasking hotspots"]
+        assert tasking.startswith("The hotspot areas of the tasking map for 2025-01 to 2025-12")
+        assert "Predictive Accuracy Index" in tasking
         assert all(name in notes for name in kinds)  # every column is defined
 
 

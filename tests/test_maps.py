@@ -18,7 +18,7 @@ YEAR = Period("2025-01", "2025-12")
 #: The layers of a map, in the layer control's order.
 MAP_LAYERS = [
     "Wards (2024): incidents and change",
-    "Hotspot density (KDE, incidents per km²)",
+    "Hotspot risk (expected incidents per km²)",
     "Gi* hot and cold spots (cells)",
     "Hotspot areas (named)",
     "Gazetteer places",
@@ -134,24 +134,26 @@ def test_change_is_told_in_words(args, text):
     assert _map_page.change_text(*args) == text
 
 
-def test_pai_line_compares_with_the_naive_baseline():
-    line = _map_page.pai_line(
-        {
-            "scored_month": "2025-12",
-            "trained_from": "2025-09",
-            "trained_to": "2025-11",
-            "coverage": 0.05,
-            "incidents_scored": 158,
-            "kde_pai": 11.84,
-            "kde_hit_rate": 0.592,
-            "naive_pai": 5.41,
-            "naive_hit_rate": 0.27,
-        }
-    )
-    assert "11.8 against 5.4 for a naive baseline" in line
-    assert "hit rate 59 % against 27 % at 5 % of the area" in line
-    assert "158 incidents of 2025-12" in line
-    assert "not available" in _map_page.pai_line(None)
+def test_pai_line_says_why_the_method_was_chosen_against_the_naive_baseline():
+    accuracy = {
+        "backtest_from": "2025-07",
+        "backtest_to": "2025-12",
+        "months": 6,
+        "coverage": 0.05,
+        "nested_pai": 11.74,
+        "nested_hit_rate": 0.587,
+        "naive_pai": 6.61,
+        "naive_hit_rate": 0.33,
+    }
+    line = _map_page.pai_line(accuracy)
+    assert line.startswith("Chosen because it predicted best over the last 6 months (2025-07 to 2025-12)")
+    assert "PAI 11.7 for the selection, each month chosen without seeing it, against 6.6" in line
+    assert "hit rate 59 % against 33 % at 5 % of the area" in line
+    assert "force-wide PAI 11.7" in _map_page.pai_line(accuracy, force_wide=True)
+    one = _map_page.pai_line(accuracy | {"months": 1, "backtest_to": "2025-07"})
+    assert "over the last 1 month (2025-07)" in one
+    for missing in (None, accuracy | {"nested_pai": None}):
+        assert "no backtest yet" in _map_page.pai_line(missing)
 
 
 # --------------------------------------------------------------------------- assets
@@ -250,7 +252,8 @@ def test_demo_map_is_self_contained_and_holds_aggregates_only(demo_run):
     assert "SYNTHETIC DEMO DATA" in text and "2024 vintage" in text
     assert "Contains OS data" in text
     assert text.count('class="endurance-marking"') == 2 and "OFFICIAL-SENSITIVE" in text
-    assert "PAI of the previous map (hotspots from 2025-09 to 2025-11" in text
+    assert "Chosen because it predicted best over the last 6 months (2025-07 to 2025-12)" in text
+    assert "Risk for 2026-01 on 100 m cells" in text
     assert text.count("data:image/png;base64,") >= 2  # the density image, and Leaflet's own icons
     assert "L.markerClusterGroup" in text and "L.heatLayer" in text
     assert path.stat().st_size < 3_000_000

@@ -12,7 +12,12 @@ that and pass the arrays in.
 - :mod:`~endurance.analysis.change`: change between periods (conditional binomial test);
 - :mod:`~endurance.analysis.trend`: Mann-Kendall trends and hotspot trend labels;
 - :mod:`~endurance.analysis.temporal`: hour-by-weekday profiles and monthly charts;
-- :mod:`~endurance.analysis.evaluation`: hit rate and PAI against a naive baseline;
+- :mod:`~endurance.analysis.evaluation`: hit rate and PAI of flagged cells;
+- :mod:`~endurance.analysis.forecast`: the candidate methods that draw a risk surface
+  for the month ahead (naive counts, decayed counts, kernel density, prospective
+  kernel density, blends, a self-exciting point process);
+- :mod:`~endurance.analysis.selection`: rolling-origin backtests of the candidates and
+  the nested selection of the map's method;
 - :mod:`~endurance.analysis.marts`: the one module that reads and writes the warehouse:
   :func:`analyse_period` runs all of the above for a reporting period into the marts.
 """
@@ -27,13 +32,19 @@ from endurance.analysis.density import (
     hotspot_cells,
     kernel_density,
 )
-from endurance.analysis.evaluation import (
-    TRAINING_MONTHS,
-    Evaluation,
-    Score,
-    evaluate_hotspots,
-    rolling_evaluation,
-    score_hotspots,
+from endurance.analysis.evaluation import Score, score_hotspots
+from endurance.analysis.forecast import (
+    DEFAULT_CANDIDATES,
+    NAIVE_MONTHS,
+    Blend,
+    DecayedCounts,
+    EventHistory,
+    KernelDensity,
+    Method,
+    NaiveCounts,
+    ProspectiveKDE,
+    SelfExciting,
+    method_from_name,
 )
 from endurance.analysis.gistar import (
     GiStar,
@@ -44,41 +55,57 @@ from endurance.analysis.gistar import (
     grid_weights,
 )
 from endurance.analysis.grid import DensityGrid, count_grid
-from endurance.analysis.marts import analyse_period, previous_map_pai
+from endurance.analysis.marts import STREAMS, analyse_period, backtest_stream, ensure_analysed, map_accuracy
+from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, flag_top_cells
 from endurance.analysis.temporal import monthly_chart_png, peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import MannKendall, mann_kendall, trend_label
 
 __all__ = [
     "DAYS_PER_MONTH",
     "DEFAULT_BANDWIDTH_M",
+    "DEFAULT_CANDIDATES",
     "DEFAULT_CELL_M",
-    "TRAINING_MONTHS",
+    "NAIVE_MONTHS",
+    "NESTED",
+    "SELECTION_WINDOW",
+    "STREAMS",
+    "Backtest",
+    "Blend",
     "ChangeResult",
+    "DecayedCounts",
     "DensityGrid",
-    "Evaluation",
+    "EventHistory",
     "GiStar",
     "HotspotArea",
+    "KernelDensity",
     "MannKendall",
+    "Method",
+    "NaiveCounts",
+    "ProspectiveKDE",
     "Score",
+    "SelfExciting",
     "analyse_period",
     "area_weights",
+    "backtest",
+    "backtest_stream",
     "benjamini_hochberg",
     "change_test",
     "compare_periods",
     "count_grid",
     "dissolve_hotspots",
-    "evaluate_hotspots",
+    "ensure_analysed",
+    "flag_top_cells",
     "getis_ord_gi_star",
     "grid_gi_star",
     "grid_weights",
     "hotspot_cells",
     "kernel_density",
     "mann_kendall",
+    "map_accuracy",
+    "method_from_name",
     "monthly_chart_png",
     "peak_days",
     "peak_hours",
-    "previous_map_pai",
-    "rolling_evaluation",
     "score_hotspots",
     "temporal_profile",
     "trend_label",

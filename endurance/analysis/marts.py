@@ -1,14 +1,16 @@
 """Hotspot analysis of one reporting period, from the warehouse into the marts.
 
-:func:`analyse_period` reads the period's incidents, runs every method of
+:func:`analyse_period` reads the incidents up to the period's end, runs every method of
 :mod:`endurance.analysis` on them and replaces the period's rows in six marts, in one
 transaction, checking them before it commits:
 
 ``marts.density_grid``
-    Where the kernel density grid lies and how it was drawn (one row).
+    Where the risk grid lies, which method drew it, and how well the method selection
+    predicted (nested PAI against the naive baseline) over the months before (one row).
 ``marts.density_cells``
-    Density, raw count, hotspot flag and Gi* class of every study cell that has some
-    density or a significant class.
+    Risk (expected incidents per km² in the month after the period), raw count,
+    hotspot flag and Gi* class of every study cell that has some risk or a significant
+    class.
 ``marts.hotspot_areas``
     Hotspot cells dissolved into named areas (1 = most incidents), with change against
     the previous period and the same period last year, trend, peak days and hours.
@@ -16,9 +18,16 @@ transaction, checking them before it commits:
     Every ward of the boundary vintage: counts, change, Gi* and trend.
 ``marts.temporal_profile``
     Hour of day by day of week (Europe/London), overall and per hotspot area.
-``marts.hotspot_evaluation``
-    How well the hotspots predict: hit rate and PAI, kernel density against a naive
-    baseline, month by month.
+``marts.method_backtest``
+    Every candidate method's and the selection procedure's scores, month by month
+    (stream ``incidents``; :func:`backtest_stream` writes it for any stream).
+
+The map's surface
+    Every candidate of :mod:`endurance.analysis.forecast` is backtested on all loaded
+    history up to the period's end (:mod:`endurance.analysis.selection`); the one with
+    the best mean PAI over the most recent scored months is fitted on that history and
+    forecasts the month after the period. Its top cells are the hotspot cells. No month
+    after the period is read.
 
 What is counted
     Linked incidents (``staging.linked_incidents``): off-road-bike incidents and
@@ -32,17 +41,14 @@ Study area
     those whose centre lies in it.
 
 Defaults and overrides (keyword arguments of :func:`analyse_period`)
-    ``cell_m=100`` (about a street block) and ``bandwidth_m=400`` (a few streets, what a
-    patrol watches from one spot); ``coverage=0.05``: hotspot cells are the densest
-    cells covering 5 % of the study area; ``training_months=3``: each month scored in
-    the evaluation is predicted from the three months before it, and the months scored
-    are those of the period after its first three. "The PAI of the previous map"
-    (:func:`previous_map_pai`) is the score of the period's last month.
+    ``cell_m=100`` (about a street block); ``coverage=0.05``: hotspot cells are the
+    cells of highest risk covering 5 % of the study area; ``window=6``: the selection
+    looks back over six scored months.
 
-Gi* is computed on raw counts (cells: queen contiguity, wards: polygons that touch),
-with p-values by randomization (see :mod:`endurance.analysis.gistar`) adjusted by
-Benjamini-Hochberg. Change uses the conditional binomial test, trends Mann-Kendall on
-the monthly counts of the period.
+Gi* is computed on the period's raw counts (cells: queen contiguity, wards: polygons
+that touch), with p-values by randomization (see :mod:`endurance.analysis.gistar`)
+adjusted by Benjamini-Hochberg. Change uses the conditional binomial test, trends
+Mann-Kendall on the monthly counts of the period.
 """
 
 from __future__ import annotations
@@ -51,7 +57,8 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -61,24 +68,18 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from endurance import DISPLAY_CRS, PROJECT_CRS
+from endurance import DISPLAY_CRS, PROJECT_CRS, warehouse
 from endurance.analysis.change import change_test, compare_periods
-from endurance.analysis.density import (
-    DEFAULT_BANDWIDTH_M,
-    DEFAULT_CELL_M,
-    HotspotArea,
-    dissolve_hotspots,
-    hotspot_cells,
-    kernel_density,
-)
-from endurance.analysis.evaluation import TRAINING_MONTHS, rolling_evaluation
-from endurance.analysis.gistar import area_weights, getis_ord_gi_star, grid_weights
+from endurance.analysis.density import DEFAULT_CELL_M, HotspotArea, dissolve_hotspots, hotspot_cells
+from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory, Method, method_from_name
+from endurance.analysis.gistar import area_weights, getis_ord_gi_star, grid_gi_star
 from endurance.analysis.grid import DensityGrid, count_grid
+from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, scorable_months
 from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import mann_kendall, trend_label
 from endurance.geography import FORCE_CODE
 from endurance.marts import MartCheckError
-from endurance.periods import Period
+from endurance.periods import Period, add_months
 from endurance.warehouse import quote_table, transaction
 
 #: Default share of the study area flagged as hotspot cells.
@@ -92,8 +93,20 @@ TABLES = (
     "hotspot_areas",
     "ward_analysis",
     "temporal_profile",
-    "hotspot_evaluation",
 )
+#: The event streams a backtest can be run on: what each counts, from the warehouse.
+STREAMS = {
+    "incidents": (
+        "linked off-road-bike incidents and shareable intelligence",
+        "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.linked_incidents"
+        " WHERE x IS NOT NULL AND month < ?::DATE",
+    ),
+    "policeuk_asb": (
+        "police.uk antisocial behaviour",
+        "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.events"
+        " WHERE category = 'asb_context' AND x IS NOT NULL AND month < ?::DATE",
+    ),
+}
 
 #: Each check is a query over one period's rows (``$period``) returning offending rows.
 CHECKS = {
@@ -166,9 +179,9 @@ def analyse_period(
     *,
     vintage: str,
     cell_m: float = DEFAULT_CELL_M,
-    bandwidth_m: float = DEFAULT_BANDWIDTH_M,
     coverage: float = DEFAULT_COVERAGE,
-    training_months: int = TRAINING_MONTHS,
+    window: int = SELECTION_WINDOW,
+    candidates: tuple[Method, ...] = DEFAULT_CANDIDATES,
 ) -> dict[str, Any]:
     """Analyse one period's incidents and replace its rows in the hotspot marts.
 
@@ -181,49 +194,58 @@ def analyse_period(
     vintage
         Ward boundary vintage for the ward figures and the wards hotspot areas are
         named after.
-    cell_m, bandwidth_m, coverage, training_months
-        Grid cell size and kernel bandwidth (metres), share of the study area flagged,
-        months of incidents each evaluated month is predicted from; see the module notes.
+    cell_m, coverage, window
+        Grid cell size (metres), share of the study area flagged, and scored months each
+        method selection looks back over; see the module notes.
+    candidates
+        The methods the map's surface is chosen from, simplest first.
 
     Returns
     -------
     dict
         A summary for the run record: incidents, hotspot areas and the top names, hot
-        Gi* cells, and the previous map's PAI (kernel density and naive baseline).
+        Gi* cells, the selected method and the selection's nested PAI against naive.
     """
     started = time.perf_counter()
     _check_ready(con, vintage)
     study_area = _force_area(con)
     wards = _wards(con, vintage)
+    history = _incidents(con, period.end)
     months = len(period.months)
-    earliest = min(period.shifted(-months).start, period.shifted(-12).start)
-    history = _incidents(con, Period(earliest, period.end))
+    recent = history.within(Period(min(period.shifted(-months).start, period.shifted(-12).start), period.end))
     current = history.within(period)
 
-    grid = kernel_density(
-        current.x, current.y, cell_m=cell_m, bandwidth_m=bandwidth_m, extent=study_area.bounds
+    events = EventHistory(history.x, history.y, history.month, extent=study_area.bounds, cell_m=cell_m)
+    study = events.layout.mask_within(study_area)
+    tested = backtest(events, study=study, candidates=candidates, window=window, coverage=coverage)
+    forecast = add_months(period.end, 1)
+    risk = tested.selected.fit(events, forecast)
+    layout = events.layout
+    grid = DensityGrid(
+        layout.x0,
+        layout.y0,
+        layout.cell_m,
+        risk / layout.cell_area_km2,
+        _bandwidth(tested.selected) or 0.0,
+        "expected incidents per km² per month",
     )
-    study = grid.mask_within(study_area)
     counts = count_grid(current.x, current.y, grid)
     flagged = hotspot_cells(grid, coverage=coverage, study_mask=study)
     gi_z, gi_p, gi_class = _cell_gi_star(counts, study)
     areas = dissolve_hotspots(grid, flagged, places=_gazetteer(con), wards=wards.by_name(), rank_by=counts)
-    area_of = _area_of_incidents(grid, areas, history)
+    area_of = _area_of_incidents(grid, areas, recent)
 
     tables = {
-        "density_grid": _density_grid_frame(
-            period, grid, study, flagged, current, coverage, vintage, training_months
-        ),
+        "density_grid": _density_grid_frame(period, grid, study, flagged, current, history, tested, vintage),
         "density_cells": _density_cells_frame(period, grid, counts, study, flagged, gi_z, gi_p, gi_class),
-        "hotspot_areas": _hotspot_areas_frame(period, areas, history, area_of, wards),
-        "ward_analysis": _ward_analysis_frame(con, period, wards),
-        "temporal_profile": _temporal_frame(period, current, area_of[_in(history.month, period)], len(areas)),
-        "hotspot_evaluation": _evaluation_frame(
-            period, history, study_area, training_months, coverage, cell_m, bandwidth_m
-        ),
+        "hotspot_areas": _hotspot_areas_frame(period, areas, recent, area_of, wards),
+        "ward_analysis": _ward_analysis_frame(con, period, wards, _areas_by_ward(areas, wards)),
+        "temporal_profile": _temporal_frame(period, current, area_of[_in(recent.month, period)], len(areas)),
     }
-    _replace(con, period, tables)
-    previous = previous_map_pai(con, period)
+    with transaction(con):
+        _replace(con, period, tables)
+        _replace_backtest(con, "incidents", tested, cell_m)
+    accuracy = map_accuracy(con, period)
     return {
         "period": period.label,
         "vintage": vintage,
@@ -231,35 +253,204 @@ def analyse_period(
         "hotspots": len(areas),
         "top": [area.name for area in areas[:3]],
         "hot_cells": int(np.isin(gi_class, ["hot_99", "hot_95", "hot_90"]).sum()),
-        "previous_map_pai": previous,
+        "method": tested.selected.name,
+        "accuracy": accuracy,
         "seconds": round(time.perf_counter() - started, 2),
     }
 
 
-def previous_map_pai(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any] | None:
-    """Return how the hotspots of the period's last month were predicted, or None.
+def backtest_stream(
+    con: duckdb.DuckDBPyConnection,
+    stream: str,
+    *,
+    first: str | None = None,
+    last: str | None = None,
+    coverage: float = DEFAULT_COVERAGE,
+    cell_m: float = DEFAULT_CELL_M,
+    window: int = SELECTION_WINDOW,
+    force_code: str = FORCE_CODE,
+    candidates: tuple[Method, ...] = DEFAULT_CANDIDATES,
+) -> tuple[Backtest, str]:
+    """Backtest every candidate on one stream of the warehouse and store the scores.
 
-    The "previous map" is the hotspot map drawn from the ``training_months`` months
-    before the period's last month; it is scored on that month's incidents. Returns the
-    scored month and training months (``YYYY-MM``), coverage, incidents scored, and the
-    PAI and hit rate of kernel density (``kde_*``) and the naive baseline (``naive_*``).
-    None when the period was not analysed or is too short to have been scored.
+    Parameters
+    ----------
+    stream
+        A key of :data:`STREAMS`: ``incidents`` or ``policeuk_asb``.
+    first, last
+        The months to report on (``YYYY-MM``): the scorable months from ``first`` to
+        ``last``; with ``last`` alone, the ``window`` most recent scorable months up to it;
+        with neither, the ``window`` most recent of all. No month after ``last`` is read.
+    coverage, cell_m, window, candidates
+        As for :func:`analyse_period`.
+    force_code
+        The police force area whose grid the stream is scored on.
+
+    Returns
+    -------
+    tuple
+        The :class:`~endurance.analysis.selection.Backtest` and the label under which its
+        rows were stored in ``marts.method_backtest`` (the months reported on).
     """
-    rows = con.execute(
-        "SELECT method, strftime(trained_from, '%Y-%m'), strftime(trained_to, '%Y-%m'), coverage,"
-        " incidents_scored, pai, hit_rate FROM marts.hotspot_evaluation"
-        " WHERE period = ? AND scored_month = ?::DATE",
-        [period.label, f"{period.end}-01"],
-    ).fetchall()
-    if not rows:
+    if stream not in STREAMS:
+        raise ValueError(f"stream must be one of {', '.join(STREAMS)}, got {stream!r}")
+    if stream == "incidents":
+        _check_linked(con)
+    study_area = _force_area(con, force_code)
+    if first and last and last < first:
+        raise ValueError(f"the months to report on end ({last}) before they start ({first})")
+    upto = add_months(last, 1) if last else "9999-12"
+    frame = con.execute(STREAMS[stream][1], [f"{upto}-01"]).df()
+    if frame.empty:
+        raise LookupError(f"the warehouse holds no located {STREAMS[stream][0]} to backtest")
+    events = EventHistory(frame["x"], frame["y"], frame["month"], extent=study_area.bounds, cell_m=cell_m)
+    evaluate = [m for m in scorable_months(events) if m >= first] if first else None
+    tested = backtest(
+        events,
+        study=events.layout.mask_within(study_area),
+        evaluate=evaluate,
+        candidates=candidates,
+        window=window,
+        coverage=coverage,
+    )
+    if not tested.evaluated:
+        asked = " to ".join(dict.fromkeys(m for m in (first, last) if m)) or "the warehouse"
+        held = f"{events.months[0]} to {events.months[-1]}, {len(events.months)} months with data"
+        raise LookupError(
+            f"no month in {asked} can be scored: a month needs {STREAMS[stream][0]} in it and in "
+            f"some month before it (held: {held})"
+        )
+    with transaction(con):
+        label = _replace_backtest(con, stream, tested, cell_m)
+    return tested, label
+
+
+def ensure_analysed(con: duckdb.DuckDBPyConnection, period: Period, *, vintage: str) -> dict[str, Any] | None:
+    """Analyse ``period`` unless the marts already hold it for ``vintage``.
+
+    Returns the summary of :func:`analyse_period` when it ran, None when it was not needed.
+    """
+    row = con.execute(
+        "SELECT count(*) FROM marts.density_grid AS g"
+        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
+        " WHERE g.period = ?",
+        [vintage, period.label],
+    ).fetchone()
+    if row and row[0]:
         return None
-    found: dict[str, Any] = {"scored_month": period.end}
-    for method, trained_from, trained_to, cover, scored, pai, hit_rate in rows:
-        found.update(trained_from=trained_from, trained_to=trained_to, coverage=cover)
-        found["incidents_scored"] = scored
-        found[f"{method}_pai"] = pai
-        found[f"{method}_hit_rate"] = hit_rate
+    return analyse_period(con, period, vintage=vintage)
+
+
+def record_backtest(
+    db_path: Path,
+    stream: str,
+    *,
+    settings: dict[str, str],
+    first: str | None = None,
+    last: str | None = None,
+    coverage: float = DEFAULT_COVERAGE,
+    cell_m: float = DEFAULT_CELL_M,
+    force_code: str = FORCE_CODE,
+) -> dict[str, Any]:
+    """Run :func:`backtest_stream` on the warehouse at ``db_path`` and record it in the run ledger.
+
+    Returns :meth:`Backtest.report` with the ``stream``, the ``period`` label its rows
+    are stored under in ``marts.method_backtest``, ``cell_m``, ``force_code`` and the ``run_id``.
+    """
+    record = warehouse.RunRecord(
+        flow="cli-backtest",
+        settings=settings,
+        parameters={
+            "stream": stream,
+            "from": first,
+            "to": last,
+            "coverage": coverage,
+            "cell_m": cell_m,
+            "force_code": force_code,
+        },
+    )
+    with warehouse.connect(db_path) as con:
+        warehouse.start_run(con, record)
+        try:
+            tested, label = backtest_stream(
+                con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
+            )
+        except Exception as exc:
+            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+            raise
+        report = tested.report()
+        record.counts["backtest"] = {
+            "period": label,
+            "selected": report["selected"]["method"],
+            "nested_pai": report["selected"]["pai"],
+            "naive_pai": report["naive"]["pai"],
+        }
+        warehouse.finish_run(con, record, status="completed")
+    return {
+        "stream": stream,
+        "period": label,
+        "cell_m": cell_m,
+        "force_code": force_code,
+        "run_id": record.run_id,
+        **report,
+    }
+
+
+def map_accuracy(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any] | None:
+    """Return the method the period's map is drawn with and how well its selection predicted.
+
+    Keys: ``method``, ``label`` (plain words), ``forecast_month``, ``coverage``,
+    ``backtest_from``, ``backtest_to`` (``YYYY-MM``), ``months``, ``window``, and the mean
+    PAI and hit rate over those months of the selection procedure, nested
+    (``nested_pai``, ``nested_hit_rate``), of the naive baseline (``naive_pai``,
+    ``naive_hit_rate``) and of the selected method itself (``method_pai``); ``by_month``
+    lists each month's chosen method and PAI beside naive's. None when the period was
+    not analysed; the figures are None when no month could be scored.
+    """
+    row = con.execute(
+        "SELECT method, method_label, strftime(forecast_month, '%Y-%m'), coverage,"
+        " strftime(backtest_from, '%Y-%m'), strftime(backtest_to, '%Y-%m'), backtest_months,"
+        " nested_pai, nested_hit_rate, naive_pai, naive_hit_rate, method_pai, selection_window, cell_m"
+        " FROM marts.density_grid WHERE period = ?",
+        [period.label],
+    ).fetchone()
+    if row is None:
+        return None
+    keys = (
+        "method", "label", "forecast_month", "coverage", "backtest_from", "backtest_to", "months",
+        "nested_pai", "nested_hit_rate", "naive_pai", "naive_hit_rate", "method_pai", "window", "cell_m",
+    )  # fmt: skip
+    found = dict(zip(keys, row, strict=True))
+    found["by_month"] = []
+    if found["backtest_from"]:
+        label = Period(found["backtest_from"], found["backtest_to"]).label
+        months = con.execute(
+            "SELECT strftime(n.scored_month, '%Y-%m'), n.selected_method, n.incidents, n.pai, b.pai"
+            " FROM marts.method_backtest AS n JOIN marts.method_backtest AS b USING"
+            " (stream, period, coverage, cell_m, selection_window, scored_month)"
+            " WHERE n.stream = 'incidents' AND n.period = ? AND n.coverage = ? AND n.cell_m = ?"
+            " AND n.selection_window = ? AND n.method = ? AND b.family = 'naive' AND n.in_summary"
+            " ORDER BY 1",
+            [label, found["coverage"], found["cell_m"], found["window"], NESTED],
+        ).fetchall()
+        found["by_month"] = [
+            {"month": m, "method": _plain(name), "incidents": n, "pai": pai, "naive_pai": naive}
+            for m, name, n, pai, naive in months
+        ]
     return found
+
+
+def _plain(name: str) -> str:
+    """A candidate's description in plain words, or its name when it is no longer a candidate."""
+    try:
+        return method_from_name(name).describe()
+    except ValueError:
+        return name
+
+
+def _bandwidth(method: Method) -> float | None:
+    value = method.params.get("bandwidth_m")
+    return float(value) if value is not None else None
 
 
 # --------------------------------------------------------------------------- reading
@@ -275,6 +466,10 @@ def _check_ready(con: duckdb.DuckDBPyConnection, vintage: str) -> None:
     ).fetchone()
     if not built or not built[0]:
         raise LookupError("marts.ward_month_counts does not exist: build the marts (build_marts) first")
+    _check_linked(con)
+
+
+def _check_linked(con: duckdb.DuckDBPyConnection) -> None:
     unlinked = con.execute(
         "SELECT count(*) FROM staging.events AS e ANTI JOIN staging.event_groups AS g USING (event_id)"
         " WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)"
@@ -286,13 +481,15 @@ def _check_ready(con: duckdb.DuckDBPyConnection, vintage: str) -> None:
         )
 
 
-def _force_area(con: duckdb.DuckDBPyConnection) -> BaseGeometry:
+def _force_area(con: duckdb.DuckDBPyConnection, code: str = FORCE_CODE) -> BaseGeometry:
     row = con.execute(
         "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [FORCE_CODE],
+        [code],
     ).fetchone()
     if row is None:
-        raise LookupError(f"force area {FORCE_CODE} is not loaded; load the geography first")
+        loaded = con.execute("SELECT DISTINCT pfa_code FROM geo.force_areas ORDER BY 1").fetchall()
+        codes = ", ".join(r[0] for r in loaded) or "none"
+        raise LookupError(f"force area {code} is not loaded (loaded: {codes}); load the geography first")
     return shapely.from_wkb(bytes(row[0]))
 
 
@@ -314,12 +511,12 @@ def _wards(con: duckdb.DuckDBPyConnection, vintage: str) -> _Wards:
     return _Wards(table, vintage)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, span: Period) -> _Incidents:
-    start, stop = span.bounds
+def _incidents(con: duckdb.DuckDBPyConnection, last: str) -> _Incidents:
+    """Every located linked incident up to the end of month ``last``: all loaded history."""
     frame = con.execute(
         "SELECT x, y, strftime(month, '%Y-%m') AS month, occurred_at FROM staging.linked_incidents"
-        " WHERE x IS NOT NULL AND month >= ?::DATE AND month < ?::DATE ORDER BY incident_id",
-        [start, stop],
+        " WHERE x IS NOT NULL AND month < ?::DATE ORDER BY incident_id",
+        [f"{add_months(last, 1)}-01"],
     ).df()
     return _Incidents(
         frame["x"].to_numpy(dtype=float),
@@ -354,7 +551,7 @@ def _cell_gi_star(counts: DensityGrid, study: np.ndarray) -> tuple[np.ndarray, n
     values = counts.values[study]
     if values.size < 2 or np.ptp(values) == 0:
         return z, p, label
-    result = getis_ord_gi_star(values, grid_weights(counts, study), inference="randomization")
+    result = grid_gi_star(counts, study)
     z[study] = result.z
     p[study] = result.p_adjusted
     label[study] = [_gi_class(v) for v in result.label]
@@ -372,12 +569,15 @@ def _density_grid_frame(
     study: np.ndarray,
     flagged: np.ndarray,
     current: _Incidents,
-    coverage: float,
+    history: _Incidents,
+    tested: Backtest,
     vintage: str,
-    training_months: int,
 ) -> pd.DataFrame:
     ny, nx = grid.shape
     flagged_values = grid.values[flagged]
+    method = tested.selected
+    evaluated = tested.evaluated
+    nested, naive, own = (tested.figure(m) for m in (NESTED, tested.baseline.name, method.name))
     return pd.DataFrame(
         [
             {
@@ -387,19 +587,38 @@ def _density_grid_frame(
                 "cell_m": grid.cell_m,
                 "nx": nx,
                 "ny": ny,
-                "bandwidth_m": grid.bandwidth_m,
-                "coverage": coverage,
+                "method": method.name,
+                "method_family": method.family,
+                "method_params": json.dumps(method.params),
+                "method_label": method.describe(),
+                "bandwidth_m": _bandwidth(method),
+                "forecast_month": _first_day(add_months(period.end, 1)),
+                "coverage": tested.coverage,
                 "threshold_km2": float(flagged_values.min()) if flagged_values.size else math.nan,
                 "max_km2": float(grid.values[study].max()) if study.any() else 0.0,
                 "incidents": int(current.x.size),
+                "history_incidents": int(history.x.size),
+                "history_from": _first_day(min(history.month.tolist())) if history.month.size else None,
                 "study_cells": int(study.sum()),
                 "vintage": vintage,
                 "hotspot_cells": int(flagged.sum()),
-                "training_months": training_months,
+                "selection_window": tested.window,
+                "backtest_from": _first_day(evaluated[0]) if evaluated else None,
+                "backtest_to": _first_day(evaluated[-1]) if evaluated else None,
+                "backtest_months": len(evaluated),
+                "nested_pai": nested["pai"],
+                "nested_hit_rate": nested["hit_rate"],
+                "naive_pai": naive["pai"],
+                "naive_hit_rate": naive["hit_rate"],
+                "method_pai": own["pai"],
                 "analysed_at": datetime.now(),
             }
         ]
     )
+
+
+def _first_day(month: str) -> date:
+    return date.fromisoformat(f"{month}-01")
 
 
 def _density_cells_frame(
@@ -546,7 +765,18 @@ def _hotspot_areas_frame(
 # --------------------------------------------------------------------------- wards
 
 
-def _ward_analysis_frame(con: duckdb.DuckDBPyConnection, period: Period, wards: _Wards) -> pd.DataFrame:
+def _areas_by_ward(areas: list[HotspotArea], wards: _Wards) -> dict[str, str]:
+    """The hotspot areas overlapping each ward (in area order), as ``'; '``-joined names."""
+    found: dict[str, list[str]] = {}
+    for area in areas:
+        for code in _ward_overlaps(area.geometry, wards)["ward_code"]:
+            found.setdefault(code, []).append(area.name)
+    return {code: "; ".join(names) for code, names in found.items()}
+
+
+def _ward_analysis_frame(
+    con: duckdb.DuckDBPyConnection, period: Period, wards: _Wards, areas: dict[str, str]
+) -> pd.DataFrame:
     counts = con.execute(
         "SELECT ward_code, strftime(month, '%Y-%m') AS month, linked_incidents AS count"
         " FROM marts.ward_month_counts WHERE vintage = ?",
@@ -576,6 +806,7 @@ def _ward_analysis_frame(con: duckdb.DuckDBPyConnection, period: Period, wards: 
     table["mk_tau"] = [tau for _, tau, _ in trends]
     table["mk_p"] = [p for _, _, p in trends]
     table["gi_z"], table["gi_p"], table["gi_class"] = _ward_gi_star(table, wards)
+    table["hotspot_areas"] = [areas.get(code, "") for code in table["ward_code"]]
     table.insert(0, "vintage", wards.vintage)
     table.insert(0, "period", period.label)
     return table
@@ -593,7 +824,7 @@ def _ward_gi_star(table: pd.DataFrame, wards: _Wards) -> tuple[np.ndarray, np.nd
     return result.z[index], result.p_adjusted[index], [_gi_class(result.label[k]) for k in index]
 
 
-# --------------------------------------------------------------------------- time and evaluation
+# --------------------------------------------------------------------------- time
 
 
 def _temporal_frame(period: Period, current: _Incidents, area_of: np.ndarray, n_areas: int) -> pd.DataFrame:
@@ -618,57 +849,60 @@ def _temporal_frame(period: Period, current: _Incidents, area_of: np.ndarray, n_
     return pd.concat(frames, ignore_index=True)
 
 
-def _evaluation_frame(
-    period: Period,
-    history: _Incidents,
-    study_area: BaseGeometry,
-    training_months: int,
-    coverage: float,
-    cell_m: float,
-    bandwidth_m: float,
-) -> pd.DataFrame:
-    frame = rolling_evaluation(
-        history.x,
-        history.y,
-        history.month,
-        scored_months=period.months[training_months:],
-        study_area=study_area,
-        training_months=training_months,
-        coverage=coverage,
-        cell_m=cell_m,
-        bandwidth_m=bandwidth_m,
-    )
-    for column in ("trained_from", "trained_to", "scored_month"):
-        frame[column] = pd.to_datetime(frame[column] + "-01").dt.date
-    frame.insert(0, "period", period.label)
-    return frame
-
-
 # --------------------------------------------------------------------------- writing
 
 
 def _replace(con: duckdb.DuckDBPyConnection, period: Period, tables: dict[str, pd.DataFrame]) -> None:
-    """Replace the period's rows in every mart and check them, in one transaction."""
+    """Replace the period's rows in every mart and check them (inside the caller's transaction)."""
     start, stop = period.bounds
-    with transaction(con):
-        for name in TABLES:
-            target = quote_table(f"marts.{name}")
-            con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
-            frame = tables[name]
-            if frame.empty:
-                continue
-            con.register("analysis_frame", frame)
-            select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
-            con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM analysis_frame")  # noqa: S608
-            con.unregister("analysis_frame")
-        failures = []
-        values = {"period": period.label, "start": start, "stop": stop}
-        for label, query in CHECKS.items():
-            params = {k: v for k, v in values.items() if f"${k}" in query}
-            offending = con.execute(query, params).fetchmany(5)
-            if offending:
-                failures.append(f"{label}: e.g. {offending}")
-        if failures:
-            raise MartCheckError(
-                f"hotspot analysis of {period.label} failed its checks:\n" + "\n".join(failures)
-            )
+    for name in TABLES:
+        target = quote_table(f"marts.{name}")
+        con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
+        _insert(con, target, tables[name])
+    failures = []
+    values = {"period": period.label, "start": start, "stop": stop}
+    for label, query in CHECKS.items():
+        params = {k: v for k, v in values.items() if f"${k}" in query}
+        offending = con.execute(query, params).fetchmany(5)
+        if offending:
+            failures.append(f"{label}: e.g. {offending}")
+    if failures:
+        raise MartCheckError(f"hotspot analysis of {period.label} failed its checks:\n" + "\n".join(failures))
+
+
+def _insert(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame) -> None:
+    if frame.empty:
+        return
+    con.register("analysis_frame", frame)
+    select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
+    con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM analysis_frame")  # noqa: S608
+    con.unregister("analysis_frame")
+
+
+def backtest_label(tested: Backtest) -> str:
+    """The label a backtest's rows are stored under: the months it reports on."""
+    if not tested.evaluated:
+        return "none"
+    return Period(tested.evaluated[0], tested.evaluated[-1]).label
+
+
+def _replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backtest, cell_m: float) -> str:
+    """Replace one backtest's rows in ``marts.method_backtest`` (inside the caller's transaction)."""
+    label = backtest_label(tested)
+    key = [stream, label, tested.coverage, cell_m, tested.window]
+    con.execute(
+        "DELETE FROM marts.method_backtest WHERE stream = ? AND period = ? AND coverage = ? AND cell_m = ?"
+        " AND selection_window = ?",
+        key,
+    )
+    frame = tested.scores.copy()
+    frame["in_summary"] = frame["scored_month"].isin(tested.evaluated)
+    frame["scored_month"] = pd.to_datetime(frame["scored_month"] + "-01").dt.date
+    frame.insert(0, "selection_window", tested.window)
+    frame.insert(0, "cell_m", cell_m)
+    frame.insert(0, "coverage", tested.coverage)
+    frame.insert(0, "period", label)
+    frame.insert(0, "stream", stream)
+    frame["computed_at"] = datetime.now()
+    _insert(con, "marts.method_backtest", frame)
+    return label

@@ -1,7 +1,8 @@
 -- One row per ward of a boundary vintage, for a council ward summary: its counts for
 -- the period, its off-road-bike incidents in the period before and the same period a
--- year earlier, its named hotspots, and its designation on the period's last day.
--- Reads marts only. Parameters: vintage; start/after (first day of the period and of
+-- year earlier, its named hotspots, the tasking map's hotspot areas in it, and its
+-- designation on the period's last day.
+-- Reads marts only. Parameters: vintage; period (the label the analysis marts use); start/after (first day of the period and of
 -- the month after it), and the same for previous_* and year_* ; share_c (count
 -- intelligence with handling code C too: a configured information-sharing agreement).
 WITH wards AS (
@@ -49,9 +50,12 @@ SELECT w.ward_code, w.ward_name, w.lad_code, w.lad_name,
        coalesce(s.deliberate_secondary_fires, 0)::INTEGER AS deliberate_secondary_fires,
        coalesce(s.policeuk_asb_reports, 0)::INTEGER AS policeuk_asb_reports,
        coalesce(h.hotspot_names, '') AS hotspots,
+       coalesce(a.hotspot_areas, '') AS tasking_hotspots,
        coalesce(d.designation, '') AS designation
 FROM wards AS w
 LEFT JOIN sums AS s USING (ward_code)
 LEFT JOIN marts.ward_hotspots AS h ON h.vintage = $vintage AND h.ward_code = w.ward_code
+LEFT JOIN marts.ward_analysis AS a
+    ON a.period = $period AND a.vintage = $vintage AND a.ward_code = w.ward_code
 LEFT JOIN in_force AS d ON d.ward_code = w.ward_code
 ORDER BY w.lad_code, w.ward_name, w.ward_code;
