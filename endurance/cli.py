@@ -299,6 +299,7 @@ def backtest(
             coverage=coverage,
             cell_m=cell_m,
             force_code=force_area or FORCE_CODE,
+            geodata_dir=settings.geodata_dir,
         )
     except (EnduranceError, LookupError, ValueError) as exc:
         raise _fail(exc) from exc

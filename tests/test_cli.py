@@ -293,3 +293,18 @@ def test_backtest_refuses_bad_input_in_one_line(demo_run, monkeypatch, tmp_path,
     assert result.exit_code == 1, result.output
     assert message in " ".join(result.output.split())
     assert "Traceback" not in result.output and result.output.count("error:") == 1
+
+
+def test_backtest_after_loading_police_uk_files_alone_loads_the_boundaries(
+    demo_run, tmp_path, monkeypatch, geodata_dir
+):
+    monkeypatch.setenv("ENDURANCE_DB", str(tmp_path / "fresh.duckdb"))
+    monkeypatch.setenv("ENDURANCE_GEODATA", str(geodata_dir))
+    files = demo_run["out"] / "demo-inputs" / "policeuk"
+    loaded = runner.invoke(app, ["ingest", "policeuk_street", str(files)])
+    assert loaded.exit_code == 0, loaded.output
+    empty = runner.invoke(app, ["backtest"])  # no incident logs loaded: says what to do
+    assert empty.exit_code == 1 and "load some with `endurance ingest`" in " ".join(empty.output.split())
+    result = runner.invoke(app, ["backtest", "--stream", "policeuk_asb", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"stream": "policeuk_asb"' in result.output

@@ -77,7 +77,7 @@ from endurance.analysis.grid import DensityGrid, count_grid
 from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, scorable_months
 from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import mann_kendall, trend_label
-from endurance.geography import FORCE_CODE
+from endurance.geography import FORCE_CODE, load_official_layers, resolve_geodata_dir
 from endurance.marts import MartCheckError
 from endurance.periods import Period, add_months
 from endurance.warehouse import quote_table, transaction
@@ -302,7 +302,10 @@ def backtest_stream(
     upto = add_months(last, 1) if last else "9999-12"
     frame = con.execute(STREAMS[stream][1], [f"{upto}-01"]).df()
     if frame.empty:
-        raise LookupError(f"the warehouse holds no located {STREAMS[stream][0]} to backtest")
+        raise LookupError(
+            f"the warehouse holds no located {STREAMS[stream][0]} to backtest: load some with "
+            "`endurance ingest` and run `endurance attribute`"
+        )
     events = EventHistory(frame["x"], frame["y"], frame["month"], extent=study_area.bounds, cell_m=cell_m)
     evaluate = [m for m in scorable_months(events) if m >= first] if first else None
     tested = backtest(
@@ -351,8 +354,13 @@ def record_backtest(
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
     force_code: str = FORCE_CODE,
+    geodata_dir: Path | None = None,
 ) -> dict[str, Any]:
     """Run :func:`backtest_stream` on the warehouse at ``db_path`` and record it in the run ledger.
+
+    The official boundaries are loaded first (from ``geodata_dir``, else the other
+    routes of :func:`endurance.geography.resolve_geodata_dir`) when the warehouse holds
+    no force area yet, as after loading police.uk files alone.
 
     Returns :meth:`Backtest.report` with the ``stream``, the ``period`` label its rows
     are stored under in ``marts.method_backtest``, ``cell_m``, ``force_code`` and the ``run_id``.
@@ -372,6 +380,8 @@ def record_backtest(
     with warehouse.connect(db_path) as con:
         warehouse.start_run(con, record)
         try:
+            if not con.execute("SELECT count(*) FROM geo.force_areas").fetchone()[0]:  # type: ignore[index]
+                load_official_layers(con, resolve_geodata_dir(env_dir=geodata_dir))
             tested, label = backtest_stream(
                 con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
             )
