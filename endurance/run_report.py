@@ -132,6 +132,7 @@ def run_summary_markdown(
         reasons = totals.get("rejects_by_reason") or {}
         lines += _table(("reason", "rows"), sorted(reasons.items())) if reasons else ["No row was rejected."]
         lines.append("")
+    lines += _hotspot_method(record.counts.get("hotspots"))
     lines += ["## Outputs written", ""]
     if record.outputs:
         lines += _table(
@@ -148,6 +149,26 @@ def run_summary_markdown(
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def _hotspot_method(summary: object) -> list[str]:
+    """The map's method and its tested accuracy against the naive baseline, when the run analysed."""
+    if not isinstance(summary, Mapping) or not isinstance(summary.get("accuracy"), Mapping):
+        return []
+    accuracy = summary["accuracy"]
+    drawn = f"Risk for {accuracy['forecast_month']} drawn with {accuracy['label']}."
+    lines = ["## Hotspot map's method", "", drawn]
+    if accuracy.get("nested_pai") is None:
+        lines.append("Too little history to test it against later months yet.")
+    else:
+        lines.append(
+            f"Chosen because it predicted best over {accuracy['backtest_from']} to "
+            f"{accuracy['backtest_to']}: "
+            f"PAI {accuracy['nested_pai']:.2f} for the selection (each month chosen without seeing it) "
+            f"against {accuracy['naive_pai']:.2f} for the naive baseline, at {accuracy['coverage']:.0%} "
+            "of the force area."
+        )
+    return [*lines, ""]
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,8 @@ from prefect.runner import Runner
 from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary_settings
 from prefect.states import Scheduled
 
-from endurance import run_report, warehouse
+from endurance import analysis, run_report, warehouse
+from endurance.periods import Period
 from endurance.settings import Settings
 from endurance.sources.policeuk_api import PoliceApiError
 from tests.test_policeuk_api import fake_api  # noqa: F401  (the local data.police.uk)
@@ -191,6 +192,11 @@ def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
         assert f"| {reason} | {n} |" in summary
     for path in demo_run["inputs"].files:
         assert f"| {path.name} |" in summary
+    with warehouse.connect(db, read_only=True) as con:
+        accuracy = analysis.map_accuracy(con, Period("2025-01", "2025-12"))
+    assert accuracy is not None and f"drawn with {accuracy['label']}." in summary
+    assert f"PAI {accuracy['nested_pai']:.2f} for the selection" in summary
+    assert f"against {accuracy['naive_pai']:.2f} for the naive baseline" in summary
     for output in [demo_run["result"]["map"], *demo_run["result"]["exports"]]:
         # Sizes as this run wrote them (the fixture's second run rewrites the files).
         assert f"| {Path(output['path']).name} | {output['bytes']:,} |" in summary
