@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
+from typer.core import TyperGroup
 
 from endurance import geography, warehouse
-from endurance._errors import EnduranceError
+from endurance._errors import EnduranceError, Terminated, is_interrupt, no_room
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
@@ -26,7 +31,69 @@ from endurance.sources import SOURCES
 if TYPE_CHECKING:
     from endurance.ledger import LedgerRun
 
+#: Exit codes of a command stopped by Ctrl-C and by SIGTERM (128 + the signal's number).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(f"signal {signum}")
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``Terminated`` while a command runs, so it unwinds as Ctrl-C does."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Commands(TyperGroup):
+    """Every command: interrupts, full disks and refusals end in one line, never a traceback.
+
+    Library errors are turned into messages by each command; what is left here is what can
+    stop any command: Ctrl-C or SIGTERM (exit 130 or 143; a run in progress is recorded as
+    interrupted, and a load either landed whole or not at all) and a full disk (exit 1).
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            with _sigterm_unwinds():
+                return super().invoke(ctx)
+        except typer.Exit:
+            raise
+        except BaseException as exc:
+            name = f"endurance {ctx.invoked_subcommand or ''}".strip()
+            if is_interrupt(exc):
+                terminated = isinstance(exc, Terminated) or type(exc).__name__ == "TerminationSignal"
+                signal_name = "SIGTERM" if terminated else "Ctrl-C"
+                console.print(
+                    f"[bold red]interrupted:[/] {name} was stopped by {signal_name}; what it had committed"
+                    " is kept, a load in progress is rolled back and its run is recorded as interrupted",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+            if isinstance(exc, Exception) and no_room(exc):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                console.print(
+                    f"[bold red]error:[/] no room left to write (disk full): {first}; {name} stopped, "
+                    "nothing half-written was kept: free some space and run it again",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(1) from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
     "intelligence, attribute them to wards and hotspots, and publish maps and ward summaries.",
     no_args_is_help=True,

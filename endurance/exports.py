@@ -714,8 +714,7 @@ def run_ward_export(
             settings=settings.describe(),
             parameters={"lad": lad, "period": chosen.label, "formats": list(wanted), "out_dir": str(out)},
         )
-        warehouse.start_run(con, record)
-        try:
+        with warehouse.recording(con, record):
             paths = export_ward_summaries(
                 con,
                 out,
@@ -727,10 +726,6 @@ def run_ward_export(
                 lad=lad,
                 share_handling_c=settings.share_handling_c,
             )
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        record.outputs = [warehouse.output_file(p) for p in paths]
-        record.counts = {"period": chosen.label, "files": len(paths)}
-        warehouse.finish_run(con, record, status="completed")
+            record.outputs = [warehouse.output_file(p) for p in paths]
+            record.counts = {"period": chosen.label, "files": len(paths)}
     return ExportRun(record.run_id, chosen, paths)

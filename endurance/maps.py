@@ -661,30 +661,24 @@ def publish_map(
         settings=settings.describe(),
         parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
     )
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.start_run(con, record)
-        try:
-            _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
-            analysed = not _analysed(con, period, vintage)
-            if analysed:
-                record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
-            result = build_hotspot_map(
-                con,
-                path,
-                period=period,
-                vintage=vintage,
-                run_id=record.run_id,
-                data_label=data_label,
-                online_tiles=online_tiles,
-                marking=settings.marking,
-                lad_code=lad_code,
-            )
-            picture = render_png(path, path.with_suffix(".png")) if png else None
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
+    with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
+        _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
+        analysed = not _analysed(con, period, vintage)
+        if analysed:
+            record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
+        result = build_hotspot_map(
+            con,
+            path,
+            period=period,
+            vintage=vintage,
+            run_id=record.run_id,
+            data_label=data_label,
+            online_tiles=online_tiles,
+            marking=settings.marking,
+            lad_code=lad_code,
+        )
+        picture = render_png(path, path.with_suffix(".png")) if png else None
         record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
-        warehouse.finish_run(con, record, status="completed")
     return replace(result, png=picture, analysed=analysed)
 
 

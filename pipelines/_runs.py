@@ -8,6 +8,7 @@ in the Prefect UI.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,7 +17,10 @@ from typing import Any
 from prefect.runtime import deployment, flow_run
 
 from endurance import warehouse
+from endurance._errors import EnduranceError
 from endurance.settings import Settings
+
+log = logging.getLogger(__name__)
 
 
 def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, Any]) -> warehouse.RunRecord:
@@ -32,16 +36,33 @@ def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, An
     )
 
 
+def record_end(db_path: Path, record: warehouse.RunRecord, exc: BaseException | None = None) -> None:
+    """Record how a run ended: completed, or failed or interrupted by ``exc``.
+
+    When the warehouse cannot be opened or written to say so (a full disk), the run is
+    left ``running`` and the next opening marks it interrupted: this never hides ``exc``.
+    """
+    if exc is None:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_run(con, record, status="completed")
+        return
+    try:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_after(con, record, exc)
+    except (EnduranceError, OSError) as second:
+        log.info(
+            "run %s: its end could not be recorded (%s); the next opening marks it", record.run_id, second
+        )
+
+
 @contextmanager
 def recorded_run(db_path: Path, record: warehouse.RunRecord) -> Iterator[warehouse.RunRecord]:
-    """Record the run as started, then as completed, or as failed with the error if the block raises."""
+    """Record the run as started, then as completed, or as failed (interrupted) if the block raises."""
     with warehouse.connect(db_path) as con:
         warehouse.start_run(con, record)
     try:
         yield record
     except BaseException as exc:
-        with warehouse.connect(db_path) as con:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+        record_end(db_path, record, exc)
         raise
-    with warehouse.connect(db_path) as con:
-        warehouse.finish_run(con, record, status="completed")
+    record_end(db_path, record)

@@ -20,7 +20,7 @@ from endurance.ingest import reconcile
 from endurance.periods import Period, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
-from pipelines._runs import flow_run_record
+from pipelines._runs import flow_run_record, record_end
 from pipelines.artifacts import publish_run_artifacts
 
 
@@ -255,11 +255,9 @@ def nightly(
         record.counts["geography_layers"] = len(layers)
         record.counts["period"] = period.label
     except BaseException as exc:
-        with warehouse.connect(settings.db_path) as con:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+        record_end(settings.db_path, record, exc)
         raise
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.finish_run(con, record, status="completed")
+    record_end(settings.db_path, record)
     publish_run_artifacts(
         settings.db_path, record, period, vintage, settings.suppression_threshold, settings.share_handling_c
     )

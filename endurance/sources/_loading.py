@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from endurance._errors import ReconcileError
 from endurance.sources._common import Context, FileLoad, Reject, Source, first_reject_per_row, sha256_file
 from endurance.sources._readers import ColumnMapping, read_table
 from endurance.warehouse import quote_table, transaction
@@ -77,7 +78,13 @@ class FileStart:
             f"SELECT event_id FROM {quote_table(staging)}"  # noqa: S608 (quoted)
             " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))"
         )
-        for table in ("staging.event_wards", "staging.event_hotspots", restricted):
+        derived = (
+            "staging.event_wards",
+            "staging.event_lsoas",
+            "staging.event_force_areas",
+            "staging.event_hotspots",
+        )
+        for table in (*derived, restricted):
             if table:
                 con.execute(
                     f"DELETE FROM {quote_table(table)} WHERE event_id IN ({old})",  # noqa: S608
@@ -123,7 +130,10 @@ def finish_file(
 ) -> None:
     """Record the reconciled file in ``ops.files`` (inside the load transaction)."""
     if not load.reconciles:  # a bug, not bad input: refuse to write a load that loses rows
-        raise AssertionError(f"{start.display}: rows do not reconcile: {load}")
+        raise ReconcileError(
+            f"{start.display}: rows do not reconcile: in {load.rows_in:,} but staged {load.staged:,}"
+            f" + rejected {load.rejected:,} + duplicate {load.duplicate:,}; nothing of the file was loaded"
+        )
     con.execute(
         "INSERT INTO ops.files (sha256, source, path, size_bytes, run_id, loaded_at, rows_in, rows_staged,"
         " rows_rejected, rows_duplicate, rows_unlocated, rows_repaired, name)"
