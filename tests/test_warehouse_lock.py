@@ -114,6 +114,21 @@ def test_readers_share_but_wait_for_a_writer_and_block_one(db):
     writer.wait_released()
 
 
+def test_after_a_writer_is_killed_the_busy_message_names_who_really_holds_the_lock(db):
+    dead = Holder(db, "write", 60)
+    dead.process.kill()  # kill -9: the lock is dropped, its record in the lock file stays
+    dead.process.wait()
+    lock = db.parent / f"{db.name}.lock"
+    assert f'"pid": {dead.process.pid}' in lock.read_text()
+    reader = Holder(db, "read", 3)
+    with pytest.raises(warehouse.WarehouseLockedError) as caught:
+        warehouse.connect(db, lock_wait=0.5)
+    message = str(caught.value)
+    assert f"pid {reader.process.pid}" in message and "read-only connections in other processes" in message
+    assert f"pid {dead.process.pid}" not in message and "holder-run-1" not in message
+    reader.wait_released()
+
+
 def test_duckdbs_own_lock_is_waited_for_too(db):
     outsider = Holder(db, "raw", 3)
     with pytest.raises(
