@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _browser, analysis, maps
+from endurance import _browser, _publish, analysis, maps
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -452,9 +452,11 @@ def render_pack(html_path: Path, png_path: Path, pdf_path: Path) -> None:
     """Render the pack through headless Chromium, offline: the whole page as a PNG and an A4 PDF."""
     with _browser.offline_page(width=1100, height=1400) as page:
         page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-        page.screenshot(path=str(png_path), full_page=True)
+        with _publish.publishing(png_path) as partial:
+            page.screenshot(path=str(partial), full_page=True, type="png")
         page.emulate_media(media="print")
-        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+        with _publish.publishing(pdf_path) as partial:
+            page.pdf(path=str(partial), format="A4", print_background=True, prefer_css_page_size=True)
 
 
 @dataclass(frozen=True)
@@ -510,7 +512,8 @@ def write_briefing(
         maps.render_png(map_html, map_png)
     data = collect_briefing(con, meeting, vintage=vintage, share_c=share_c)
     html_path = out_dir / f"{stem}.html"
-    html_path.write_text(
+    _publish.write_text(
+        html_path,
         render_briefing_html(
             data,
             marking=marking,
@@ -519,7 +522,6 @@ def write_briefing(
             map_html_name=map_html.name,
             data_label=data_label,
         ),
-        encoding="utf-8",
     )
     pdf = png = None
     if render:

@@ -36,6 +36,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from endurance import _publish
 from endurance.geography import HOTSPOTS_PATH
 from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
 from endurance.sources._common import lonlat_from_bng
@@ -217,8 +218,7 @@ class _Geography:
 
 
 def _write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="", encoding="utf-8") as handle:
+    with _publish.publishing(path) as partial, open(partial, "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
@@ -909,7 +909,7 @@ def generate_demo_inputs(
     geo = _Geography(geodata_dir)
     planted: list[str] = []
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "README.txt").write_text(SYNTHETIC_NOTE + "\n", encoding="utf-8")
+    _publish.write_text(folder / "README.txt", SYNTHETIC_NOTE + "\n")
     files = []
 
     incident_rows, bike_count = _incident_rows(geo, year, rng, planted)

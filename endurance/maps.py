@@ -44,7 +44,7 @@ import folium
 import numpy as np
 import shapely
 
-from endurance import _assets, _browser, _grid_layers, _leaflet, _map_page, analysis, warehouse
+from endurance import _assets, _browser, _grid_layers, _leaflet, _map_page, _publish, analysis, warehouse
 from endurance._errors import EnduranceError
 from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
@@ -622,8 +622,7 @@ def build_hotspot_map(
     text = root.render()
     if inline:
         text = _assets.inline_assets(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    _publish.write_text(path, text)  # never a half-written map where a good one was
     return MapResult(path, path.stat().st_size, inline, tuple(layers), incidents, lad_code)
 
 
@@ -718,8 +717,8 @@ def render_png(
     with _browser.offline_page(width=width, height=height, chromium=chromium) as page:
         page.goto(Path(html_path).resolve().as_uri())
         page.wait_for_function("window.__mapReady !== undefined", timeout=timeout_s * 1000)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(png_path))
+        with _publish.publishing(png_path) as partial:
+            page.screenshot(path=str(partial), type="png")
     return png_path
 
 
