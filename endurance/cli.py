@@ -117,17 +117,19 @@ def _prepare_prefect(settings: Settings) -> None:
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
 
 
+@contextmanager
+def _flow_runs(settings: Settings) -> Iterator[None]:
+    """A Prefect API for this command's flow runs: `endurance serve`'s, or one that dies with us."""
+    _prepare_prefect(settings)
+    from pipelines.serve import flow_api  # imported late: Prefect reads PREFECT_HOME on import
+
+    with flow_api(settings):
+        yield
+
+
 def _run_flow(
     input_dir: Path, period_from: str | None, period_to: str | None, data_label: str | None
 ) -> dict[str, Any]:
-    settings = Settings.from_env()
-    _prepare_prefect(settings)
-    from pipelines.serve import api_url, server_is_healthy
-
-    if "PREFECT_API_URL" not in os.environ and server_is_healthy(settings.prefect_port):
-        # `endurance serve` is up: report there (the run shows in its UI) rather than
-        # start a temporary server on the same Prefect database.
-        os.environ["PREFECT_API_URL"] = api_url(settings.prefect_port)
     from pipelines.nightly import nightly  # imported late: Prefect reads PREFECT_HOME on import
 
     return nightly(
@@ -183,9 +185,10 @@ def demo(
         folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
         inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
         console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
-        result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
-        meeting = _first_meeting_after(date(year, 12, 31))
-        pack = _run_briefing(meeting, None, DEMO_LABEL)
+        with _flow_runs(settings):
+            result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+            meeting = _first_meeting_after(date(year, 12, 31))
+            pack = _run_briefing(meeting, None, DEMO_LABEL)
     except EnduranceError as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
@@ -214,7 +217,8 @@ def run(
     """Run the nightly flow on your own input files."""
     started = time.perf_counter()
     try:
-        result = _run_flow(input_dir, period_from, period_to, None)
+        with _flow_runs(Settings.from_env()):
+            result = _run_flow(input_dir, period_from, period_to, None)
     except (EnduranceError, ValueError) as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
@@ -230,7 +234,6 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
-    _prepare_prefect(Settings.from_env())
     from pipelines.briefing import tasking_briefing  # imported late: Prefect reads PREFECT_HOME on import
 
     return tasking_briefing(meeting=meeting, since=since, data_label=data_label)
@@ -253,7 +256,8 @@ def brief(
     day = _date(meeting, "--meeting")
     assert day is not None
     try:
-        result = _run_briefing(day, _date(since, "--since"), label)
+        with _flow_runs(Settings.from_env()):
+            result = _run_briefing(day, _date(since, "--since"), label)
     except (EnduranceError, ValueError, LookupError) as exc:
         raise _fail(exc) from exc
     console.print(

@@ -22,9 +22,12 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
 
+from endurance import _process
 from endurance._errors import EnduranceError
 from endurance.settings import Settings
 
@@ -65,25 +68,80 @@ def _port_is_free(port: int) -> bool:
     return True
 
 
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
 class PrefectServer:
-    """``prefect server start`` as a child process, started and stopped with ``with``.
+    """A Prefect API server as a child process, started and stopped with ``with``.
+
+    The child dies with this process (``PR_SET_PDEATHSIG`` on Linux), however this
+    process ends: a ``kill -9`` of ``endurance demo`` or ``endurance serve`` does not
+    leave a server of about 200 MB running with nobody to stop it.
 
     Parameters
     ----------
     port
-        Port of the API and UI on 127.0.0.1.
+        Port of the API (and UI) on 127.0.0.1.
     home
         ``PREFECT_HOME``: the server keeps its database there.
     startup_timeout
         Seconds to wait for the health check to answer.
+    temporary
+        A server for one command's flow runs (``endurance demo``, ``run``, ``brief``):
+        the API alone, started as Prefect starts its own temporary server, without the UI
+        and without taking over an occupied port.
     """
 
-    def __init__(self, port: int, home: Path, *, startup_timeout: float = STARTUP_TIMEOUT) -> None:
+    def __init__(
+        self, port: int, home: Path, *, startup_timeout: float = STARTUP_TIMEOUT, temporary: bool = False
+    ) -> None:
         self.port = port
         self.home = home
         self.startup_timeout = startup_timeout
-        self.log_path = home / "server.log"
+        self.temporary = temporary
+        self.log_path = home / ("temporary-server.log" if temporary else "server.log")
         self.process: subprocess.Popen[bytes] | None = None
+
+    @classmethod
+    def for_command(cls, home: Path) -> PrefectServer:
+        """A temporary server on a free port for the flow runs of one command."""
+        return cls(_free_port(), home, temporary=True)
+
+    @property
+    def api_url(self) -> str:
+        return api_url(self.port)
+
+    def _command(self) -> tuple[list[str], dict[str, str]]:
+        if self.temporary:  # as prefect.server.api.server.SubprocessASGIServer starts it
+            return [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "prefect.server.api.server:create_app",
+                "--host",
+                HOST,
+                "--port",
+                str(self.port),
+                "--log-level",
+                "error",
+                "--lifespan",
+                "on",
+            ], {"PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+        return [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            HOST,
+            "--port",
+            str(self.port),
+        ], {}
 
     def start(self) -> None:
         """Start the server and wait until it is healthy."""
@@ -97,29 +155,26 @@ class PrefectServer:
                 f"port {self.port} on {HOST} is in use; choose another with --port or ENDURANCE_PREFECT_PORT"
             )
         self.home.mkdir(parents=True, exist_ok=True)
+        command, extra = self._command()
         env = {
             **os.environ,
             "PREFECT_HOME": str(self.home),
             "PREFECT_API_URL": api_url(self.port),
             "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
             "DO_NOT_TRACK": "1",
+            **extra,
         }
-        command = [
-            sys.executable,
-            "-m",
-            "prefect",
-            "server",
-            "start",
-            "--host",
-            HOST,
-            "--port",
-            str(self.port),
-        ]
         with open(self.log_path, "wb") as log:
             # A session of its own: Ctrl-C reaches this process only, which stops
             # serving (pausing schedules through the server) before stopping the server.
+            # And it dies with this process, however this one ends.
             self.process = subprocess.Popen(  # noqa: S603
-                command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                command,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_process.die_with_parent(),
             )
         self._wait_until_healthy()
 
@@ -187,3 +242,41 @@ def serve_with_server(settings: Settings, port: int, *, startup_timeout: float =
     ):
         print(f"Prefect UI: {ui_url(port)}  (Ctrl-C stops serving and the server)", flush=True)
         serve(*to_serve)
+
+
+@contextmanager
+def flow_api(settings: Settings) -> Iterator[str]:
+    """Give the flow runs of one command a Prefect API, and take it away afterwards.
+
+    An API already configured (``PREFECT_API_URL``, or Prefect's test harness) is used as
+    it is; while ``endurance serve`` runs, its server (the runs then show in its UI);
+    otherwise a temporary server of this process's own, which dies with it. Prefect would
+    start a temporary server itself, but as a child that outlives a killed parent.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    configured = PREFECT_API_URL.value()
+    if configured:
+        yield str(configured)
+        return
+    with ExitStack() as stack:
+        url = api_url(settings.prefect_port)
+        if not server_is_healthy(settings.prefect_port):
+            url = stack.enter_context(PrefectServer.for_command(settings.prefect_home.resolve())).api_url
+        stack.enter_context(_api_in_environment(url))
+        stack.enter_context(temporary_settings({PREFECT_API_URL: url}))
+        yield url
+
+
+@contextmanager
+def _api_in_environment(url: str) -> Iterator[None]:
+    """Name the API in the environment too, for subprocesses (task runners) started meanwhile."""
+    saved = os.environ.get("PREFECT_API_URL")
+    os.environ["PREFECT_API_URL"] = url
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("PREFECT_API_URL", None)
+        else:
+            os.environ["PREFECT_API_URL"] = saved

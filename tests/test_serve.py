@@ -96,3 +96,60 @@ def test_serve_then_trigger_a_run_then_ctrl_c_stops_both(demo_run, tmp_path, geo
     with socket.socket() as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a new server would
         probe.bind(("127.0.0.1", port))  # nobody listens there any more
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    """Live child processes of ``pid``: (pid, command line), from /proc."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
+        if int(ppid) == pid and state != "Z":
+            found.append((int(entry.name), command))
+    return found
+
+
+def _gone(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat[stat.rindex(")") + 2 :].split()[0] == "Z"  # dead, waiting to be reaped
+
+
+@pytest.mark.parametrize("command", [["demo"], ["serve"]])
+def test_kill_9_of_the_command_does_not_leave_its_prefect_server_running(tmp_path, geodata_dir, command):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {
+        "ENDURANCE_OUT": str(tmp_path),
+        "ENDURANCE_GEODATA": str(geodata_dir),
+        "ENDURANCE_PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "ENDURANCE_PREFECT_PORT": str(free_port()),
+    }
+    parent = subprocess.Popen(
+        [ENDURANCE, *command], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        deadline = time.monotonic() + 240
+        servers: list[tuple[int, str]] = []
+        while not servers:
+            assert parent.poll() is None and time.monotonic() < deadline, "no Prefect server was started"
+            servers = [c for c in _children(parent.pid) if "uvicorn" in c[1] or "prefect server" in c[1]]
+            time.sleep(0.2)
+    finally:
+        parent.kill()  # kill -9: no chance to stop the server itself
+        parent.wait()
+    ((server, _),) = servers
+    deadline = time.monotonic() + 30
+    while not _gone(server) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    if not _gone(server):
+        os.kill(server, signal.SIGKILL)  # do not leave it behind even when the test fails
+        pytest.fail(f"the Prefect server (pid {server}) outlived `endurance {command[0]}`")
