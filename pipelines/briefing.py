@@ -18,7 +18,7 @@ from prefect.runtime import flow_run
 
 from endurance import briefing, warehouse
 from endurance.settings import Settings
-from pipelines._runs import flow_run_record, recorded_run
+from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 
 LONDON = ZoneInfo("Europe/London")
@@ -50,7 +50,13 @@ def _run_day() -> date:
     return (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
-@flow(name="endurance-briefing", log_prints=True)
+def check_parameters(meeting: date, since: date | None) -> None:
+    """Refuse a previous meeting on or after this one before any work."""
+    if since is not None and since >= meeting:
+        raise ValueError(f"since ({since}) must be before the meeting ({meeting})")
+
+
+@flow(name="endurance-briefing", log_prints=True, on_failure=[ledger_on_failure])
 def tasking_briefing(
     meeting: date | None = None, since: date | None = None, data_label: str | None = None
 ) -> dict[str, Any]:
@@ -75,6 +81,7 @@ def tasking_briefing(
             "data_label": data_label,
         },
     )
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(meeting_day, since))
     with recorded_run(settings.db_path, record):
         planned, record.outputs = write_pack(settings, meeting_day, since, record.run_id, data_label)
         record.counts = {

@@ -17,10 +17,10 @@ from prefect import flow, get_run_logger, task
 from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import BrowserMissingError
 from endurance.ingest import reconcile
-from endurance.periods import Period, latest_period
+from endurance.periods import Period, check_month, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
-from pipelines._runs import flow_run_record, record_end
+from pipelines._runs import flow_run_record, ledger_on_failure, record_end, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 
 
@@ -172,7 +172,24 @@ def write_exports(
     return [warehouse.output_file(p) for p in paths]
 
 
-@flow(name="endurance-nightly", log_prints=True)
+def check_parameters(input_dir: str, period_from: str | None, period_to: str | None) -> None:
+    """Refuse a missing folder or a bad period before anything is loaded, listing every problem."""
+    problems = []
+    if not Path(input_dir).is_dir():
+        problems.append(f"input_dir {input_dir!r} is not a folder")
+    for name, month in (("period_from", period_from), ("period_to", period_to)):
+        if month is not None:
+            try:
+                check_month(month, name)
+            except ValueError as exc:
+                problems.append(str(exc))
+    if not problems and period_from and period_to:
+        Period(period_from, period_to)  # a period that ends before it starts is refused here
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+@flow(name="endurance-nightly", log_prints=True, on_failure=[ledger_on_failure])
 def nightly(
     input_dir: str,
     period_from: str | None = None,
@@ -204,6 +221,7 @@ def nightly(
         },
     )
     run_id = record.run_id
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(input_dir, period_from, period_to))
     with warehouse.connect(settings.db_path) as con:
         warehouse.start_run(con, record)
     try:

@@ -7,13 +7,19 @@ its database under ``PREFECT_HOME`` (``out/.prefect`` by default). Once
 ``pipelines.deployments`` with Prefect's ``serve``: each scheduled or triggered run
 runs in a subprocess of this one, and its logs and artifacts appear in the UI.
 
-Ctrl-C (or SIGTERM) stops serving first, which pauses the schedules so no runs pile
-up while nobody serves them, then stops the server; the next ``endurance serve``
-resumes the schedules.
+Ctrl-C (or SIGTERM) stops serving: runs in flight are cancelled (their processes get
+SIGTERM, so their ledger records say ``interrupted``) and given ``STOP_GRACE`` seconds
+to end, a second Ctrl-C stops at once; then the schedules are paused, so no runs pile up
+while nobody serves them, and the server stops. The next ``endurance serve`` resumes the
+schedules and marks crashed any run an earlier serving left unfinished (killed with it,
+or not ended within the grace), after the warehouse has marked its ledger record
+interrupted. The server is a child that dies with this process, however it ends.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -26,13 +32,22 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
+from uuid import UUID
 
-from endurance import _process
+from endurance import _process, warehouse
 from endurance._errors import EnduranceError
 from endurance.settings import Settings
 
+if TYPE_CHECKING:
+    from prefect.client.orchestration import PrefectClient
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments.runner import RunnerDeployment
+
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 180.0
+#: Seconds the runs in flight get to end once cancelled, when serving stops.
+STOP_GRACE = 90.0
 
 
 class ServerError(EnduranceError, RuntimeError):
@@ -226,10 +241,14 @@ class PrefectServer:
 def serve_with_server(settings: Settings, port: int, *, startup_timeout: float = STARTUP_TIMEOUT) -> None:
     """Start the local server, serve every deployment until interrupted, then stop both.
 
+    On start, runs that an earlier serving left unfinished (it was stopped or killed while
+    they ran) are marked crashed in Prefect and interrupted in the ledger. On Ctrl-C or
+    SIGTERM, runs in flight are cancelled and given ``STOP_GRACE`` seconds to end (their
+    ledger records say interrupted); a second Ctrl-C stops at once.
+
     Prefect reads ``PREFECT_HOME`` when first imported: set it (``endurance serve`` does)
     before calling this.
     """
-    from prefect import serve
     from prefect.settings import PREFECT_API_URL, PREFECT_UI_URL, temporary_settings
 
     from pipelines.deployments import deployments
@@ -241,7 +260,125 @@ def serve_with_server(settings: Settings, port: int, *, startup_timeout: float =
         temporary_settings({PREFECT_API_URL: api_url(port), PREFECT_UI_URL: ui_url(port)}),
     ):
         print(f"Prefect UI: {ui_url(port)}  (Ctrl-C stops serving and the server)", flush=True)
-        serve(*to_serve)
+        _recover_ledger(settings)
+        asyncio.run(_serve(to_serve))
+
+
+def _recover_ledger(settings: Settings) -> None:
+    """Open the warehouse once for writing, so runs whose process is gone are marked interrupted."""
+    if not settings.db_path.exists():
+        return
+    try:
+        with warehouse.connect(settings.db_path, lock_wait=10):
+            pass
+    except EnduranceError as exc:
+        print(f"warning: the run ledger was not checked: {exc}", flush=True)
+
+
+#: States of a flow run that has started and not ended.
+_UNFINISHED = ("PENDING", "RUNNING", "CANCELLING")
+
+
+async def _unfinished_runs(client: PrefectClient, deployment_ids: list[UUID]) -> list[FlowRun]:
+    from prefect.client.schemas.filters import (
+        DeploymentFilter,
+        DeploymentFilterId,
+        FlowRunFilter,
+        FlowRunFilterState,
+        FlowRunFilterStateType,
+    )
+    from prefect.client.schemas.objects import StateType
+    from prefect.client.schemas.sorting import FlowRunSort
+
+    return await client.read_flow_runs(
+        flow_run_filter=FlowRunFilter(
+            state=FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType(s) for s in _UNFINISHED]))
+        ),
+        deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=deployment_ids)),
+        sort=FlowRunSort.ID_DESC,  # the server refuses the nulls the client would send
+        limit=200,
+    )
+
+
+async def _crash_left_over_runs(client: PrefectClient, deployment_ids: list[UUID]) -> None:
+    """Mark crashed the runs a previous serving left running: nothing can be running them now."""
+    from prefect.states import Crashed
+
+    left = await _unfinished_runs(client, deployment_ids)
+    for run in left:
+        await client.set_flow_run_state(
+            run.id,
+            Crashed(message="interrupted: `endurance serve` stopped while this run was in flight"),
+            force=True,
+        )
+    if left:
+        names = ", ".join(f"{run.name} ({run.id})" for run in left)
+        print(f"marked crashed {len(left)} run(s) left unfinished by an earlier serving: {names}", flush=True)
+
+
+async def _end_runs_in_flight(
+    client: PrefectClient, deployment_ids: list[UUID], again: asyncio.Event, grace: float
+) -> None:
+    """Cancel the runs in flight and wait up to ``grace`` seconds (or a second Ctrl-C) for them to end."""
+    from prefect.states import Cancelling
+
+    runs = await _unfinished_runs(client, deployment_ids)
+    if not runs:
+        return
+    names = ", ".join(run.name for run in runs)
+    print(
+        f"stopping: cancelling {len(runs)} run(s) in flight ({names}); up to {grace:g} s for them to end, "
+        "Ctrl-C again to stop at once",
+        flush=True,
+    )
+    for run in runs:
+        await client.set_flow_run_state(
+            run.id, Cancelling(message="`endurance serve` is stopping"), force=True
+        )
+    deadline = time.monotonic() + grace
+    while not again.is_set() and time.monotonic() < deadline:
+        if not await _unfinished_runs(client, deployment_ids):
+            return
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(again.wait(), timeout=1.0)
+    left = await _unfinished_runs(client, deployment_ids)
+    if left:
+        print(
+            f"warning: {len(left)} run(s) did not end in time ({', '.join(r.name for r in left)}); "
+            "they are marked interrupted when serving or the warehouse is next started",
+            flush=True,
+        )
+
+
+async def _serve(to_serve: list[RunnerDeployment], *, grace: float = STOP_GRACE) -> None:
+    """Serve the deployments until Ctrl-C or SIGTERM, then end the runs in flight before stopping."""
+    from prefect.client.orchestration import get_client
+    from prefect.runner import Runner
+
+    runner = Runner(pause_on_shutdown=True)
+    ids = [await runner.aadd_deployment(deployment) for deployment in to_serve]
+    async with get_client() as client:
+        await _crash_left_over_runs(client, ids)
+    print("Serving: " + ", ".join(f"{d.flow_name}/{d.name}" for d in to_serve), flush=True)
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    serving = asyncio.create_task(runner.start())
+    await asyncio.sleep(0)  # the runner sets its own SIGTERM handler as it starts: ours go after
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        waiting = asyncio.create_task(stop.wait())
+        await asyncio.wait({serving, waiting}, return_when=asyncio.FIRST_COMPLETED)
+        waiting.cancel()
+        if not serving.done():
+            stop.clear()  # from now on a signal means: stop at once
+            async with get_client() as client:
+                await _end_runs_in_flight(client, ids, stop, grace)
+            await runner.astop()
+        await serving
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
 @contextmanager
