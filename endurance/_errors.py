@@ -90,3 +90,7 @@ def is_interrupt(exc: BaseException) -> bool:
     return type(exc).__name__ == "InterruptException" or (
         isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted"
     )
+
+
+class NoDataError(EnduranceError, LookupError):
+    """Nothing is loaded for the period asked: an output of it would show nothing but zeros."""

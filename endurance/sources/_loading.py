@@ -48,6 +48,7 @@ class FileStart:
     size_bytes: int
     superseding: list[str] = field(default_factory=list)
     result: FileLoad | None = None
+    synthetic: bool = False  # a file of the synthetic demo: outputs drawn from it say so
 
     def confirm_reissues(self, con: duckdb.DuckDBPyConnection, staging: str, new_keys: str) -> None:
         """Keep as superseded only the same-named files whose keys mostly reappear.
@@ -107,10 +108,17 @@ def begin_file(
     *,
     name: str | None = None,
     display: str | None = None,
+    synthetic: frozenset[str] = frozenset(),
+    sha256: str | None = None,
 ) -> FileStart:
-    """Checksum ``path`` and find out whether it is new, a repeat, or a re-issue."""
-    digest = sha256_file(path)
+    """Checksum ``path`` and find out whether it is new, a repeat, or a re-issue.
+
+    ``synthetic`` holds the checksums of the synthetic demo's files; ``sha256`` is the
+    file's checksum when the caller has already read it.
+    """
+    digest = sha256 or sha256_file(path)
     start = FileStart(digest, source, display or str(path), name or path.name, path.stat().st_size)
+    start.synthetic = digest in synthetic
     seen = con.execute("SELECT path FROM ops.files WHERE sha256 = ?", [digest]).fetchone()
     if seen is not None:
         start.result = FileLoad(start.display, source, digest, "already_loaded")
@@ -153,6 +161,11 @@ def finish_file(
             start.name,
         ],
     )
+    if start.synthetic:
+        con.execute(
+            "INSERT OR IGNORE INTO ops.synthetic_files VALUES (?, ?)",
+            [start.sha256, "listed in the demo folder's SYNTHETIC.sha256"],
+        )
     if start.superseding:
         load.superseded = list(start.superseding)
 
@@ -172,7 +185,7 @@ def load_file(
     custom = getattr(source, "load", None)
     if custom is not None:
         return custom(con, path, ctx, run_id=run_id, name=name, display=display, mapping=mapping)
-    start = begin_file(con, path, source.NAME, name=name, display=display)
+    start = begin_file(con, path, source.NAME, name=name, display=display, synthetic=ctx.synthetic)
     if start.result is not None:
         return start.result
     table = read_table(path, source.COLUMNS, mapping=mapping)

@@ -155,7 +155,7 @@ def load(
     if path.suffix.lower() != ".csv":
         raise InputError(path, ["police.uk street-level files are CSV"])
     columns = _columns_struct(path, read_header(path))
-    start = begin_file(con, path, NAME, name=name, display=display)
+    start = begin_file(con, path, NAME, name=name, display=display, synthetic=ctx.synthetic)
     if start.result is not None:
         return start.result
     try:
