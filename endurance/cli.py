@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from endurance import geography, warehouse
 from endurance._errors import EnduranceError, Terminated, is_interrupt, no_room
+from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
@@ -100,7 +101,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-DEMO_LABEL = "SYNTHETIC DEMO DATA: not real incidents"
+DEMO_LABEL = SYNTHETIC_LABEL
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -309,7 +310,10 @@ def map_command(
     except (EnduranceError, LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     if result.analysed:
-        console.print(f"analysed {period_from} to {period_to} (it had not been)", soft_wrap=True)
+        console.print(
+            f"analysed {period_from} to {period_to} first (it had not been, or newer data were loaded)",
+            soft_wrap=True,
+        )
     console.print(
         f"map: {result.path} ({result.bytes:,} bytes, {result.incidents:,} incidents in 100 m cells)",
         soft_wrap=True,
@@ -379,6 +383,13 @@ def _print_run(item: LedgerRun, settings: Settings) -> None:
     lines.append("parameters: " + json.dumps(item.parameters, default=str))
     if item.error:
         lines.append(f"error: {item.error}")
+    for name, info in (item.counts.get("built_from") or {}).items():
+        lines.append(
+            f"{name} read: built {info['built_at']} by run {info['run_id'] or '-'} from "
+            f"{info['staged_files']:,} files ({info['staged_rows']:,} staged rows, last loaded "
+            f"{info['last_loaded_at'] or '-'}; digest {info['staged_digest']}) and boundaries "
+            f"{info['layers_digest']}"
+        )
     for line in lines:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     inputs = Table(

@@ -44,8 +44,19 @@ import folium
 import numpy as np
 import shapely
 
-from endurance import _assets, _browser, _grid_layers, _leaflet, _map_page, _publish, analysis, warehouse
-from endurance._errors import EnduranceError
+from endurance import (
+    _assets,
+    _browser,
+    _grid_layers,
+    _leaflet,
+    _map_page,
+    _publish,
+    analysis,
+    freshness,
+    marts,
+    warehouse,
+)
+from endurance._errors import EnduranceError, NoDataError
 from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
 from endurance.periods import Period
@@ -510,6 +521,8 @@ def build_hotspot_map(
     ValueError
         If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists them).
     """
+    _check_publishable(con, period, vintage)
+    data_label = marts.data_label(con, data_label)  # a warehouse with demo rows says so on every map
     area = _area(con, vintage, lad_code)
     start, after = period.bounds
     density = _read_density(con, period)
@@ -578,8 +591,9 @@ def build_hotspot_map(
     _leaflet.ReadyMark(image).add_to(fmap)
 
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    located = "" if area.lad_code else f", {density.incidents:,} of them at a point in density and areas"
     where = f", {area.lad_name}" if area.lad_name else ""
-    analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
+    analysed = marts.period_incidents(con, period, vintage, lad_code=area.lad_code)  # as the briefing says
     threshold = (
         f" (at least {_map_page.number(density.threshold_km2)} incidents per km²)"
         if density.threshold_km2
@@ -589,7 +603,7 @@ def build_hotspot_map(
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
         *([data_label] if data_label else []),
         f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
-        f"incident counted once) in density, wards and areas; {incidents:,} control-room incidents in "
+        f"incident counted once) in the wards{located}; {incidents:,} control-room incidents in "
         "the counts per 100 m square. No incident point is in this file.",
         f"Density: quartic kernel, {density.bandwidth_m:.0f} m bandwidth on {density.grid.cell_m:.0f} m "
         f"cells (British National Grid). Hotspot areas: the densest cells covering "
@@ -662,9 +676,10 @@ def publish_map(
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
         _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
-        analysed = not _analysed(con, period, vintage)
-        if analysed:
-            record.counts["hotspots"] = analysis.analyse_period(con, period, vintage=vintage)
+        freshness.refresh(con, run_id=record.run_id)  # newly loaded incidents reach the map
+        _refuse_empty(con, period, vintage)  # a period with no data is refused, not mapped empty
+        record.counts.update(freshness.refresh(con, period=period, vintage=vintage, run_id=record.run_id))
+        analysed = bool(record.counts["analysed"])
         result = build_hotspot_map(
             con,
             path,
@@ -681,15 +696,18 @@ def publish_map(
     return replace(result, png=picture, analysed=analysed)
 
 
-def _analysed(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> bool:
-    """True when the analysis marts hold the period for this ward vintage."""
-    row = con.execute(
-        "SELECT count(*) FROM marts.density_grid AS g"
-        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
-        " WHERE g.period = ?",
-        [vintage, period.label],
-    ).fetchone()
-    return bool(row and row[0])
+def _check_publishable(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> None:
+    """Refuse stale derived data, and a period in which no incident is loaded (as the exports do)."""
+    freshness.require_fresh(
+        con, period=period, vintage=vintage, command=f"endurance map --from {period.start} --to {period.end}"
+    )
+    _refuse_empty(con, period, vintage)
+
+
+def _refuse_empty(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> None:
+    refusal = marts.no_incidents_message(period, marts.months_with_incidents(con, vintage))
+    if refusal:
+        raise NoDataError(refusal + ": no map is written")
 
 
 # --------------------------------------------------------------------------- the static PNG

@@ -21,9 +21,9 @@ Each time the warehouse is opened for writing, ``recover``:
    did load as its inputs, so the ledger says what the warehouse holds.
 
 All of it happens in one transaction, is recorded in ``ops.recoveries`` and is said in one
-line (logged as a warning, so it reaches the terminal). Derived tables read what is left:
-their watermarks (``endurance.freshness``) no longer match, so they are rebuilt before
-anything is published from them.
+line (logged as a warning, so it reaches the terminal). When rows were rolled back, the
+records of what derived tables were built from are forgotten (``endurance.freshness``),
+so attribution, links, marts and analyses are rebuilt before anything is published.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from typing import Any
 
 import duckdb
 
-from endurance import _process
+from endurance import _process, freshness
 from endurance.warehouse import files_of_run, quote_table, transaction
 
 log = logging.getLogger(__name__)
@@ -91,10 +91,11 @@ def _sources() -> list[tuple[str, str, str, str | None]]:
 
 def _per_file(tables: list[str]) -> str:
     """SQL counting rows per file across ``tables`` (each file lives in one of them)."""
-    return " UNION ALL ".join(
+    counted = " UNION ALL ".join(
         f"SELECT file_sha256 AS sha256, count(*) AS n FROM {quote_table(t)} GROUP BY 1"  # noqa: S608 (quoted)
         for t in tables
     )
+    return f"SELECT sha256, sum(n) AS n FROM ({counted}) GROUP BY 1"  # noqa: S608 (quoted)
 
 
 def _delete_orphans(con: duckdb.DuckDBPyConnection, tables: list[str], found: Recovery) -> None:
@@ -258,6 +259,7 @@ def recover(con: duckdb.DuckDBPyConnection) -> Recovery:
             found.files_rolled_back.append(_roll_back_file(con, sha256, source, path, why))
         if found.orphan_rows or found.files_rolled_back:
             _delete_dangling_event_rows(con, found)
+            freshness.forget(con)  # derived tables may hold what was rolled back: rebuild before publishing
         _interrupt_dead_runs(con, found)
         if found.changed:
             me = _process.current()

@@ -190,7 +190,7 @@ def test_map_analyses_a_new_period_and_maps_one_authority(demo_run, tmp_path, mo
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / "out" / "maps" / "hotspots_2025-04_to_2025-06_E06000001.html"
-    assert "analysed 2025-04 to 2025-06 (it had not been)" in result.output
+    assert "analysed 2025-04 to 2025-06 first" in result.output
     assert f"map: {path} (" in result.output
     assert "layers: Wards (2024): incidents and change; Hotspot density" in result.output
     page = path.read_text()
