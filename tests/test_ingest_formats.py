@@ -307,3 +307,47 @@ def test_a_failed_policeuk_load_leaves_the_warehouse_as_it_was(tmp_path, geo_con
     assert counts(load) == (3, 1, 2, 0)
     # Nothing of either load is left behind in the connection (a parsed file is big).
     assert geo_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("megabytes", [1, 16, 40, 64])
+def test_a_row_with_a_huge_field_is_counted_and_rejected_never_dropped(tmp_path, geo_con, megabytes):
+    # An unquoted field of tens of megabytes: DuckDB alone drops such a row without a word
+    # (then "rows in 2" for a file of 3 rows, its next row numbered 1).
+    huge = "x" * (megabytes * 1_000_000)
+    path = write_puk(
+        tmp_path / "2025-06-cleveland-street.csv",
+        [puk_row("a") + huge, puk_row("b"), puk_row("c")],
+    )
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    rows = geo_con.execute("SELECT row_number, crime_id FROM raw.policeuk_street ORDER BY 1").fetchall()
+    if megabytes == 1:  # within what a row may be: loaded like any other
+        assert counts(load) == (3, 3, 0, 0) and rows == [(1, "a"), (2, "b"), (3, "c")]
+        return
+    assert counts(load) == (3, 2, 1, 0) and load.rejects_by_reason == {"malformed_row": 1}
+    assert rows == [(2, "b"), (3, "c")]  # each row keeps its own number
+    ((number, reason, message, raw),) = geo_con.execute(
+        "SELECT row_number, reason, message, raw_row FROM ops.rejects"
+    ).fetchall()
+    assert (number, reason) == (1, "malformed_row") and "row 1" in message
+    assert len(raw) < 1_000  # the quarantine holds its opening, not megabytes
+
+
+def test_rows_after_a_set_aside_row_and_a_malformed_line_keep_their_numbers(tmp_path, geo_con):
+    path = write_puk(
+        tmp_path / "2025-06-cleveland-street.csv",
+        [
+            puk_row("a"),
+            puk_row("b"),
+            puk_row("c") + "y" * 3_000_000,  # row 3: set aside before reading
+            puk_row("d"),
+            "not,enough,fields",  # row 5: malformed, reported by the reader
+            puk_row("f"),
+        ],
+    )
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    assert counts(load) == (6, 4, 2, 0)
+    raw = geo_con.execute("SELECT row_number, crime_id FROM raw.policeuk_street ORDER BY 1").fetchall()
+    assert raw == [(1, "a"), (2, "b"), (4, "d"), (6, "f")]
+    rejected = geo_con.execute("SELECT row_number, reason FROM ops.rejects ORDER BY 1").fetchall()
+    assert rejected == [(3, "malformed_row"), (5, "malformed_row")]
+    assert recovery.incomplete_files(geo_con) == []
