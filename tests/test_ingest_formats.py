@@ -351,3 +351,57 @@ def test_rows_after_a_set_aside_row_and_a_malformed_line_keep_their_numbers(tmp_
     rejected = geo_con.execute("SELECT row_number, reason FROM ops.rejects ORDER BY 1").fetchall()
     assert rejected == [(3, "malformed_row"), (5, "malformed_row")]
     assert recovery.incomplete_files(geo_con) == []
+
+
+def _export_with_log_numbers(tmp_path):
+    renamed = {"Incident Ref": "Log Number", "Created": "Date/Time Created"}
+    pd.DataFrame([{renamed.get(k, k): v for k, v in incident("M1").items()}]).to_csv(
+        tmp_path / "export.csv", index=False
+    )
+    return tmp_path / "export.csv"
+
+
+def _mapping(tmp_path, lines):
+    (tmp_path / "mapping.yaml").write_text(
+        "source: incident_log\ncolumns:\n" + "".join(f"  {x}\n" for x in lines)
+    )
+    return tmp_path / "mapping.yaml"
+
+
+def test_a_mapping_naming_a_column_we_do_not_have_is_refused_not_ignored(tmp_path, geo_con):
+    export = _export_with_log_numbers(tmp_path)
+    mapping = ColumnMapping.from_yaml(
+        _mapping(tmp_path, ["Incident Ref: Log Number", "Created: Date/Time Created", "Banana: Peel"])
+    )
+    with pytest.raises(InputError) as info:
+        sources.ingest_paths(geo_con, [export], mapping=mapping, now=NOW)
+    assert info.value.problems == [
+        "the mapping names 'Banana', which is not one of our columns for this file (Incident Ref, Created,"
+        " Opening Code, Closing Code, Location, Easting, Northing, Latitude, Longitude, Narrative)"
+    ]
+    assert geo_con.execute("SELECT count(*) FROM ops.files").fetchone()[0] == 0
+
+
+def test_two_of_our_columns_mapped_to_one_export_column_are_named(tmp_path):
+    with pytest.raises(InputError) as info:
+        ColumnMapping.from_yaml(_mapping(tmp_path, ["Incident Ref: Log Number", "Created: Log Number"]))
+    assert info.value.problems == [
+        "'Incident Ref' and 'Created' are both mapped to the export's column 'Log Number': a column of the"
+        " export can stand for one of ours only"
+    ]
+
+
+def test_a_mapping_to_a_column_the_export_lacks_says_which(tmp_path, geo_con):
+    export = _export_with_log_numbers(tmp_path)
+    mapping = ColumnMapping.from_yaml(
+        _mapping(tmp_path, ["Incident Ref: Log No", "Created: Date/Time Created"])
+    )
+    with pytest.raises(InputError) as info:
+        sources.ingest_paths(geo_con, [export], mapping=mapping, now=NOW)
+    (problem,) = info.value.problems
+    assert problem.startswith(
+        "the mapping maps 'Incident Ref' to 'Log No', which is not a column of the file"
+    )
+    assert (
+        "(its columns: Log Number, Date/Time Created, Opening Code," in problem
+    )  # and no bare "missing column"
