@@ -94,3 +94,15 @@ def is_interrupt(exc: BaseException) -> bool:
 
 class NoDataError(EnduranceError, LookupError):
     """Nothing is loaded for the period asked: an output of it would show nothing but zeros."""
+
+
+def by_sigterm(exc: BaseException) -> bool:
+    """Whether the interrupt ``exc`` (or one it arose from) is SIGTERM rather than Ctrl-C."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, Terminated) or type(current).__name__ == "TerminationSignal":
+            return True
+        current = current.__cause__ or current.__context__
+    return False

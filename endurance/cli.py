@@ -7,6 +7,7 @@ and a non-zero exit.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import time
@@ -23,7 +24,7 @@ from rich.table import Column, Table
 from typer.core import TyperGroup
 
 from endurance import geography, warehouse
-from endurance._errors import EnduranceError, Terminated, is_interrupt, no_room
+from endurance._errors import EnduranceError, ReconcileError, Terminated, by_sigterm, is_interrupt, no_room
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
@@ -72,7 +73,7 @@ class _Commands(TyperGroup):
         except BaseException as exc:
             name = f"endurance {ctx.invoked_subcommand or ''}".strip()
             if is_interrupt(exc):
-                terminated = isinstance(exc, Terminated) or type(exc).__name__ == "TerminationSignal"
+                terminated = by_sigterm(exc)
                 signal_name = "SIGTERM" if terminated else "Ctrl-C"
                 console.print(
                     f"[bold red]interrupted:[/] {name} was stopped by {signal_name}; what it had committed"
@@ -118,14 +119,36 @@ def _prepare_prefect(settings: Settings) -> None:
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
 
 
+class _OneLineReasons(logging.Filter):
+    """Prefect's own reports (with tracebacks) of a run stopped by an interrupt, a full disk or a
+    reconcile failure: the command says each of those in one line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "aborted by an interrupt signal" in text or "aborted by a termination signal" in text:
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and (is_interrupt(exc) or no_room(exc) or isinstance(exc, ReconcileError)):
+            return False
+        return not (no_room(Exception(text)) or "rows do not reconcile" in text)
+
+
 @contextmanager
 def _flow_runs(settings: Settings) -> Iterator[None]:
     """A Prefect API for this command's flow runs: `endurance serve`'s, or one that dies with us."""
     _prepare_prefect(settings)
     from pipelines.serve import flow_api  # imported late: Prefect reads PREFECT_HOME on import
 
-    with flow_api(settings):
-        yield
+    quiet = _OneLineReasons()
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        with flow_api(settings):
+            yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
 
 
 def _run_flow(

@@ -277,9 +277,9 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def _as_interrupt(exc: BaseException, message: str) -> BaseException:
-    """The interrupt behind DuckDB's "Query interrupted" (SIGTERM's ``Terminated`` stays itself)."""
+    """The interrupt behind DuckDB's "Query interrupted" (a SIGTERM stays a SIGTERM)."""
     cause = exc.__context__ or exc.__cause__
-    return cause if isinstance(cause, KeyboardInterrupt) else KeyboardInterrupt(message)
+    return cause if cause is not None and not isinstance(cause, Exception) else KeyboardInterrupt(message)
 
 
 def output_file(path: Path) -> dict[str, Any]:

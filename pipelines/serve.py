@@ -261,7 +261,10 @@ def serve_with_server(settings: Settings, port: int, *, startup_timeout: float =
     ):
         print(f"Prefect UI: {ui_url(port)}  (Ctrl-C stops serving and the server)", flush=True)
         _recover_ledger(settings)
-        asyncio.run(_serve(to_serve))
+        try:
+            asyncio.run(_serve(to_serve))
+        finally:
+            _send_logs()
 
 
 def _recover_ledger(settings: Settings) -> None:
@@ -402,7 +405,18 @@ def flow_api(settings: Settings) -> Iterator[str]:
             url = stack.enter_context(PrefectServer.for_command(settings.prefect_home.resolve())).api_url
         stack.enter_context(_api_in_environment(url))
         stack.enter_context(temporary_settings({PREFECT_API_URL: url}))
+        stack.callback(_send_logs)  # before the server stops: its runs' last lines reach it
         yield url
+
+
+def _send_logs() -> None:
+    """Send the log lines still queued for the Prefect API, while it is there to take them."""
+    from prefect.logging.handlers import APILogWorker
+
+    try:
+        APILogWorker.drain_all(timeout=5)
+    except Exception as exc:  # best effort: a line lost from the UI must not hide why we stopped
+        print(f"warning: some log lines did not reach the Prefect UI: {exc}", file=sys.stderr, flush=True)
 
 
 @contextmanager
