@@ -13,7 +13,10 @@ so rather than fail, every warehouse connection first takes a lock on
 - a connection that finds it taken polls until a deadline (``ENDURANCE_LOCK_WAIT``),
   then fails with ``WarehouseLockedError`` naming the lock file, the time waited and
   the holder. A writer writes its pid, host, program, start time and (once
-  ``note_run`` is called) its run id into the lock file for that message;
+  ``note_run`` is called) its run id into the lock file for that message. The holders
+  named are those the system lists in ``/proc/locks``: a writer killed with ``kill -9``
+  drops its lock but not its record, so the record is used only for a writer that
+  holds the lock now, and a reader that takes the lock clears a dead writer's record;
 - connections of one process share that process's lock, as they share one DuckDB
   database, so a process never waits on itself. ``flock`` locks belong to a process,
   which is why the locks held are kept in a process-wide table here.

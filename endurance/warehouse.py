@@ -13,6 +13,11 @@ A warehouse file has one writer at a time: every connection to a file first take
 lock ``<file>.lock`` (exclusive to write, shared to read, as DuckDB itself requires
 across processes) and waits for another process up to ``ENDURANCE_LOCK_WAIT``
 seconds before failing with ``WarehouseLockedError``; see ``endurance._lock``.
+
+Every opening for writing then puts right what a crash left (``endurance.recovery``):
+rows of loads that never finished are rolled back, and runs whose process is gone are
+marked interrupted. Runs are recorded with the process that runs them (``start_run``)
+and end ``completed``, ``failed`` or ``interrupted`` (``ending``).
 """
 
 from __future__ import annotations
