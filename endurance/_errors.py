@@ -6,6 +6,7 @@ Library code raises these; the CLI turns them into a clean message and a non-zer
 from __future__ import annotations
 
 import errno
+from collections.abc import Iterator
 
 
 class EnduranceError(Exception):
@@ -64,18 +65,22 @@ _NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
 _NO_ROOM_TEXT = ("no space left on device", "file too large", "disk quota exceeded")
 
 
-def no_room(exc: BaseException) -> bool:
-    """Whether ``exc`` (or what caused it) says a disk is full or a file may grow no more."""
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it arose from, each once."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in _NO_ROOM:
-            return True
-        if any(text in str(current).lower() for text in _NO_ROOM_TEXT):
-            return True
+        yield current
         current = current.__cause__ or current.__context__
-    return False
+
+
+def no_room(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says a disk is full or a file may grow no more."""
+    return any(
+        (isinstance(e, OSError) and e.errno in _NO_ROOM) or any(t in str(e).lower() for t in _NO_ROOM_TEXT)
+        for e in _chain(exc)
+    )
 
 
 def is_interrupt(exc: BaseException) -> bool:
@@ -98,11 +103,4 @@ class NoDataError(EnduranceError, LookupError):
 
 def by_sigterm(exc: BaseException) -> bool:
     """Whether the interrupt ``exc`` (or one it arose from) is SIGTERM rather than Ctrl-C."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, Terminated) or type(current).__name__ == "TerminationSignal":
-            return True
-        current = current.__cause__ or current.__context__
-    return False
+    return any(isinstance(e, Terminated) or type(e).__name__ == "TerminationSignal" for e in _chain(exc))

@@ -36,18 +36,13 @@ from typing import Any
 import duckdb
 
 from endurance import _process, freshness
+from endurance.sources._loading import ATTRIBUTION_TABLES
 from endurance.warehouse import files_of_run, quote_table, transaction
 
 log = logging.getLogger(__name__)
 
 #: Tables keyed by event that hold nothing but what is derived from a staged event.
-EVENT_TABLES = (
-    "staging.event_wards",
-    "staging.event_lsoas",
-    "staging.event_force_areas",
-    "staging.event_hotspots",
-    "staging.s59_repeats",
-)
+EVENT_TABLES = (*ATTRIBUTION_TABLES, "staging.s59_repeats")
 
 
 @dataclass

@@ -34,6 +34,24 @@ def _env(db: Path, out: Path, geodata_dir: Path) -> dict[str, str]:
     }
 
 
+def _ingest(db: Path, out: Path, geodata_dir: Path, csv: Path) -> subprocess.CompletedProcess[str]:
+    """Run `endurance ingest policeuk_street CSV` to its end."""
+    return subprocess.run(
+        [ENDURANCE, "ingest", "policeuk_street", str(csv)],
+        env=_env(db, out, geodata_dir),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _one_line(done_out: str) -> str:
+    """The one line a command printed (fails when it printed more)."""
+    lines = [line for line in done_out.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in done_out, lines
+    return lines[0]
+
+
 def _ledger(db: Path) -> tuple[int, list[tuple[str, str, list[dict]]]]:
     with warehouse.connect(db) as con:
         files = con.execute("SELECT count(*) FROM ops.files").fetchone()[0]
@@ -71,20 +89,13 @@ def test_a_signal_during_the_commit_is_one_line_and_the_ledger_says_what_landed(
     child.send_signal(sig)
     out, err = child.communicate(timeout=120)
     assert child.returncode == code, out + err
-    assert "Traceback" not in out + err
-    lines = [line for line in (out + err).splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith(f"interrupted: endurance ingest was stopped by {by}")
+    assert _one_line(out + err).startswith(f"interrupted: endurance ingest was stopped by {by}")
     files, runs = _ledger(db)
     ((status, error, inputs),) = runs
     # Never `failed` for a file that loaded: interrupted, listing exactly what the warehouse holds.
     assert status == "interrupted" and error.startswith("interrupted")
     assert [i["path"] for i in inputs] == [str(csv)] * files
-    again = subprocess.run(
-        [ENDURANCE, "ingest", "policeuk_street", str(csv)],
-        env=_env(db, tmp_path, geodata_dir),
-        capture_output=True,
-        text=True,
-    )
+    again = _ingest(db, tmp_path, geodata_dir, csv)
     assert again.returncode == 0, again.stdout + again.stderr
     assert ("already_loaded" in again.stdout) == bool(files)
 
@@ -93,25 +104,13 @@ def test_a_full_disk_is_one_line_and_leaves_no_run_running(geo_db, tmp_path, geo
     db = small_disk.path / "endurance.duckdb"
     shutil.copy(geo_db, db)
     csv = policeuk_file(tmp_path / "in" / "2025-05-cleveland-street.csv", 150_000, seed=22)
-    full = subprocess.run(
-        [ENDURANCE, "ingest", "policeuk_street", str(csv)],
-        env=_env(db, tmp_path, geodata_dir),
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert full.returncode == 1 and "Traceback" not in full.stdout + full.stderr
-    lines = [line for line in (full.stdout + full.stderr).splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: no room left to write (disk full): ")
+    full = _ingest(db, tmp_path, geodata_dir, csv)
+    assert full.returncode == 1
+    assert _one_line(full.stdout + full.stderr).startswith("error: no room left to write (disk full): ")
     small_disk.resize("200m")
     files, runs = _ledger(db)
     assert files == 0 and [status for status, _, _ in runs] in (["failed"], ["interrupted"])
     with warehouse.connect(db, read_only=True) as con:
         assert con.execute("SELECT count(*) FROM staging.stg_policeuk_street_typed").fetchone()[0] == 0
-    loaded = subprocess.run(
-        [ENDURANCE, "ingest", "policeuk_street", str(csv)],
-        env=_env(db, tmp_path, geodata_dir),
-        capture_output=True,
-        text=True,
-    )
+    loaded = _ingest(db, tmp_path, geodata_dir, csv)
     assert loaded.returncode == 0 and "rows in 150,000 = staged 150,000" in loaded.stdout

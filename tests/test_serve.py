@@ -31,6 +31,21 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def serve_env(tmp_path: Path, geodata_dir: Path, db: Path | None = None, **extra: str) -> dict[str, str]:
+    """The environment of an `endurance serve` of the test's own: its folder, Prefect home and port."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {
+        "ENDURANCE_OUT": str(tmp_path),
+        "ENDURANCE_GEODATA": str(geodata_dir),
+        "ENDURANCE_PREFECT_HOME": str(tmp_path / "prefect"),
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "ENDURANCE_PREFECT_PORT": str(free_port()),
+        **({"ENDURANCE_DB": str(db)} if db else {}),
+        **extra,
+    }
+    return env
+
+
 def served_deployments(port: int) -> set[str]:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/api/deployments/filter",
@@ -48,16 +63,8 @@ def served_deployments(port: int) -> set[str]:
 def test_serve_then_trigger_a_run_then_ctrl_c_stops_both(demo_run, tmp_path, geodata_dir):
     db = tmp_path / "endurance.duckdb"
     db.write_bytes(demo_run["db"].read_bytes())
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {
-        "ENDURANCE_OUT": str(tmp_path),
-        "ENDURANCE_DB": str(db),
-        "ENDURANCE_GEODATA": str(geodata_dir),
-        "ENDURANCE_PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "ENDURANCE_PREFECT_PORT": str(port),
-    }
+    env = serve_env(tmp_path, geodata_dir, db)
+    port = int(env["ENDURANCE_PREFECT_PORT"])
     log = open(tmp_path / "serve.log", "w+")  # noqa: SIM115  (read back after the process ends)
     serving = subprocess.Popen([ENDURANCE, "serve"], env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -125,14 +132,7 @@ def _gone(pid: int) -> bool:
 
 @pytest.mark.parametrize("command", [["demo"], ["serve"]])
 def test_kill_9_of_the_command_does_not_leave_its_prefect_server_running(tmp_path, geodata_dir, command):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {
-        "ENDURANCE_OUT": str(tmp_path),
-        "ENDURANCE_GEODATA": str(geodata_dir),
-        "ENDURANCE_PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "ENDURANCE_PREFECT_PORT": str(free_port()),
-    }
+    env = serve_env(tmp_path, geodata_dir)
     parent = subprocess.Popen(
         [ENDURANCE, *command], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -211,17 +211,8 @@ def test_stopping_serve_while_a_run_waits_to_retry_cancels_it_and_a_restart_mark
 ):
     db = tmp_path / "endurance.duckdb"
     db.write_bytes(geo_db.read_bytes())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env |= {
-        "ENDURANCE_OUT": str(tmp_path),
-        "ENDURANCE_DB": str(db),
-        "ENDURANCE_GEODATA": str(geodata_dir),
-        "ENDURANCE_PREFECT_HOME": str(tmp_path / "prefect"),
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "ENDURANCE_PREFECT_PORT": str(free_port()),
-        # Nobody answers there: the pull's network task fails and waits 30 s to retry.
-        "ENDURANCE_POLICEUK_API": f"http://127.0.0.1:{free_port()}/api",
-    }
+    # Nobody answers at ENDURANCE_POLICEUK_API: the pull's network task fails and waits 30 s to retry.
+    env = serve_env(tmp_path, geodata_dir, db, ENDURANCE_POLICEUK_API=f"http://127.0.0.1:{free_port()}/api")
     # Ctrl-C while a run waits to retry: the run is cancelled, not left running.
     first = Serving(env, tmp_path / "serve-1.log")
     try:

@@ -33,6 +33,13 @@ from endurance.sources._common import Context, FileLoad, Reject, Source, first_r
 from endurance.sources._readers import ColumnMapping, read_table
 from endurance.warehouse import quote_table, transaction
 
+#: Tables of what attribution derived from a staged event, keyed by its event_id.
+ATTRIBUTION_TABLES = (
+    "staging.event_wards",
+    "staging.event_lsoas",
+    "staging.event_force_areas",
+    "staging.event_hotspots",
+)
 #: Share of an earlier same-named file's keys that must reappear for a re-issue.
 REISSUE_OVERLAP = 0.5
 
@@ -79,13 +86,7 @@ class FileStart:
             f"SELECT event_id FROM {quote_table(staging)}"  # noqa: S608 (quoted)
             " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))"
         )
-        derived = (
-            "staging.event_wards",
-            "staging.event_lsoas",
-            "staging.event_force_areas",
-            "staging.event_hotspots",
-        )
-        for table in (*derived, restricted):
+        for table in (*ATTRIBUTION_TABLES, restricted):
             if table:
                 con.execute(
                     f"DELETE FROM {quote_table(table)} WHERE event_id IN ({old})",  # noqa: S608
