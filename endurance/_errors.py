@@ -5,6 +5,9 @@ Library code raises these; the CLI turns them into a clean message and a non-zer
 
 from __future__ import annotations
 
+import errno
+from collections.abc import Iterator
+
 
 class EnduranceError(Exception):
     """Base class for every error the pipeline raises on purpose."""
@@ -38,3 +41,66 @@ class ExportError(EnduranceError, ValueError):
 
 class BrowserMissingError(EnduranceError, FileNotFoundError):
     """Headless Chromium (or the Playwright package driving it) is not installed."""
+
+
+class ReconcileError(EnduranceError, AssertionError):
+    """A load would lose rows (rows in differ from staged + rejected + duplicate): a bug, not bad input.
+
+    Raised before the load's transaction commits, so nothing of the file is written.
+    """
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM): unwound like Ctrl-C, so runs are recorded as interrupted."""
+
+
+class StaleDataError(EnduranceError, LookupError):
+    """Derived data (attribution, links, marts, a period's analysis) is older than what it covers.
+
+    The message names what is stale and the command that brings it up to date.
+    """
+
+
+_NO_ROOM = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+_NO_ROOM_TEXT = ("no space left on device", "file too large", "disk quota exceeded")
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """``exc`` and the exceptions it arose from, each once."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def no_room(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says a disk is full or a file may grow no more."""
+    return any(
+        (isinstance(e, OSError) and e.errno in _NO_ROOM) or any(t in str(e).lower() for t in _NO_ROOM_TEXT)
+        for e in _chain(exc)
+    )
+
+
+def is_interrupt(exc: BaseException) -> bool:
+    """Whether ``exc`` is the process being stopped: Ctrl-C, SIGTERM, or a query cut short by either.
+
+    DuckDB catches SIGINT itself while a query runs and raises ``RuntimeError("Query
+    interrupted")`` (``InterruptException`` in some calls) instead of KeyboardInterrupt;
+    Prefect raises ``TerminationSignal`` for SIGTERM inside a flow run.
+    """
+    if not isinstance(exc, Exception):
+        return not isinstance(exc, GeneratorExit)
+    return type(exc).__name__ == "InterruptException" or (
+        isinstance(exc, RuntimeError) and str(exc).strip() == "Query interrupted"
+    )
+
+
+class NoDataError(EnduranceError, LookupError):
+    """Nothing is loaded for the period asked: an output of it would show nothing but zeros."""
+
+
+def by_sigterm(exc: BaseException) -> bool:
+    """Whether the interrupt ``exc`` (or one it arose from) is SIGTERM rather than Ctrl-C."""
+    return any(isinstance(e, Terminated) or type(e).__name__ == "TerminationSignal" for e in _chain(exc))

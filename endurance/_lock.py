@@ -13,7 +13,10 @@ so rather than fail, every warehouse connection first takes a lock on
 - a connection that finds it taken polls until a deadline (``ENDURANCE_LOCK_WAIT``),
   then fails with ``WarehouseLockedError`` naming the lock file, the time waited and
   the holder. A writer writes its pid, host, program, start time and (once
-  ``note_run`` is called) its run id into the lock file for that message;
+  ``note_run`` is called) its run id into the lock file for that message. The holders
+  named are those the system lists in ``/proc/locks``: a writer killed with ``kill -9``
+  drops its lock but not its record, so the record is used only for a writer that
+  holds the lock now, and a reader that takes the lock clears a dead writer's record;
 - connections of one process share that process's lock, as they share one DuckDB
   database, so a process never waits on itself. ``flock`` locks belong to a process,
   which is why the locks held are kept in a process-wide table here.
@@ -37,6 +40,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from endurance import _process
 from endurance._errors import WarehouseError
 
 #: How often a waiting connection tries the lock again, in seconds.
@@ -137,6 +141,10 @@ def _try_acquire(key: str, *, exclusive: bool) -> bool:
         _count(held, exclusive=exclusive)
         if exclusive:
             _write_holder(held.fd)
+        elif os.fstat(fd).st_size:
+            # Holding it shared means no writer holds it: what the file says is a writer
+            # that died without letting go (kill -9). Forget it, so nobody names it.
+            os.ftruncate(fd, 0)
         return True
 
 
@@ -182,17 +190,50 @@ def read_holder(lock_path: Path) -> dict[str, object] | None:
     return holder if isinstance(holder, dict) else None
 
 
-def locked_message(db_path: Path, lock_path: Path, wait: float, *, writing: bool) -> str:
-    """Say who holds the warehouse, how long this process waited, and what to do."""
-    holder = read_holder(lock_path)
-    if holder:
+def _describe_writer(holder: dict[str, object] | None, pid: int) -> str:
+    """Name the writer ``pid``, with what it wrote in the lock file when that record is its own."""
+    if holder and holder.get("pid") == pid:
         run = f", run {holder['run_id']}" if holder.get("run_id") else ""
-        who = (
-            f"a writer: pid {holder.get('pid')} on {holder.get('host')} "
+        return (
+            f"a writer: pid {pid} on {holder.get('host')} "
             f"({holder.get('program')}{run}, since {holder.get('since')})"
         )
-    else:
-        who = "read-only connections in other processes" if writing else "another process"
+    program = _process.command_line(pid)
+    return f"a writer: pid {pid} on {socket.gethostname()}" + (f" ({program})" if program else "")
+
+
+def holder_description(lock_path: Path, *, writing: bool) -> str:
+    """Say who holds the lock now: the processes the system lists as holding it.
+
+    The lock file's record names the last writer, which may have died since (the system
+    drops a dead process's lock, not what it wrote), so the record is used only for a
+    writer that really holds the lock. Without ``/proc/locks`` the record is trusted
+    while its process lives.
+    """
+    holder = read_holder(lock_path)
+    holders = _process.lock_holders(lock_path)
+    if holders is None:  # the system does not list locks: trust a living writer's record
+        pid = holder.get("pid") if holder else None
+        if isinstance(pid, int) and _process.is_alive(pid):
+            return _describe_writer(holder, pid)
+        return "read-only connections in other processes" if writing else "another process"
+    others = [(pid, exclusive) for pid, exclusive in holders if pid != os.getpid()]
+    writers = [pid for pid, exclusive in others if exclusive]
+    if writers:
+        return _describe_writer(holder, writers[0])
+    readers = sorted({pid for pid, _ in others})
+    if readers:
+        named = ", ".join(
+            f"pid {pid}" + (f" ({program})" if (program := _process.command_line(pid)) else "")
+            for pid in readers
+        )
+        return f"read-only connections in other processes ({named})"
+    return "another process, which has just let go"
+
+
+def locked_message(db_path: Path, lock_path: Path, wait: float, *, writing: bool) -> str:
+    """Say who holds the warehouse, how long this process waited, and what to do."""
+    who = holder_description(lock_path, writing=writing)
     return (
         f"warehouse {db_path} is busy: waited {wait:g} s for its lock {lock_path}, held by {who}. "
         "Try again when that finishes, or wait longer with ENDURANCE_LOCK_WAIT (seconds)."

@@ -2,8 +2,8 @@
 
 Partner exports build their table once (numbers as ``int``, text and suppression
 markers as ``str``) and hand it here. Every writer puts a file in place only when it
-is complete (written beside it under a temporary name, then renamed), so a reader
-never opens half a file. Text cells are expected already neutralised
+is complete (``endurance._publish``: written beside it under a temporary name, then
+renamed), so a reader never opens half a file. Text cells are expected already neutralised
 (``endurance.privacy.neutralise_formula``); the XLSX writer also stores every string
 as a string, never as a formula or link.
 """
@@ -11,10 +11,8 @@ as a string, never as a formula or link.
 from __future__ import annotations
 
 import csv
-import os
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -25,6 +23,7 @@ import pyogrio
 import shapely
 import xlsxwriter
 
+from endurance._publish import publishing
 from endurance.privacy import neutralise_formula
 
 Kind = Literal["text", "count", "change", "rank"]
@@ -49,19 +48,6 @@ class Layer:
     name: str
     rows: list[Row]
     shapes: list[shapely.Geometry]
-
-
-@contextmanager
-def publishing(path: Path) -> Iterator[Path]:
-    """Write to a temporary file beside ``path`` and move it into place only when complete."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.stem}.partial{path.suffix}")  # GDAL checks the suffix
-    partial.unlink(missing_ok=True)
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def write_csv(path: Path, columns: Sequence[Column], rows: Sequence[Row]) -> Path:
@@ -201,7 +187,7 @@ def write_gpkg(
     Each layer carries ``description`` (shown by QGIS as the layer's abstract); the
     notes table holds ``notes`` and every column's definition.
     """
-    with publishing(path) as partial:
+    with publishing(path, keep_suffix=True) as partial:  # GDAL picks its driver by suffix
         for layer in layers:
             frame = gpd.GeoDataFrame(_attributes(columns, layer.rows), geometry=layer.shapes, crs=crs)
             pyogrio.write_dataframe(

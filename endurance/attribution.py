@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from endurance import freshness
 from endurance._area_index import AreaIndex
 from endurance.geography import FORCE_CODE
 from endurance.warehouse import quote_table, sql_text, transaction
@@ -218,7 +219,11 @@ def reference_event_wards(
 
 
 def attribute_events(
-    con: duckdb.DuckDBPyConnection, *, full: bool = False, tolerance_m: float = SNAP_TOLERANCE_M
+    con: duckdb.DuckDBPyConnection,
+    *,
+    full: bool = False,
+    tolerance_m: float = SNAP_TOLERANCE_M,
+    run_id: str | None = None,
 ) -> AttributionSummary:
     """Attribute every staged event not yet attributed to wards, LSOAs, force areas and hotspots.
 
@@ -230,11 +235,15 @@ def attribute_events(
         Drop every existing attribution first and redo all of it.
     tolerance_m
         Snap distance for points outside every area (see ``SNAP_TOLERANCE_M``).
+    run_id
+        The run doing it, recorded with the watermark of what it attributed
+        (``endurance.freshness``).
     """
     vintages = {layer.name: _vintages(con, layer.source_table) for layer in LAYERS}
     if not vintages["ward"]:
         raise LookupError("no ward boundaries are loaded; load the geography first")
     envelope = _envelope(con)
+    inputs = freshness.current(con)
     with transaction(con):
         if full:
             for table in (
@@ -250,6 +259,7 @@ def attribute_events(
         for vintage in vintages["ward"]:
             con.execute(sql_text("attribution/named_wards.sql"), {"vintage": vintage})
         _attribute_hotspots(con, envelope)
+        freshness.record(con, "attribution", inputs, run_id=run_id)
     counts = {}
     for layer in LAYERS:
         for vintage, method, n in con.execute(

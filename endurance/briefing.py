@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _browser, analysis, maps
+from endurance import _browser, _publish, analysis, freshness, maps, marts
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -137,13 +137,17 @@ def _change(current: int, before: int) -> float | None:
 
 
 def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
+    period = meeting.period
+    # The same figure, from the same query, as the map's title: marts.period_incidents.
+    incidents = marts.period_incidents(con, period, vintage)
+    previous = marts.period_incidents(con, period.previous(), vintage)
+    last_year = marts.period_incidents(con, period.year_earlier(), vintage)
     row = con.execute(
-        "SELECT coalesce(sum(incidents), 0)::INTEGER, coalesce(sum(previous), 0)::INTEGER,"
-        " coalesce(sum(last_year), 0)::INTEGER, count(*) FILTER (WHERE incidents > 0)::INTEGER"
-        " FROM marts.ward_analysis WHERE period = ? AND vintage = ?",
-        [meeting.period.label, vintage],
+        "SELECT count(*) FILTER (WHERE incidents > 0)::INTEGER FROM marts.ward_analysis"
+        " WHERE period = ? AND vintage = ?",
+        [period.label, vintage],
     ).fetchone()
-    incidents, previous, last_year, wards = row if row else (0, 0, 0, 0)
+    wards = row[0] if row else 0
     return {
         "incidents": incidents,
         "previous": previous,
@@ -452,9 +456,11 @@ def render_pack(html_path: Path, png_path: Path, pdf_path: Path) -> None:
     """Render the pack through headless Chromium, offline: the whole page as a PNG and an A4 PDF."""
     with _browser.offline_page(width=1100, height=1400) as page:
         page.goto(Path(html_path).resolve().as_uri(), wait_until="load")
-        page.screenshot(path=str(png_path), full_page=True)
+        with _publish.publishing(png_path) as partial:
+            page.screenshot(path=str(partial), full_page=True, type="png")
         page.emulate_media(media="print")
-        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+        with _publish.publishing(pdf_path) as partial:
+            page.pdf(path=str(partial), format="A4", print_background=True, prefer_css_page_size=True)
 
 
 @dataclass(frozen=True)
@@ -485,11 +491,13 @@ def write_briefing(
 ) -> BriefingResult:
     """Write the meeting's pack: HTML, its map (HTML and PNG), and a PDF and PNG of the pack.
 
-    ``con`` must be writable: the hotspot analysis for the period is run first when the
-    marts do not hold it yet. ``render=False`` skips Chromium (HTML only, no images of
-    the map).
+    ``con`` must be writable: what the pack reads (attribution, links, marts, the period's
+    hotspot analysis) is brought up to date first, each only where it is older than the
+    staged rows. ``render=False`` skips Chromium (HTML only, no images of the map).
     """
-    analysis.ensure_analysed(con, meeting.period, vintage=vintage)
+    # Attribution, links, marts and the period's analysis as the staged rows are now.
+    freshness.refresh(con, period=meeting.period, vintage=vintage, run_id=run_id)
+    data_label = marts.data_label(con, data_label)  # demo rows held: the pack says so
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"briefing_{meeting.day.isoformat()}"
     map_html = out_dir / f"{stem}_map.html"
@@ -507,7 +515,8 @@ def write_briefing(
         maps.render_png(map_html, map_png)
     data = collect_briefing(con, meeting, vintage=vintage, share_c=share_c)
     html_path = out_dir / f"{stem}.html"
-    html_path.write_text(
+    _publish.write_text(
+        html_path,
         render_briefing_html(
             data,
             marking=marking,
@@ -516,7 +525,6 @@ def write_briefing(
             map_html_name=map_html.name,
             data_label=data_label,
         ),
-        encoding="utf-8",
     )
     pdf = png = None
     if render:

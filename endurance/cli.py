@@ -7,18 +7,25 @@ and a non-zero exit.
 from __future__ import annotations
 
 import json
+import logging
 import os
+import signal
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.table import Column, Table
+from typer.core import TyperGroup
 
 from endurance import geography, warehouse
-from endurance._errors import EnduranceError
+from endurance._errors import EnduranceError, ReconcileError, Terminated, by_sigterm, is_interrupt, no_room
+from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
 from endurance.sources import SOURCES
@@ -26,14 +33,76 @@ from endurance.sources import SOURCES
 if TYPE_CHECKING:
     from endurance.ledger import LedgerRun
 
+#: Exit codes of a command stopped by Ctrl-C and by SIGTERM (128 + the signal's number).
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+def _on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise Terminated(f"signal {signum}")
+
+
+@contextmanager
+def _sigterm_unwinds() -> Iterator[None]:
+    """Turn SIGTERM into ``Terminated`` while a command runs, so it unwinds as Ctrl-C does."""
+    try:
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+class _Commands(TyperGroup):
+    """Every command: interrupts, full disks and refusals end in one line, never a traceback.
+
+    Library errors are turned into messages by each command; what is left here is what can
+    stop any command: Ctrl-C or SIGTERM (exit 130 or 143; a run in progress is recorded as
+    interrupted, and a load either landed whole or not at all) and a full disk (exit 1).
+    """
+
+    def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
+        try:
+            with _sigterm_unwinds():
+                return super().invoke(ctx)
+        except typer.Exit:
+            raise
+        except BaseException as exc:
+            name = f"endurance {ctx.invoked_subcommand or ''}".strip()
+            if is_interrupt(exc):
+                terminated = by_sigterm(exc)
+                signal_name = "SIGTERM" if terminated else "Ctrl-C"
+                console.print(
+                    f"[bold red]interrupted:[/] {name} was stopped by {signal_name}; what it had committed"
+                    " is kept, a load in progress is rolled back and its run is recorded as interrupted",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(EXIT_TERMINATED if terminated else EXIT_INTERRUPTED) from None
+            if isinstance(exc, Exception) and no_room(exc):
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                console.print(
+                    f"[bold red]error:[/] no room left to write (disk full): {first}; {name} stopped, "
+                    "nothing half-written was kept: free some space and run it again",
+                    highlight=False,
+                    soft_wrap=True,
+                )
+                raise typer.Exit(1) from None
+            raise
+
+
 app = typer.Typer(
+    cls=_Commands,
     help="Operation Endurance pipeline: ingest off-road-bike incidents and community "
     "intelligence, attribute them to wards and hotspots, and publish maps and ward summaries.",
     no_args_is_help=True,
     add_completion=False,
 )
 console = Console()
-DEMO_LABEL = "SYNTHETIC DEMO DATA: not real incidents"
+DEMO_LABEL = SYNTHETIC_LABEL
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -50,17 +119,41 @@ def _prepare_prefect(settings: Settings) -> None:
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
 
 
+class _OneLineReasons(logging.Filter):
+    """Prefect's own reports (with tracebacks) of a run stopped by an interrupt, a full disk or a
+    reconcile failure: the command says each of those in one line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if "aborted by an interrupt signal" in text or "aborted by a termination signal" in text:
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        if exc is not None and (is_interrupt(exc) or no_room(exc) or isinstance(exc, ReconcileError)):
+            return False
+        return not (no_room(Exception(text)) or "rows do not reconcile" in text)
+
+
+@contextmanager
+def _flow_runs(settings: Settings) -> Iterator[None]:
+    """A Prefect API for this command's flow runs: `endurance serve`'s, or one that dies with us."""
+    _prepare_prefect(settings)
+    from pipelines.serve import flow_api  # imported late: Prefect reads PREFECT_HOME on import
+
+    quiet = _OneLineReasons()
+    loggers = [logging.getLogger(name) for name in ("prefect.flow_runs", "prefect.task_runs")]
+    for logger in loggers:
+        logger.addFilter(quiet)
+    try:
+        with flow_api(settings):
+            yield
+    finally:
+        for logger in loggers:
+            logger.removeFilter(quiet)
+
+
 def _run_flow(
     input_dir: Path, period_from: str | None, period_to: str | None, data_label: str | None
 ) -> dict[str, Any]:
-    settings = Settings.from_env()
-    _prepare_prefect(settings)
-    from pipelines.serve import api_url, server_is_healthy
-
-    if "PREFECT_API_URL" not in os.environ and server_is_healthy(settings.prefect_port):
-        # `endurance serve` is up: report there (the run shows in its UI) rather than
-        # start a temporary server on the same Prefect database.
-        os.environ["PREFECT_API_URL"] = api_url(settings.prefect_port)
     from pipelines.nightly import nightly  # imported late: Prefect reads PREFECT_HOME on import
 
     return nightly(
@@ -116,9 +209,10 @@ def demo(
         folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
         inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
         console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
-        result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
-        meeting = _first_meeting_after(date(year, 12, 31))
-        pack = _run_briefing(meeting, None, DEMO_LABEL)
+        with _flow_runs(settings):
+            result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+            meeting = _first_meeting_after(date(year, 12, 31))
+            pack = _run_briefing(meeting, None, DEMO_LABEL)
     except EnduranceError as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
@@ -147,7 +241,8 @@ def run(
     """Run the nightly flow on your own input files."""
     started = time.perf_counter()
     try:
-        result = _run_flow(input_dir, period_from, period_to, None)
+        with _flow_runs(Settings.from_env()):
+            result = _run_flow(input_dir, period_from, period_to, None)
     except (EnduranceError, ValueError) as exc:
         raise _fail(exc) from exc
     _print_result(result, started)
@@ -163,7 +258,6 @@ def _date(value: str | None, option: str) -> date | None:
 
 
 def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
-    _prepare_prefect(Settings.from_env())
     from pipelines.briefing import tasking_briefing  # imported late: Prefect reads PREFECT_HOME on import
 
     return tasking_briefing(meeting=meeting, since=since, data_label=data_label)
@@ -186,7 +280,8 @@ def brief(
     day = _date(meeting, "--meeting")
     assert day is not None
     try:
-        result = _run_briefing(day, _date(since, "--since"), label)
+        with _flow_runs(Settings.from_env()):
+            result = _run_briefing(day, _date(since, "--since"), label)
     except (EnduranceError, ValueError, LookupError) as exc:
         raise _fail(exc) from exc
     console.print(
@@ -238,7 +333,10 @@ def map_command(
     except (EnduranceError, LookupError, ValueError) as exc:
         raise _fail(exc) from exc
     if result.analysed:
-        console.print(f"analysed {period_from} to {period_to} (it had not been)", soft_wrap=True)
+        console.print(
+            f"analysed {period_from} to {period_to} first (it had not been, or newer data were loaded)",
+            soft_wrap=True,
+        )
     console.print(
         f"map: {result.path} ({result.bytes:,} bytes, {result.incidents:,} incidents in 100 m cells)",
         soft_wrap=True,
@@ -416,6 +514,13 @@ def _print_run(item: LedgerRun, settings: Settings) -> None:
     lines.append("parameters: " + json.dumps(item.parameters, default=str))
     if item.error:
         lines.append(f"error: {item.error}")
+    for name, info in (item.counts.get("built_from") or {}).items():
+        lines.append(
+            f"{name} read: built {info['built_at']} by run {info['run_id'] or '-'} from "
+            f"{info['staged_files']:,} files ({info['staged_rows']:,} staged rows, last loaded "
+            f"{info['last_loaded_at'] or '-'}; digest {info['staged_digest']}) and boundaries "
+            f"{info['layers_digest']}"
+        )
     for line in lines:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
     inputs = Table(

@@ -43,7 +43,7 @@ import duckdb
 import geopandas as gpd
 import shapely
 
-from endurance import _tabular, analysis, warehouse
+from endurance import _tabular, analysis, freshness, marts, warehouse
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
@@ -191,6 +191,13 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "produced_by_run", "text", "The pipeline run that wrote this file (ops.runs in the warehouse).", 14
     ),
+    Column(
+        "data_label",
+        "text",
+        "SYNTHETIC DEMO DATA when the warehouse the figures come from holds synthetic (demo) rows; "
+        "empty for real data.",
+        14,
+    ),
 )
 COLUMN_NAMES = [c.name for c in COLUMNS]
 COUNT_COLUMNS = [c.name for c in COLUMNS if c.kind == "count"]
@@ -237,6 +244,7 @@ class WardSummary:
     year_earlier_covered: bool
     months_with_incidents: int
     tasking: str = ""
+    data_label: str | None = None  # set when the warehouse holds synthetic (demo) rows
 
     @property
     def stem(self) -> str:
@@ -289,16 +297,6 @@ def ward_summary_rows(
 ) -> list[dict[str, object]]:
     """Return one row per ward of ``lad_code`` with its counts, unsuppressed (police use only)."""
     return [r for r in _ward_rows(con, period, vintage, share_handling_c) if r["lad_code"] == lad_code]
-
-
-def _incident_months(con: duckdb.DuckDBPyConnection, vintage: str) -> set[str]:
-    """Months (YYYY-MM) with at least one off-road-bike incident loaded."""
-    rows = con.execute(
-        "SELECT strftime(month, '%Y-%m') FROM marts.ward_month_counts WHERE vintage = ?"
-        " GROUP BY month HAVING sum(off_road_bike_incidents) > 0",
-        [vintage],
-    ).fetchall()
-    return {r[0] for r in rows}
 
 
 def _cell(shown: str) -> Cell:
@@ -430,13 +428,11 @@ def build_ward_summary(
     wards = _ward_rows(con, period, vintage, share_handling_c)
     if not wards:
         raise ExportError(f"no wards of vintage {vintage!r} in the marts; build the marts first")
-    loaded = _incident_months(con, vintage)
-    covered = [m for m in period.months if m in loaded]
-    if not covered:
-        span = f"{min(loaded)} to {max(loaded)}" if loaded else "none"
-        raise ExportError(
-            f"no off-road-bike incidents are loaded for {period.describe()}; months with incidents: {span}"
-        )
+    loaded = marts.months_with_incidents(con, vintage)
+    refusal = marts.no_incidents_message(period, loaded)
+    if refusal:
+        raise ExportError(refusal)
+    label = marts.data_label(con)
     previous_covered = set(period.previous().months) <= loaded
     year_covered = set(period.year_earlier().months) <= loaded
     common: dict[str, Cell] = {
@@ -447,6 +443,7 @@ def build_ward_summary(
         "last_year_period": period.year_earlier().describe(),
         "intelligence_handling": "P and C" if share_handling_c else "P",
         "produced_by_run": run_id,
+        "data_label": label or "",
     }
     not_covered = {
         column
@@ -468,8 +465,9 @@ def build_ward_summary(
         share_handling_c=share_handling_c,
         previous_covered=previous_covered,
         year_earlier_covered=year_covered,
-        months_with_incidents=len(covered),
+        months_with_incidents=sum(month in loaded for month in period.months),
         tasking=_tasking_note(con, period),
+        data_label=label,
     )
 
 
@@ -509,6 +507,7 @@ def notes(summary: WardSummary) -> list[tuple[str, str]]:
 
     return [
         ("Title", "Operation Endurance: off-road motorbike ward summary"),
+        *([("Data", summary.data_label)] if summary.data_label else []),
         (
             "Area",
             summary.scope_name if summary.scope == FORCE_SCOPE else f"{summary.scope_name} ({summary.scope})",
@@ -682,13 +681,18 @@ def export_ward_summaries(
     ExportError
         An unknown format or local authority (the message lists the valid ones), or
         nothing to export for the period.
+    StaleDataError
+        When the marts (or the attribution and links they are built from) are older than
+        the staged rows they cover; ``run_ward_export`` brings them up to date first.
     """
     wanted = check_formats(formats)
+    freshness.require_fresh(con, command="endurance export wards")
     lads = local_authorities(con, vintage)
     if lad not in (None, "all"):
         _check_lad(str(lad), lads)
-    if _incident_months(con, vintage) & set(period.months):
-        analysis.ensure_analysed(con, period, vintage=vintage)  # the tasking hotspots column
+    if marts.months_with_incidents(con, vintage) & set(period.months):
+        # The tasking hotspots column: the period's analysis, made or brought up to date.
+        freshness.refresh(con, period=period, vintage=vintage, run_id=run_id)
     summary = build_ward_summary(
         con,
         period=period,
@@ -755,8 +759,9 @@ def run_ward_export(
             settings=settings.describe(),
             parameters={"lad": lad, "period": chosen.label, "formats": list(wanted), "out_dir": str(out)},
         )
-        warehouse.start_run(con, record)
-        try:
+        with warehouse.recording(con, record):
+            # Newly loaded incidents reach the councils' figures: bring the marts up to date first.
+            refreshed = freshness.refresh(con, run_id=record.run_id)
             paths = export_ward_summaries(
                 con,
                 out,
@@ -768,10 +773,6 @@ def run_ward_export(
                 lad=lad,
                 share_handling_c=settings.share_handling_c,
             )
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        record.outputs = [warehouse.output_file(p) for p in paths]
-        record.counts = {"period": chosen.label, "files": len(paths)}
-        warehouse.finish_run(con, record, status="completed")
+            record.outputs = [warehouse.output_file(p) for p in paths]
+            record.counts = {"period": chosen.label, "files": len(paths), **refreshed}
     return ExportRun(record.run_id, chosen, paths)

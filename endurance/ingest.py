@@ -51,21 +51,15 @@ def ingest_files(
             "mapping": str(mapping_path) if mapping_path else None,
         },
     )
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.start_run(con, record)
-        try:
-            if not geography.ward_vintages(con):
-                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-                geography.load_official_layers(con, folder)
-                geography.load_hotspots(con)
-            loads = sources.ingest_paths(
-                con, paths, source=source, mapping=mapping, run_id=record.run_id, progress=progress
-            )
-            repeats = outcomes.flag_repeat_s59(con)
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
+    with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
+        if not geography.ward_vintages(con):
+            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+            geography.load_official_layers(con, folder)
+            geography.load_hotspots(con)
+        loads = sources.ingest_paths(
+            con, paths, source=source, mapping=mapping, run_id=record.run_id, progress=progress
+        )
+        repeats = outcomes.flag_repeat_s59(con)
         record.inputs = [asdict(load) for load in loads]
         record.counts = {"inputs": reconcile(loads), "repeat_s59_events": repeats}
-        warehouse.finish_run(con, record, status="completed")
     return record.run_id, loads

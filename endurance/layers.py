@@ -24,7 +24,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 import tempfile
 import time
@@ -39,7 +38,7 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio.errors
 
-from endurance import DISPLAY_CRS, PROJECT_CRS, geography
+from endurance import DISPLAY_CRS, PROJECT_CRS, _publish, geography
 from endurance._errors import EnduranceError, InputError
 from endurance.warehouse import transaction
 
@@ -475,31 +474,32 @@ def read_manifest(path: Path = MANIFEST_PATH) -> list[ManifestEntry]:
         raise InputError(path, [f"not a readable layer manifest: {exc!r}"]) from exc
 
 
-def _download(url: str, target: Path, *, timeout: float, retries: int, backoff: float) -> tuple[str, Path]:
-    """Download ``url`` to a temporary file beside ``target``; return its sha256 and path."""
+def _download(url: str, target: Path, partial: Path, *, timeout: float, retries: int, backoff: float) -> str:
+    """Download ``url`` for ``target`` into ``partial`` (a temporary file beside it); return its sha256."""
     last: Exception | None = None
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(backoff * 2 ** (attempt - 1))
-        handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
         digest = hashlib.sha256()
         try:
-            with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
+            with open(partial, "wb") as out, urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310
                 for block in iter(lambda: response.read(1 << 16), b""):
                     digest.update(block)
                     out.write(block)
         except urllib.error.HTTPError as exc:
-            Path(temp).unlink(missing_ok=True)
             if exc.code < 500:  # a missing file stays missing: do not retry
                 raise FetchError(f"{target.name}: {url} answered HTTP {exc.code} {exc.reason}") from exc
             last = exc
             continue
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
-            Path(temp).unlink(missing_ok=True)
             last = exc
             continue
-        return digest.hexdigest(), Path(temp)
+        return digest.hexdigest()
     raise FetchError(f"{target.name}: {url} failed after {retries + 1} attempt(s): {last}")
+
+
+class _ChecksumMismatch(Exception):
+    """A download whose sha256 is not the pinned one (it is then not kept)."""
 
 
 def fetch_official_layers(
@@ -550,15 +550,17 @@ def fetch_official_layers(
         if target.is_file() and _sha256(target) == entry.sha256:
             results.append(FetchResult(entry.file, target, url, "present", entry.sha256))
             continue
-        actual, temp = _download(url, target, timeout=timeout, retries=retries, backoff=backoff)
-        if actual != entry.sha256:
-            temp.unlink(missing_ok=True)
+        try:
+            with _publish.publishing(target) as partial:
+                actual = _download(url, target, partial, timeout=timeout, retries=retries, backoff=backoff)
+                if actual != entry.sha256:
+                    raise _ChecksumMismatch(actual)
+        except _ChecksumMismatch as mismatch:
             problems.append(
-                f"{entry.file} from {url}: sha256 mismatch, expected {entry.sha256}, got {actual}; "
+                f"{entry.file} from {url}: sha256 mismatch, expected {entry.sha256}, got {mismatch}; "
                 "the download was deleted"
             )
             continue
-        os.replace(temp, target)
         results.append(FetchResult(entry.file, target, url, "downloaded", actual))
     if problems:
         raise InputError(manifest_path, problems)

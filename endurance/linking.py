@@ -21,6 +21,7 @@ from dataclasses import asdict, dataclass
 import duckdb
 import pandas as pd
 
+from endurance import freshness
 from endurance.geography import FORCE_CODE
 from endurance.warehouse import sql_text, transaction
 
@@ -142,9 +143,14 @@ def link_events(
     rules: tuple[LinkRule, ...] = DEFAULT_RULES,
     pfa_code: str = FORCE_CODE,
     margin_m: float = 5000.0,
+    run_id: str | None = None,
 ) -> LinkSummary:
-    """Rebuild ``staging.event_links`` and ``staging.event_groups`` from the staged events."""
+    """Rebuild ``staging.event_links`` and ``staging.event_groups`` from the staged events.
+
+    ``run_id`` names the run doing it in the record of what the links were built from.
+    """
     envelope = _envelope(con, pfa_code, margin_m)
+    inputs = freshness.current(con)
     with transaction(con):
         con.execute("DELETE FROM staging.event_links")
         for rule in rules:
@@ -164,6 +170,7 @@ def link_events(
             con.register("group_frame", frame)
             con.execute("INSERT INTO staging.event_groups SELECT * FROM group_frame")
             con.unregister("group_frame")
+        freshness.record(con, "links", inputs, run_id=run_id)
     by_rule = dict(con.execute("SELECT rule, count(*) FROM staging.event_links GROUP BY 1").fetchall())
     counted = con.execute(
         "SELECT count(*), count(DISTINCT g.group_id) FROM staging.event_groups AS g"

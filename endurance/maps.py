@@ -47,8 +47,19 @@ import folium
 import numpy as np
 import shapely
 
-from endurance import _assets, _browser, _grid_layers, _leaflet, _map_page, analysis, warehouse
-from endurance._errors import EnduranceError
+from endurance import (
+    _assets,
+    _browser,
+    _grid_layers,
+    _leaflet,
+    _map_page,
+    _publish,
+    analysis,
+    freshness,
+    marts,
+    warehouse,
+)
+from endurance._errors import EnduranceError, NoDataError
 from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
 from endurance.periods import Period
@@ -515,6 +526,8 @@ def build_hotspot_map(
     ValueError
         If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists them).
     """
+    _check_publishable(con, period, vintage)
+    data_label = marts.data_label(con, data_label)  # a warehouse with demo rows says so on every map
     area = _area(con, vintage, lad_code)
     start, after = period.bounds
     density = _read_density(con, period)
@@ -583,8 +596,9 @@ def build_hotspot_map(
     _leaflet.ReadyMark(image).add_to(fmap)
 
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
+    located = "" if area.lad_code else f", {density.incidents:,} of them at a point in density and areas"
     where = f", {area.lad_name}" if area.lad_name else ""
-    analysed = sum(int(w["incidents"]) for w in wards) if area.lad_code else density.incidents
+    analysed = marts.period_incidents(con, period, vintage, lad_code=area.lad_code)  # as the briefing says
     threshold = (
         f" (at least {_map_page.number(density.threshold_km2)} expected incidents per km²)"
         if density.threshold_km2
@@ -594,7 +608,7 @@ def build_hotspot_map(
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
         *([data_label] if data_label else []),
         f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
-        f"incident counted once) in density, wards and areas; {incidents:,} control-room incidents in "
+        f"incident counted once) in the wards{located}; {incidents:,} control-room incidents in "
         "the counts per 100 m square. No incident point is in this file.",
         f"Risk for {density.forecast_month} on {density.grid.cell_m:.0f} m cells (British National Grid): "
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
@@ -631,8 +645,7 @@ def build_hotspot_map(
     text = root.render()
     if inline:
         text = _assets.inline_assets(text)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    _publish.write_text(path, text)  # never a half-written map where a good one was
     return MapResult(path, path.stat().st_size, inline, tuple(layers), incidents, lad_code)
 
 
@@ -670,32 +683,40 @@ def publish_map(
         settings=settings.describe(),
         parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
     )
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.start_run(con, record)
-        try:
-            _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
-            summary = analysis.ensure_analysed(con, period, vintage=vintage)
-            analysed = summary is not None
-            if summary:
-                record.counts["hotspots"] = summary
-            result = build_hotspot_map(
-                con,
-                path,
-                period=period,
-                vintage=vintage,
-                run_id=record.run_id,
-                data_label=data_label,
-                online_tiles=online_tiles,
-                marking=settings.marking,
-                lad_code=lad_code,
-            )
-            picture = render_png(path, path.with_suffix(".png")) if png else None
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
+    with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
+        _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
+        freshness.refresh(con, run_id=record.run_id)  # newly loaded incidents reach the map
+        _refuse_empty(con, period, vintage)  # a period with no data is refused, not mapped empty
+        record.counts.update(freshness.refresh(con, period=period, vintage=vintage, run_id=record.run_id))
+        analysed = bool(record.counts["analysed"])
+        result = build_hotspot_map(
+            con,
+            path,
+            period=period,
+            vintage=vintage,
+            run_id=record.run_id,
+            data_label=data_label,
+            online_tiles=online_tiles,
+            marking=settings.marking,
+            lad_code=lad_code,
+        )
+        picture = render_png(path, path.with_suffix(".png")) if png else None
         record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
-        warehouse.finish_run(con, record, status="completed")
     return replace(result, png=picture, analysed=analysed)
+
+
+def _check_publishable(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> None:
+    """Refuse stale derived data, and a period in which no incident is loaded (as the exports do)."""
+    freshness.require_fresh(
+        con, period=period, vintage=vintage, command=f"endurance map --from {period.start} --to {period.end}"
+    )
+    _refuse_empty(con, period, vintage)
+
+
+def _refuse_empty(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> None:
+    refusal = marts.no_incidents_message(period, marts.months_with_incidents(con, vintage))
+    if refusal:
+        raise NoDataError(refusal + ": no map is written")
 
 
 # --------------------------------------------------------------------------- the static PNG
@@ -723,8 +744,8 @@ def render_png(
     with _browser.offline_page(width=width, height=height, chromium=chromium) as page:
         page.goto(Path(html_path).resolve().as_uri())
         page.wait_for_function("window.__mapReady !== undefined", timeout=timeout_s * 1000)
-        png_path.parent.mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(png_path))
+        with _publish.publishing(png_path) as partial:
+            page.screenshot(path=str(partial), type="png")
     return png_path
 
 

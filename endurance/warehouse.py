@@ -13,12 +13,18 @@ A warehouse file has one writer at a time: every connection to a file first take
 lock ``<file>.lock`` (exclusive to write, shared to read, as DuckDB itself requires
 across processes) and waits for another process up to ``ENDURANCE_LOCK_WAIT``
 seconds before failing with ``WarehouseLockedError``; see ``endurance._lock``.
+
+Every opening for writing then puts right what a crash left (``endurance.recovery``):
+rows of loads that never finished are rolled back, and runs whose process is gone are
+marked interrupted. Runs are recorded with the process that runs them (``start_run``)
+and end ``completed``, ``failed`` or ``interrupted`` (``ending``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Iterator
@@ -31,13 +37,14 @@ from typing import Any, cast
 
 import duckdb
 
-from endurance import _lock
-from endurance._errors import WarehouseError
+from endurance import _lock, _process
+from endurance._errors import WarehouseError, is_interrupt
 from endurance._lock import WarehouseLockedError, lock_path_for
 from endurance.settings import Settings
 
 __all__ = ["WarehouseError", "WarehouseLockedError", "connect", "lock_path_for", "migrate", "transaction"]
 
+log = logging.getLogger(__name__)
 _SQL_ROOT = resources.files("endurance") / "sql"
 LAYERS = ("raw", "staging", "marts", "ops", "geo")
 
@@ -101,6 +108,8 @@ def connect(
     lock = _lock.acquire(lock_path_for(path), exclusive=not read_only, wait=wait, db_path=path)
     try:
         con = _open(path, read_only=read_only, memory_limit=memory_limit, deadline=deadline, wait=wait)
+        if not read_only:
+            _recover(con)
     except BaseException:
         lock.release()
         raise
@@ -137,6 +146,20 @@ def _open(
     if not read_only:
         migrate(con)
     return con
+
+
+def _recover(con: duckdb.DuckDBPyConnection) -> None:
+    """Put right what a crash left (``endurance.recovery``), closing the connection if that fails."""
+    from endurance import recovery  # imported late: it reads the sources, which import this module
+
+    try:
+        recovery.recover(con)
+    except duckdb.Error as exc:
+        con.close()
+        raise WarehouseError(f"cannot check the warehouse after opening it: {exc}") from exc
+    except BaseException:
+        con.close()
+        raise
 
 
 class _LockedConnection:
@@ -212,7 +235,23 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
         applied.append(name)
+    if applied:
+        _checkpoint(con)
     return applied
+
+
+def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Write committed changes into the file itself, emptying the write-ahead log.
+
+    After migrations: DuckDB 1.5.5 fails to replay some schema changes from its log (an
+    ALTER of a table with a CHECK constraint), so a crash before the next checkpoint
+    would leave a file that does not open. Another connection's open transaction can
+    refuse the checkpoint; then it happens when the last connection closes.
+    """
+    try:
+        con.execute("CHECKPOINT")
+    except duckdb.Error as exc:
+        log.debug("checkpoint after migrations postponed: %s", exc)
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
@@ -227,10 +266,25 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
     con.execute("BEGIN")
     try:
         yield con
-    except BaseException:
+    except BaseException as exc:
         con.execute("ROLLBACK")
+        if is_interrupt(exc) and isinstance(exc, Exception):  # DuckDB's form of Ctrl-C
+            raise _as_interrupt(exc, "a query was interrupted; the transaction was rolled back") from exc
         raise
-    con.execute("COMMIT")
+    try:
+        con.execute("COMMIT")
+    except RuntimeError as exc:
+        if not is_interrupt(exc):
+            raise
+        # Ctrl-C while DuckDB committed: the commit itself runs to its end (the file then
+        # holds the whole transaction); only its report was cut short.
+        raise _as_interrupt(exc, "interrupted while committing") from exc
+
+
+def _as_interrupt(exc: BaseException, message: str) -> BaseException:
+    """The interrupt behind DuckDB's "Query interrupted" (a SIGTERM stays a SIGTERM)."""
+    cause = exc.__context__ or exc.__cause__
+    return cause if cause is not None and not isinstance(cause, Exception) else KeyboardInterrupt(message)
 
 
 def output_file(path: Path) -> dict[str, Any]:
@@ -256,11 +310,17 @@ class RunRecord:
 
 
 def start_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
-    """Record that a run has started, and name it in the warehouse lock file while it runs."""
+    """Record that a run has started, by which process, and name it in the warehouse lock file while it runs.
+
+    The process (pid, host, start time) lets a later opening tell a run that is still going
+    from one whose process died (``endurance.recovery`` marks those ``interrupted``).
+    """
     _lock.note_run(record.run_id)
+    me = _process.current()
     con.execute(
         "INSERT INTO ops.runs (run_id, flow, started_at, status, parameters, settings,"
-        " prefect_flow_run_id, deployment) VALUES (?, ?, ?, 'running', ?, ?, ?, ?)",
+        " prefect_flow_run_id, deployment, pid, host, process_started)"
+        " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
         [
             record.run_id,
             record.flow,
@@ -269,14 +329,34 @@ def start_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
             json.dumps(record.settings),
             record.prefect_flow_run_id,
             record.deployment,
+            me.pid,
+            me.host,
+            me.started,
         ],
     )
+
+
+def files_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
+    """The files a run loaded, as the warehouse holds them (``ops.files``), in the ledger's input shape."""
+    rows = con.execute(
+        "SELECT path, sha256, source, rows_in, rows_staged, rows_rejected, rows_duplicate"
+        " FROM ops.files WHERE run_id = ? ORDER BY loaded_at, path",
+        [run_id],
+    ).fetchall()
+    keys = ("path", "sha256", "source", "rows_in", "staged", "rejected", "duplicate")
+    return [{**dict(zip(keys, row, strict=True)), "status": "loaded"} for row in rows]
 
 
 def finish_run(
     con: duckdb.DuckDBPyConnection, record: RunRecord, *, status: str, error: str | None = None
 ) -> None:
-    """Record how a run ended, with its inputs, reconciled counts and outputs."""
+    """Record how a run ended, with its inputs, reconciled counts and outputs.
+
+    A run that did not complete lists as inputs the files it did load, when it had not
+    listed them itself: the ledger says what the warehouse holds.
+    """
+    if status != "completed" and not record.inputs:
+        record.inputs = files_of_run(con, record.run_id)
     con.execute(
         "UPDATE ops.runs SET finished_at = now()::TIMESTAMP, status = ?, inputs = ?, counts = ?,"
         " outputs = ?, error = ? WHERE run_id = ?",
@@ -290,3 +370,36 @@ def finish_run(
         ],
     )
     _lock.note_run(None)
+
+
+def ending(exc: BaseException) -> dict[str, str]:
+    """How a run that raised ``exc`` ended: ``interrupted`` (Ctrl-C, SIGTERM, exit) or ``failed``.
+
+    Returns the ``status`` and ``error`` keyword arguments of ``finish_run``.
+    """
+    if is_interrupt(exc):
+        return {"status": "interrupted", "error": f"interrupted ({type(exc).__name__}) before it finished"}
+    return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def finish_after(con: duckdb.DuckDBPyConnection, record: RunRecord, exc: BaseException) -> None:
+    """Record a run that raised ``exc``; if even that fails (a full disk), the next opening marks it.
+
+    The original exception is what the caller re-raises; a second one here is logged, not raised.
+    """
+    try:
+        finish_run(con, record, **ending(exc))
+    except (duckdb.Error, OSError) as second:
+        log.info("could not record how run %s ended (%s); the next opening marks it", record.run_id, second)
+
+
+@contextmanager
+def recording(con: duckdb.DuckDBPyConnection, record: RunRecord) -> Iterator[RunRecord]:
+    """Record the run on ``con``: started now, then completed, or failed (interrupted) if the block raises."""
+    start_run(con, record)
+    try:
+        yield record
+    except BaseException as exc:
+        finish_after(con, record, exc)
+        raise
+    finish_run(con, record, status="completed")

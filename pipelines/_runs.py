@@ -4,19 +4,33 @@ The ledger (``ops.runs``) is keyed by a short run id, the first twelve hex digit
 the Prefect flow run id, which maps and exports print; the full id and the deployment
 that started the run are kept beside it so ``endurance runs --id`` can link to the run
 in the Prefect UI.
+
+Every run reaches the ledger, refused ones included: a flow checks its parameters
+before any work (``refuse_unless_valid``) and records a bad one as ``refused``; a
+parameter Prefect itself cannot read (``meeting=2026-02-30`` for a date) fails the run
+before the flow's code starts, and the ``ledger_on_failure`` hook records that.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from prefect.runtime import deployment, flow_run
 
 from endurance import warehouse
+from endurance._errors import EnduranceError
 from endurance.settings import Settings
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class ParameterError(EnduranceError, ValueError):
+    """A flow run was refused before any work: one of its parameters is not valid."""
 
 
 def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, Any]) -> warehouse.RunRecord:
@@ -32,16 +46,86 @@ def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, An
     )
 
 
+def record_end(db_path: Path, record: warehouse.RunRecord, exc: BaseException | None = None) -> None:
+    """Record how a run ended: completed, or failed or interrupted by ``exc``.
+
+    When the warehouse cannot be opened or written to say so (a full disk), the run is
+    left ``running`` and the next opening marks it interrupted: this never hides ``exc``.
+    """
+    if exc is None:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_run(con, record, status="completed")
+        return
+    try:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_after(con, record, exc)
+    except (EnduranceError, OSError) as second:
+        log.info(
+            "run %s: its end could not be recorded (%s); the next opening marks it", record.run_id, second
+        )
+
+
 @contextmanager
 def recorded_run(db_path: Path, record: warehouse.RunRecord) -> Iterator[warehouse.RunRecord]:
-    """Record the run as started, then as completed, or as failed with the error if the block raises."""
+    """Record the run as started, then as completed, or as failed (interrupted) if the block raises."""
     with warehouse.connect(db_path) as con:
         warehouse.start_run(con, record)
     try:
         yield record
     except BaseException as exc:
-        with warehouse.connect(db_path) as con:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+        record_end(db_path, record, exc)
         raise
-    with warehouse.connect(db_path) as con:
-        warehouse.finish_run(con, record, status="completed")
+    record_end(db_path, record)
+
+
+def _record_refusal(db_path: Path, record: warehouse.RunRecord, *, status: str, reason: str) -> None:
+    """Record a run that ended before its work began, unless it is already in the ledger."""
+    try:
+        with warehouse.connect(db_path) as con:
+            if con.execute("SELECT 1 FROM ops.runs WHERE run_id = ?", [record.run_id]).fetchone():
+                return
+            warehouse.start_run(con, record)
+            warehouse.finish_run(con, record, status=status, error=reason)
+    except (EnduranceError, OSError) as exc:
+        log.warning("run %s (%s) could not be recorded: %s", record.run_id, reason, exc)
+
+
+def refuse_unless_valid(db_path: Path, record: warehouse.RunRecord, check: Callable[[], T]) -> T:
+    """Check a run's parameters before any work: return what ``check`` returns, or refuse the run.
+
+    A ``ValueError`` or ``LookupError`` from ``check`` records the run as ``refused`` with
+    the reason and raises ``ParameterError``.
+    """
+    try:
+        return check()
+    except (ValueError, LookupError) as exc:
+        _record_refusal(db_path, record, status="refused", reason=f"refused: {exc}")
+        raise ParameterError(f"refused: {exc}") from exc
+
+
+def ledger_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Prefect hook: put in the ledger a run that failed before the flow recorded it.
+
+    Above all a run whose parameters Prefect could not read (a date that does not exist):
+    recorded as ``refused`` with Prefect's message. A run the flow recorded is left alone.
+    """
+    message = str(getattr(state, "message", "") or "failed before it started")
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        log.warning("flow run %s not recorded: %s", flow_run.id, exc)
+        return
+    try:
+        name = deployment.get_name()
+    except Exception:  # the runtime may not know it this early; the ledger can do without
+        name = None
+    record = warehouse.RunRecord(
+        flow=flow.name,
+        run_id=str(flow_run.id).replace("-", "")[:12],
+        settings=settings.describe(),
+        parameters=dict(flow_run.parameters or {}),
+        prefect_flow_run_id=str(flow_run.id),
+        deployment=name,
+    )
+    refused = "validation of flow parameters" in message.lower()
+    _record_refusal(settings.db_path, record, status="refused" if refused else "failed", reason=message)

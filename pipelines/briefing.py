@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from prefect import flow, task
 from prefect.runtime import flow_run
 
-from endurance import briefing, warehouse
+from endurance import briefing, freshness, warehouse
 from endurance.settings import Settings
-from pipelines._runs import flow_run_record, recorded_run
+from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 
 LONDON = ZoneInfo("Europe/London")
@@ -27,9 +27,10 @@ LONDON = ZoneInfo("Europe/London")
 @task(name="write-briefing", timeout_seconds=900)
 def write_pack(
     settings: Settings, meeting_day: date, since: date | None, run_id: str, data_label: str | None
-) -> tuple[briefing.Meeting, list[dict[str, object]]]:
+) -> tuple[briefing.Meeting, list[dict[str, object]], dict[str, Any]]:
     """Analyse the meeting's period if needed and write the pack's files."""
     with warehouse.connect(settings.db_path) as con:
+        freshness.refresh(con, run_id=run_id)  # the meeting's period follows the latest data
         meeting = briefing.plan_meeting(con, meeting_day, since=since)
         result = briefing.write_briefing(
             con,
@@ -41,7 +42,8 @@ def write_pack(
             data_label=data_label,
             share_c=settings.share_handling_c,
         )
-    return meeting, [warehouse.output_file(p) for p in result.files()]
+        built = freshness.built_from(con, period=meeting.period, vintage=settings.output_vintage)
+    return meeting, [warehouse.output_file(p) for p in result.files()], built
 
 
 def _run_day() -> date:
@@ -50,7 +52,13 @@ def _run_day() -> date:
     return (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
 
 
-@flow(name="endurance-briefing", log_prints=True)
+def check_parameters(meeting: date, since: date | None) -> None:
+    """Refuse a previous meeting on or after this one before any work."""
+    if since is not None and since >= meeting:
+        raise ValueError(f"since ({since}) must be before the meeting ({meeting})")
+
+
+@flow(name="endurance-briefing", log_prints=True, on_failure=[ledger_on_failure])
 def tasking_briefing(
     meeting: date | None = None, since: date | None = None, data_label: str | None = None
 ) -> dict[str, Any]:
@@ -75,13 +83,15 @@ def tasking_briefing(
             "data_label": data_label,
         },
     )
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(meeting_day, since))
     with recorded_run(settings.db_path, record):
-        planned, record.outputs = write_pack(settings, meeting_day, since, record.run_id, data_label)
+        planned, record.outputs, built = write_pack(settings, meeting_day, since, record.run_id, data_label)
         record.counts = {
             "meeting": meeting_day.isoformat(),
             "since": planned.since.isoformat(),
             "period": planned.period.label,
             "files": len(record.outputs),
+            "built_from": built,
         }
     publish_run_artifacts(
         settings.db_path,

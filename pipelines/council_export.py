@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
-from endurance.periods import Period
+from endurance.periods import Period, check_month
 from endurance.settings import Settings
 from endurance.working_days import first_working_day
-from pipelines._runs import flow_run_record, recorded_run
+from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
-from pipelines.nightly import write_exports
+from pipelines.nightly import bring_up_to_date, write_exports
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -37,7 +37,10 @@ def previous_month(day: date) -> str:
 
 
 def export_period(run_date: date, period_from: str | None, period_to: str | None) -> Period:
-    """Return the period asked for, or the month before the run's date."""
+    """Return the period asked for, or the month before the run's date (a bad month is a ValueError)."""
+    for name, month in (("period_from", period_from), ("period_to", period_to)):
+        if month is not None:
+            check_month(month, name)
     start = period_from or period_to or previous_month(run_date)
     return Period(start, period_to or start)
 
@@ -50,7 +53,7 @@ def check_first_working_day(run_date: date, extra_holidays: tuple[date, ...]) ->
     return run_date == first
 
 
-@flow(name="endurance-council-export", log_prints=True)
+@flow(name="endurance-council-export", log_prints=True, on_failure=[ledger_on_failure])
 def council_export(
     period_from: str | None = None,
     period_to: str | None = None,
@@ -71,7 +74,6 @@ def council_export(
     if only_on_first_working_day and not check_first_working_day(run_date, settings.extra_holidays):
         print(f"{run_date.isoformat()} is not the first working day of its month: nothing to export")
         return {"skipped": True, "run_date": run_date.isoformat()}
-    period = export_period(run_date, period_from, period_to)
     vintage, threshold = settings.output_vintage, settings.suppression_threshold
     record = flow_run_record(
         "endurance-council-export",
@@ -82,7 +84,12 @@ def council_export(
             "only_on_first_working_day": only_on_first_working_day,
         },
     )
+    period = refuse_unless_valid(
+        settings.db_path, record, lambda: export_period(run_date, period_from, period_to)
+    )
     with recorded_run(settings.db_path, record):
+        # Incidents loaded since the marts were built reach the councils' figures.
+        refreshed = bring_up_to_date(settings.db_path, None, None, record.run_id)
         record.outputs = write_exports(
             settings.db_path,
             settings.exports_dir,
@@ -92,6 +99,11 @@ def council_export(
             record.run_id,
             share_handling_c=settings.share_handling_c,
         )
-        record.counts = {"period": period.label, "vintage": vintage, "files": len(record.outputs)}
+        record.counts = {
+            "period": period.label,
+            "vintage": vintage,
+            "files": len(record.outputs),
+            **refreshed,
+        }
     publish_run_artifacts(settings.db_path, record, period, vintage, threshold, settings.share_handling_c)
     return {"skipped": False, "run_id": record.run_id, "period": period.label, "exports": record.outputs}

@@ -14,13 +14,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from endurance import analysis, attribution, exports, geography, linking, maps, marts, sources, warehouse
+from endurance import attribution, exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import BrowserMissingError
 from endurance.ingest import reconcile
-from endurance.periods import Period, latest_period
+from endurance.periods import Period, check_month, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
-from pipelines._runs import flow_run_record
+from pipelines._runs import flow_run_record, ledger_on_failure, record_end, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 
 
@@ -69,24 +69,24 @@ def flag_repeats(db_path: Path) -> int:
 
 
 @task(name="attribute-events", timeout_seconds=1800)
-def attribute(db_path: Path) -> dict[str, object]:
+def attribute(db_path: Path, run_id: str | None = None) -> dict[str, object]:
     """Attribute new events to wards (every vintage), local authorities and hotspots."""
     with warehouse.connect(db_path) as con:
-        return attribution.attribute_events(con).describe()
+        return attribution.attribute_events(con, run_id=run_id).describe()
 
 
 @task(name="link-events", timeout_seconds=600)
-def link(db_path: Path) -> dict[str, object]:
+def link(db_path: Path, run_id: str | None = None) -> dict[str, object]:
     """Link events reported more than once, across sources, into incidents."""
     with warehouse.connect(db_path) as con:
-        return asdict(linking.link_events(con))
+        return asdict(linking.link_events(con, run_id=run_id))
 
 
 @task(name="build-marts", timeout_seconds=600)
-def build(db_path: Path) -> dict[str, int]:
+def build(db_path: Path, run_id: str | None = None) -> dict[str, int]:
     """Rebuild the marts and run their checks."""
     with warehouse.connect(db_path) as con:
-        return marts.build_marts(con)
+        return marts.build_marts(con, run_id=run_id)
 
 
 @task(name="choose-period", timeout_seconds=60)
@@ -100,10 +100,26 @@ def choose_period(db_path: Path, period_from: str | None, period_to: str | None)
 
 
 @task(name="analyse-hotspots", timeout_seconds=600)
-def analyse_hotspots(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
-    """Draw, test and score the period's hotspots into the analysis marts."""
+def analyse_hotspots(db_path: Path, period: Period, vintage: str, run_id: str) -> dict[str, Any]:
+    """Draw, test and score the period's hotspots into the analysis marts, recording what from."""
     with warehouse.connect(db_path) as con:
-        return analysis.analyse_period(con, period, vintage=vintage)
+        return freshness.analyse(con, period, vintage=vintage, run_id=run_id)
+
+
+@task(name="bring-up-to-date", timeout_seconds=1800)
+def bring_up_to_date(
+    db_path: Path, period: Period | None, vintage: str | None, run_id: str
+) -> dict[str, Any]:
+    """Bring attribution, links, marts (and the period's analysis) up to date, each only if stale."""
+    with warehouse.connect(db_path) as con:
+        return freshness.refresh(con, period=period, vintage=vintage, run_id=run_id)
+
+
+@task(name="describe-built-from", timeout_seconds=60)
+def describe_built_from(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
+    """What the derived tables the outputs read were built from, for the run record."""
+    with warehouse.connect(db_path, read_only=True) as con:
+        return freshness.built_from(con, period=period, vintage=vintage)
 
 
 @task(name="write-map", timeout_seconds=600)
@@ -176,7 +192,24 @@ def write_exports(
     return [warehouse.output_file(p) for p in paths]
 
 
-@flow(name="endurance-nightly", log_prints=True)
+def check_parameters(input_dir: str, period_from: str | None, period_to: str | None) -> None:
+    """Refuse a missing folder or a bad period before anything is loaded, listing every problem."""
+    problems = []
+    if not Path(input_dir).is_dir():
+        problems.append(f"input_dir {input_dir!r} is not a folder")
+    for name, month in (("period_from", period_from), ("period_to", period_to)):
+        if month is not None:
+            try:
+                check_month(month, name)
+            except ValueError as exc:
+                problems.append(str(exc))
+    if not problems and period_from and period_to:
+        Period(period_from, period_to)  # a period that ends before it starts is refused here
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+@flow(name="endurance-nightly", log_prints=True, on_failure=[ledger_on_failure])
 def nightly(
     input_dir: str,
     period_from: str | None = None,
@@ -208,6 +241,7 @@ def nightly(
         },
     )
     run_id = record.run_id
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(input_dir, period_from, period_to))
     with warehouse.connect(settings.db_path) as con:
         warehouse.start_run(con, record)
     try:
@@ -231,12 +265,13 @@ def nightly(
         ]
         record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
         record.counts["repeat_s59_events"] = flag_repeats(settings.db_path)
-        record.counts["attribution"] = attribute(settings.db_path)
-        record.counts["linking"] = link(settings.db_path)
-        record.counts["marts"] = build(settings.db_path)
+        record.counts["attribution"] = attribute(settings.db_path, run_id)
+        record.counts["linking"] = link(settings.db_path, run_id)
+        record.counts["marts"] = build(settings.db_path, run_id)
         period = choose_period(settings.db_path, period_from, period_to)
         vintage = settings.output_vintage
-        record.counts["hotspots"] = analyse_hotspots(settings.db_path, period, vintage)
+        record.counts["hotspots"] = analyse_hotspots(settings.db_path, period, vintage, run_id)
+        record.counts["built_from"] = describe_built_from(settings.db_path, period, vintage)
         map_out = write_map(
             settings.db_path,
             settings.maps_dir / f"hotspots_{period.label}.html",
@@ -259,11 +294,9 @@ def nightly(
         record.counts["geography_layers"] = len(layers)
         record.counts["period"] = period.label
     except BaseException as exc:
-        with warehouse.connect(settings.db_path) as con:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
+        record_end(settings.db_path, record, exc)
         raise
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.finish_run(con, record, status="completed")
+    record_end(settings.db_path, record)
     publish_run_artifacts(
         settings.db_path, record, period, vintage, settings.suppression_threshold, settings.share_handling_c
     )

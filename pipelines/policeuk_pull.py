@@ -25,6 +25,7 @@ from prefect.tasks import exponential_backoff
 
 from endurance import warehouse
 from endurance.ingest import reconcile
+from endurance.periods import check_month
 from endurance.settings import Settings
 from endurance.sources import FileLoad
 from endurance.sources.policeuk_api import (
@@ -34,7 +35,7 @@ from endurance.sources.policeuk_api import (
     PoliceApiError,
     fetch_policeuk_month,
 )
-from pipelines._runs import flow_run_record, recorded_run
+from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 from pipelines.nightly import attribute, build, ingest_inputs, link, load_geography
 
@@ -86,7 +87,21 @@ def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[
     return warehouse.output_file(path)
 
 
-@flow(name="endurance-policeuk-pull", log_prints=True)
+def check_parameters(force: str, month: str | None) -> None:
+    """Refuse another force, or a month not written YYYY-MM, before any work."""
+    problems = []
+    if force != FORCE_SLUG:
+        problems.append(f"force must be {FORCE_SLUG!r} (the force area this warehouse holds); got {force!r}")
+    if month is not None:
+        try:
+            check_month(month, "month")
+        except ValueError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ValueError("; ".join(problems))
+
+
+@flow(name="endurance-policeuk-pull", log_prints=True, on_failure=[ledger_on_failure])
 def policeuk_pull(force: str = FORCE_SLUG, month: str | None = None) -> dict[str, Any]:
     """Fetch a month of street-level crime from the data.police.uk API and load it.
 
@@ -96,10 +111,9 @@ def policeuk_pull(force: str = FORCE_SLUG, month: str | None = None) -> dict[str
             Police's.
         month: The month to fetch (YYYY-MM); default: the latest month the API holds.
     """
-    if force != FORCE_SLUG:
-        raise ValueError(f"force must be {FORCE_SLUG!r} (the force area this warehouse holds); got {force!r}")
     settings = Settings.from_env()
     record = flow_run_record("endurance-policeuk-pull", settings, {"force": force, "month": month})
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(force, month))
     with recorded_run(settings.db_path, record):
         load_geography(settings.db_path, settings.geodata_dir)
         chosen = month or latest_policeuk_month(settings.policeuk_api_url)

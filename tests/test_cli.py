@@ -190,7 +190,7 @@ def test_map_analyses_a_new_period_and_maps_one_authority(demo_run, tmp_path, mo
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     path = tmp_path / "out" / "maps" / "hotspots_2025-04_to_2025-06_E06000001.html"
-    assert "analysed 2025-04 to 2025-06 (it had not been)" in result.output
+    assert "analysed 2025-04 to 2025-06 first" in result.output
     assert f"map: {path} (" in result.output
     assert "layers: Wards (2024): incidents and change; Hotspot risk" in result.output
     page = path.read_text()
@@ -263,10 +263,7 @@ def test_backtest_table_reads_at_80_columns(demo_run, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert (
-        lines[0].startswith("policeuk_asb: 1 months scored (2025-12 to 2025-12)")
-        or "months scored" in lines[0]
-    )
+    assert lines[0].startswith("policeuk_asb: 6 months scored (2025-07 to 2025-12), 5% of the force area")
     assert any(line.startswith("│ selected (nested)") for line in lines)
     assert any(line.startswith("the map would use: ") for line in lines)
 
@@ -308,3 +305,77 @@ def test_backtest_after_loading_police_uk_files_alone_loads_the_boundaries(
     result = runner.invoke(app, ["backtest", "--stream", "policeuk_asb", "--json"])
     assert result.exit_code == 0, result.output
     assert '"stream": "policeuk_asb"' in result.output
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("name", "code", "by"), [("SIGINT", 130, "Ctrl-C"), ("SIGTERM", 143, "SIGTERM")])
+def test_a_flow_run_stopped_from_outside_ends_in_one_line_and_is_recorded_interrupted(
+    demo_run, geo_db, geodata_dir, tmp_path, name, code, by
+):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from endurance import warehouse
+    from tests._policeuk import wal_size
+
+    db = tmp_path / "endurance.duckdb"
+    db.write_bytes(geo_db.read_bytes())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {"ENDURANCE_OUT": str(tmp_path), "ENDURANCE_DB": str(db), "COLUMNS": "300"}
+    env["ENDURANCE_PREFECT_PORT"] = "1"  # no `endurance serve` there: a temporary server of its own
+    env["ENDURANCE_GEODATA"] = str(geodata_dir)
+    endurance = str(Path(sys.executable).with_name("endurance"))
+    run = subprocess.Popen(
+        [endurance, "run", "--input", str(demo_run["inputs"].folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 180
+    while wal_size(db) == 0 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)  # the run's first commit: it is recorded as started
+    time.sleep(1.0)
+    assert run.poll() is None, run.communicate()
+    run.send_signal(getattr(signal, name))
+    out, err = run.communicate(timeout=180)
+    assert run.returncode == code, out + err
+    lines = [line for line in (out + err).splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith(f"interrupted: endurance run was stopped by {by}"), lines
+    with warehouse.connect(db, read_only=True) as con:
+        ((flow, status),) = con.execute("SELECT flow, status FROM ops.runs").fetchall()
+    assert (flow, status) == ("endurance-nightly", "interrupted")
+
+
+@pytest.mark.slow
+def test_a_flow_run_that_fills_the_disk_ends_in_one_line(demo_run, geo_db, geodata_dir, tmp_path, small_disk):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    db = small_disk.path / "endurance.duckdb"
+    db.write_bytes(geo_db.read_bytes())  # about 9 MB of the 16: the demo year does not fit
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env |= {
+        "ENDURANCE_OUT": str(tmp_path),
+        "ENDURANCE_DB": str(db),
+        "ENDURANCE_GEODATA": str(geodata_dir),
+        "ENDURANCE_PREFECT_PORT": "1",
+        "COLUMNS": "300",
+    }
+    endurance = str(Path(sys.executable).with_name("endurance"))
+    done = subprocess.run(
+        [endurance, "run", "--input", str(demo_run["inputs"].folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+    assert done.returncode == 1 and len(lines) == 1, lines
+    assert lines[0].startswith("error: no room left to write (disk full)")

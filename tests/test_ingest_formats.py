@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from endurance import sources
+from endurance import recovery, sources
 from endurance._errors import InputError
 from endurance.sources import incident_log, intelligence, policeuk
 from endurance.sources._readers import ColumnMapping
@@ -226,6 +226,7 @@ def test_real_policeuk_files_load_with_every_row_accounted_for(geo_con):
     assert sum(load.rows_in for load in loads) == lines
     staged = geo_con.execute("SELECT count(*) FROM staging.stg_policeuk_street").fetchone()[0]
     assert staged == sum(load.staged for load in loads)
+    assert recovery.incomplete_files(geo_con) == []  # every real file adds up to its record
     # One real quirk: police.uk published Crime ID 66e26be0... in both 2024-03 and 2024-04
     # (the outcome changed); the second is recognised as the same crime.
     dup = [(Path(load.path).name, load.duplicate) for load in loads if load.duplicate]
@@ -306,3 +307,101 @@ def test_a_failed_policeuk_load_leaves_the_warehouse_as_it_was(tmp_path, geo_con
     assert counts(load) == (3, 1, 2, 0)
     # Nothing of either load is left behind in the connection (a parsed file is big).
     assert geo_con.execute("SELECT count(*) FROM duckdb_tables() WHERE temporary").fetchone()[0] == 0
+
+
+@pytest.mark.parametrize("megabytes", [1, 16, 40, 64])
+def test_a_row_with_a_huge_field_is_counted_and_rejected_never_dropped(tmp_path, geo_con, megabytes):
+    # An unquoted field of tens of megabytes: DuckDB alone drops such a row without a word
+    # (then "rows in 2" for a file of 3 rows, its next row numbered 1).
+    huge = "x" * (megabytes * 1_000_000)
+    path = write_puk(
+        tmp_path / "2025-06-cleveland-street.csv",
+        [puk_row("a") + huge, puk_row("b"), puk_row("c")],
+    )
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    rows = geo_con.execute("SELECT row_number, crime_id FROM raw.policeuk_street ORDER BY 1").fetchall()
+    if megabytes == 1:  # within what a row may be: loaded like any other
+        assert counts(load) == (3, 3, 0, 0) and rows == [(1, "a"), (2, "b"), (3, "c")]
+        return
+    assert counts(load) == (3, 2, 1, 0) and load.rejects_by_reason == {"malformed_row": 1}
+    assert rows == [(2, "b"), (3, "c")]  # each row keeps its own number
+    ((number, reason, message, raw),) = geo_con.execute(
+        "SELECT row_number, reason, message, raw_row FROM ops.rejects"
+    ).fetchall()
+    assert (number, reason) == (1, "malformed_row") and "row 1" in message
+    assert len(raw) < 1_000  # the quarantine holds its opening, not megabytes
+
+
+def test_rows_after_a_set_aside_row_and_a_malformed_line_keep_their_numbers(tmp_path, geo_con):
+    path = write_puk(
+        tmp_path / "2025-06-cleveland-street.csv",
+        [
+            puk_row("a"),
+            puk_row("b"),
+            puk_row("c") + "y" * 3_000_000,  # row 3: set aside before reading
+            puk_row("d"),
+            "not,enough,fields",  # row 5: malformed, reported by the reader
+            puk_row("f"),
+        ],
+    )
+    (load,) = sources.ingest_paths(geo_con, [path], now=NOW)
+    assert counts(load) == (6, 4, 2, 0)
+    raw = geo_con.execute("SELECT row_number, crime_id FROM raw.policeuk_street ORDER BY 1").fetchall()
+    assert raw == [(1, "a"), (2, "b"), (4, "d"), (6, "f")]
+    rejected = geo_con.execute("SELECT row_number, reason FROM ops.rejects ORDER BY 1").fetchall()
+    assert rejected == [(3, "malformed_row"), (5, "malformed_row")]
+    assert recovery.incomplete_files(geo_con) == []
+
+
+def _export_with_log_numbers(tmp_path):
+    renamed = {"Incident Ref": "Log Number", "Created": "Date/Time Created"}
+    pd.DataFrame([{renamed.get(k, k): v for k, v in incident("M1").items()}]).to_csv(
+        tmp_path / "export.csv", index=False
+    )
+    return tmp_path / "export.csv"
+
+
+def _mapping(tmp_path, lines):
+    (tmp_path / "mapping.yaml").write_text(
+        "source: incident_log\ncolumns:\n" + "".join(f"  {x}\n" for x in lines)
+    )
+    return tmp_path / "mapping.yaml"
+
+
+def test_a_mapping_naming_a_column_we_do_not_have_is_refused_not_ignored(tmp_path, geo_con):
+    export = _export_with_log_numbers(tmp_path)
+    mapping = ColumnMapping.from_yaml(
+        _mapping(tmp_path, ["Incident Ref: Log Number", "Created: Date/Time Created", "Banana: Peel"])
+    )
+    with pytest.raises(InputError) as info:
+        sources.ingest_paths(geo_con, [export], mapping=mapping, now=NOW)
+    assert info.value.problems == [
+        "the mapping names 'Banana', which is not one of our columns for this file (Incident Ref, Created,"
+        " Opening Code, Closing Code, Location, Easting, Northing, Latitude, Longitude, Narrative)"
+    ]
+    assert geo_con.execute("SELECT count(*) FROM ops.files").fetchone()[0] == 0
+
+
+def test_two_of_our_columns_mapped_to_one_export_column_are_named(tmp_path):
+    with pytest.raises(InputError) as info:
+        ColumnMapping.from_yaml(_mapping(tmp_path, ["Incident Ref: Log Number", "Created: Log Number"]))
+    assert info.value.problems == [
+        "'Incident Ref' and 'Created' are both mapped to the export's column 'Log Number': a column of the"
+        " export can stand for one of ours only"
+    ]
+
+
+def test_a_mapping_to_a_column_the_export_lacks_says_which(tmp_path, geo_con):
+    export = _export_with_log_numbers(tmp_path)
+    mapping = ColumnMapping.from_yaml(
+        _mapping(tmp_path, ["Incident Ref: Log No", "Created: Date/Time Created"])
+    )
+    with pytest.raises(InputError) as info:
+        sources.ingest_paths(geo_con, [export], mapping=mapping, now=NOW)
+    (problem,) = info.value.problems
+    assert problem.startswith(
+        "the mapping maps 'Incident Ref' to 'Log No', which is not a column of the file"
+    )
+    assert (
+        "(its columns: Log Number, Date/Time Created, Opening Code," in problem
+    )  # and no bare "missing column"

@@ -29,10 +29,13 @@ from prefect.client.schemas.sorting import ArtifactSort, LogSort
 from prefect.runner import Runner
 from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary_settings
 from prefect.states import Scheduled
+from typer.testing import CliRunner
 
 from endurance import analysis, run_report, warehouse
+from endurance.cli import app
 from endurance.periods import Period
 from endurance.settings import Settings
+from endurance.sources import incident_log
 from endurance.sources.policeuk_api import PoliceApiError
 from tests.test_policeuk_api import fake_api  # noqa: F401  (the local data.police.uk)
 
@@ -311,3 +314,57 @@ def test_the_fetch_task_retries_an_outage_longer_than_the_clients_own_retries(
         with pytest.raises(PoliceApiError, match="500"):
             quick(geo_db, "2025-06", tmp_path, fake_api.url)
     assert len(fake_api.failures) == 100 - 4 * (CLIENT_RETRIES + 1)
+
+
+def _run_deployment_once(name: str, parameters: dict) -> tuple[str, object]:
+    """Create one run of a deployment with ``parameters`` and let a runner execute it, as serving does."""
+    from pipelines.deployments import deployment_spec
+
+    runner = Runner(pause_on_shutdown=False)
+    deployment_id = runner.add_deployment(deployment_spec(name).to_deployment(Settings.from_env()))
+    with get_client(sync_client=True) as client:
+        run = client.create_flow_run_from_deployment(
+            deployment_id, parameters=parameters, state=Scheduled(scheduled_time=datetime.now(LONDON))
+        )
+        asyncio.run(runner.start(run_once=True))
+        return str(run.id), client.read_flow_run(run.id).state
+
+
+@pytest.mark.parametrize(
+    ("deployment", "parameters", "reason"),
+    [
+        ("weekly-briefing", {"meeting": "2026-02-30"}, "Validation of flow parameters failed"),
+        ("council-export-monthly", {"period_from": "2025-13"}, "refused: period_from must be a month"),
+        ("policeuk-monthly", {"month": "June"}, "refused: month must be a month written YYYY-MM"),
+        (
+            "nightly-ingest",
+            {"period_from": "2025-13", "period_to": "2025-06"},
+            "refused: period_from must be a month written YYYY-MM, got '2025-13'",
+        ),
+    ],
+)
+def test_a_run_refused_for_a_bad_parameter_is_in_the_ledger_and_did_no_work(
+    prefect_harness, demo_copy, tmp_path, deployment, parameters, reason
+):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "late.csv").write_text(
+        ",".join(incident_log.HEADER) + "\nLATE-1,2025-06-01T19:00:00,ASB-VEH,,Eston Moor,456700,518200,,,"
+        "Two scramblers\n"
+    )
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        files_before = con.execute("SELECT count(*) FROM ops.files").fetchone()[0]
+    flow_run_id, state = _run_deployment_once(deployment, parameters)
+    assert state is not None and state.is_failed(), state
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        ((status, error, recorded),) = con.execute(
+            "SELECT status, error, parameters FROM ops.runs WHERE prefect_flow_run_id = ?", [flow_run_id]
+        ).fetchall()
+        files_after = con.execute("SELECT count(*) FROM ops.files").fetchone()[0]
+    assert status == "refused" and reason in error, error
+    assert {k: v for k, v in json.loads(recorded).items() if k in parameters} == parameters
+    # Refused before any work: nothing loaded (the nightly inbox holds a new file), nothing written.
+    assert files_after == files_before
+    assert not (tmp_path / "exports").exists() and not (tmp_path / "briefings").exists()
+    result = CliRunner().invoke(app, ["runs", "--id", flow_run_id.replace("-", "")[:12]])
+    assert result.exit_code == 0 and "refused" in result.output

@@ -80,9 +80,10 @@ def test_a_second_writer_gets_a_clear_message_after_the_wait(db):
     # Nothing was damaged: the holder's committed work is there and the file opens for writing.
     with warehouse.connect(db, lock_wait=5) as con:
         assert con.execute("SELECT count(*) FROM main.t").fetchone()[0] == 1
+        # The holder ended without finishing its run: this opening marks it so.
         assert (
             con.execute("SELECT status FROM ops.runs WHERE run_id = 'holder-run-1'").fetchone()[0]
-            == "running"
+            == "interrupted"
         )
     assert (db.parent / f"{db.name}.lock").read_text() == ""  # no stale holder named
 
@@ -111,6 +112,21 @@ def test_readers_share_but_wait_for_a_writer_and_block_one(db):
     with pytest.raises(warehouse.WarehouseLockedError, match=f"pid {writer.process.pid}"):
         warehouse.connect(db, read_only=True, lock_wait=0.5)
     writer.wait_released()
+
+
+def test_after_a_writer_is_killed_the_busy_message_names_who_really_holds_the_lock(db):
+    dead = Holder(db, "write", 60)
+    dead.process.kill()  # kill -9: the lock is dropped, its record in the lock file stays
+    dead.process.wait()
+    lock = db.parent / f"{db.name}.lock"
+    assert f'"pid": {dead.process.pid}' in lock.read_text()
+    reader = Holder(db, "read", 3)
+    with pytest.raises(warehouse.WarehouseLockedError) as caught:
+        warehouse.connect(db, lock_wait=0.5)
+    message = str(caught.value)
+    assert f"pid {reader.process.pid}" in message and "read-only connections in other processes" in message
+    assert f"pid {dead.process.pid}" not in message and "holder-run-1" not in message
+    reader.wait_released()
 
 
 def test_duckdbs_own_lock_is_waited_for_too(db):

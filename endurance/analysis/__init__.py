@@ -55,7 +55,7 @@ from endurance.analysis.gistar import (
     grid_weights,
 )
 from endurance.analysis.grid import DensityGrid, count_grid
-from endurance.analysis.marts import STREAMS, analyse_period, backtest_stream, ensure_analysed, map_accuracy
+from endurance.analysis.marts import STREAMS, analyse_period, backtest_stream, map_accuracy
 from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, flag_top_cells
 from endurance.analysis.temporal import monthly_chart_png, peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import MannKendall, mann_kendall, trend_label
@@ -93,7 +93,6 @@ __all__ = [
     "compare_periods",
     "count_grid",
     "dissolve_hotspots",
-    "ensure_analysed",
     "flag_top_cells",
     "getis_ord_gi_star",
     "grid_gi_star",

@@ -328,22 +328,6 @@ def backtest_stream(
     return tested, label
 
 
-def ensure_analysed(con: duckdb.DuckDBPyConnection, period: Period, *, vintage: str) -> dict[str, Any] | None:
-    """Analyse ``period`` unless the marts already hold it for ``vintage``.
-
-    Returns the summary of :func:`analyse_period` when it ran, None when it was not needed.
-    """
-    row = con.execute(
-        "SELECT count(*) FROM marts.density_grid AS g"
-        " JOIN marts.ward_analysis AS w ON w.period = g.period AND w.vintage = ?"
-        " WHERE g.period = ?",
-        [vintage, period.label],
-    ).fetchone()
-    if row and row[0]:
-        return None
-    return analyse_period(con, period, vintage=vintage)
-
-
 def record_backtest(
     db_path: Path,
     stream: str,

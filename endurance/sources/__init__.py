@@ -30,6 +30,7 @@ SOURCES: tuple[Source, ...] = (policeuk, incident_log, intelligence, fire, outco
 
 __all__ = [
     "SOURCES",
+    "SYNTHETIC_MANIFEST",
     "ColumnMapping",
     "FileLoad",
     "build_context",
@@ -68,7 +69,11 @@ def detect_source(path: Path, mapping: ColumnMapping | None = None) -> Source:
 
 
 def build_context(
-    con: duckdb.DuckDBPyConnection, *, now: datetime | None = None, pfa_code: str = FORCE_CODE
+    con: duckdb.DuckDBPyConnection,
+    *,
+    now: datetime | None = None,
+    pfa_code: str = FORCE_CODE,
+    synthetic: frozenset[str] = frozenset(),
 ) -> Context:
     """Gather what staging needs from the warehouse: the force area and place names."""
     places: dict[str, tuple[str, str]] = {}
@@ -80,7 +85,33 @@ def build_context(
         for alias in [name, *aliases.split(";")]:
             if alias.strip():
                 places[alias.strip().lower()] = ("hotspot", hotspot_id)
-    return Context(area=AreaCheck.from_warehouse(con, pfa_code), now=now or datetime.now(), places=places)
+    return Context(
+        area=AreaCheck.from_warehouse(con, pfa_code),
+        now=now or datetime.now(),
+        places=places,
+        synthetic=synthetic,
+    )
+
+
+#: The list of synthetic files the demo writes beside its inputs (``sha256  path`` lines).
+SYNTHETIC_MANIFEST = "SYNTHETIC.sha256"
+
+
+def synthetic_hashes(paths: list[Path]) -> frozenset[str]:
+    """Checksums listed in ``SYNTHETIC.sha256`` files in, or above, the folders of ``paths``."""
+    manifests: set[Path] = set()
+    for given in paths:
+        folder = given if given.is_dir() else given.parent
+        manifests.update(p for p in (folder, *folder.resolve().parents) if (p / SYNTHETIC_MANIFEST).is_file())
+        if given.is_dir():
+            manifests.update(m.parent for m in given.rglob(SYNTHETIC_MANIFEST))
+    found = set()
+    for folder in manifests:
+        for line in (folder / SYNTHETIC_MANIFEST).read_text(encoding="utf-8").splitlines():
+            digest = line.split(maxsplit=1)[0] if line.strip() else ""
+            if len(digest) == 64:
+                found.add(digest)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -163,7 +194,7 @@ def ingest_paths(
                 problems.extend(f"{item.display}: {p}" for p in exc.problems)
         if problems:
             raise InputError(", ".join(map(str, paths)), problems)
-        ctx = build_context(con, now=now)
+        ctx = build_context(con, now=now, synthetic=synthetic_hashes([Path(p) for p in paths]))
         loads = []
         for item, chosen in plan:
             if progress:

@@ -83,6 +83,7 @@ class Context:
     area: AreaCheck
     now: datetime
     places: dict[str, tuple[str, str]] = field(default_factory=dict)  # lower name -> (kind, id)
+    synthetic: frozenset[str] = frozenset()  # sha256 of the demo's synthetic files (SYNTHETIC.sha256)
 
 
 class Source(Protocol):

@@ -28,10 +28,18 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from endurance._errors import ReconcileError
 from endurance.sources._common import Context, FileLoad, Reject, Source, first_reject_per_row, sha256_file
 from endurance.sources._readers import ColumnMapping, read_table
 from endurance.warehouse import quote_table, transaction
 
+#: Tables of what attribution derived from a staged event, keyed by its event_id.
+ATTRIBUTION_TABLES = (
+    "staging.event_wards",
+    "staging.event_lsoas",
+    "staging.event_force_areas",
+    "staging.event_hotspots",
+)
 #: Share of an earlier same-named file's keys that must reappear for a re-issue.
 REISSUE_OVERLAP = 0.5
 
@@ -47,6 +55,7 @@ class FileStart:
     size_bytes: int
     superseding: list[str] = field(default_factory=list)
     result: FileLoad | None = None
+    synthetic: bool = False  # a file of the synthetic demo: outputs drawn from it say so
 
     def confirm_reissues(self, con: duckdb.DuckDBPyConnection, staging: str, new_keys: str) -> None:
         """Keep as superseded only the same-named files whose keys mostly reappear.
@@ -77,7 +86,7 @@ class FileStart:
             f"SELECT event_id FROM {quote_table(staging)}"  # noqa: S608 (quoted)
             " WHERE file_sha256 IN (SELECT unnest(?::VARCHAR[]))"
         )
-        for table in ("staging.event_wards", "staging.event_hotspots", restricted):
+        for table in (*ATTRIBUTION_TABLES, restricted):
             if table:
                 con.execute(
                     f"DELETE FROM {quote_table(table)} WHERE event_id IN ({old})",  # noqa: S608
@@ -100,10 +109,17 @@ def begin_file(
     *,
     name: str | None = None,
     display: str | None = None,
+    synthetic: frozenset[str] = frozenset(),
+    sha256: str | None = None,
 ) -> FileStart:
-    """Checksum ``path`` and find out whether it is new, a repeat, or a re-issue."""
-    digest = sha256_file(path)
+    """Checksum ``path`` and find out whether it is new, a repeat, or a re-issue.
+
+    ``synthetic`` holds the checksums of the synthetic demo's files; ``sha256`` is the
+    file's checksum when the caller has already read it.
+    """
+    digest = sha256 or sha256_file(path)
     start = FileStart(digest, source, display or str(path), name or path.name, path.stat().st_size)
+    start.synthetic = digest in synthetic
     seen = con.execute("SELECT path FROM ops.files WHERE sha256 = ?", [digest]).fetchone()
     if seen is not None:
         start.result = FileLoad(start.display, source, digest, "already_loaded")
@@ -123,7 +139,10 @@ def finish_file(
 ) -> None:
     """Record the reconciled file in ``ops.files`` (inside the load transaction)."""
     if not load.reconciles:  # a bug, not bad input: refuse to write a load that loses rows
-        raise AssertionError(f"{start.display}: rows do not reconcile: {load}")
+        raise ReconcileError(
+            f"{start.display}: rows do not reconcile: in {load.rows_in:,} but staged {load.staged:,}"
+            f" + rejected {load.rejected:,} + duplicate {load.duplicate:,}; nothing of the file was loaded"
+        )
     con.execute(
         "INSERT INTO ops.files (sha256, source, path, size_bytes, run_id, loaded_at, rows_in, rows_staged,"
         " rows_rejected, rows_duplicate, rows_unlocated, rows_repaired, name)"
@@ -143,6 +162,11 @@ def finish_file(
             start.name,
         ],
     )
+    if start.synthetic:
+        con.execute(
+            "INSERT OR IGNORE INTO ops.synthetic_files VALUES (?, ?)",
+            [start.sha256, "listed in the demo folder's SYNTHETIC.sha256"],
+        )
     if start.superseding:
         load.superseded = list(start.superseding)
 
@@ -162,7 +186,7 @@ def load_file(
     custom = getattr(source, "load", None)
     if custom is not None:
         return custom(con, path, ctx, run_id=run_id, name=name, display=display, mapping=mapping)
-    start = begin_file(con, path, source.NAME, name=name, display=display)
+    start = begin_file(con, path, source.NAME, name=name, display=display, synthetic=ctx.synthetic)
     if start.result is not None:
         return start.result
     table = read_table(path, source.COLUMNS, mapping=mapping)

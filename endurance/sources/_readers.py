@@ -59,6 +59,16 @@ class ColumnMapping:
                 problems.append(f"column {ours!r}: {theirs!r} must map a name to a name")
             else:
                 columns[ours.strip()] = theirs.strip()
+        shared: dict[str, list[str]] = {}
+        for mine, theirs in columns.items():
+            shared.setdefault(theirs, []).append(mine)
+        problems += [
+            f"{' and '.join(map(repr, ours))} are {'both' if len(ours) == 2 else 'all'} mapped to the"
+            f" export's column {theirs!r}: "
+            "a column of the export can stand for one of ours only"
+            for theirs, ours in shared.items()
+            if len(ours) > 1
+        ]
         source = data.get("source")
         if source is not None and not isinstance(source, str):
             problems.append(f"source must be a name, got {source!r}")
@@ -67,6 +77,22 @@ class ColumnMapping:
         if problems:
             raise InputError(path, problems)
         return cls(columns, source)
+
+    def problems(self, header: list[str], columns: list[str]) -> list[str]:
+        """What is wrong with this mapping for a file whose own header is ``header``, read as ``columns``."""
+        found = []
+        for mine, theirs in self.columns.items():
+            if mine not in columns:
+                found.append(
+                    f"the mapping names {mine!r}, which is not one of our columns for this file "
+                    f"({', '.join(columns)})"
+                )
+            elif theirs not in header:
+                found.append(
+                    f"the mapping maps {mine!r} to {theirs!r}, which is not a column of the file "
+                    f"(its columns: {', '.join(header)})"
+                )
+        return found
 
     def rename(self, header: list[str]) -> list[str]:
         """Return ``header`` with the export's names replaced by ours."""
@@ -120,9 +146,15 @@ def read_table(path: Path, columns: dict[str, str], *, mapping: ColumnMapping | 
         header, records, malformed = _csv_records(path)
     else:
         raise InputError(path, [f"unknown file type {suffix!r}; expected one of {', '.join(TABLE_SUFFIXES)}"])
+    problems = mapping.problems(header, list(columns)) if mapping else []
+    explained = {
+        mine for mine, theirs in (mapping.columns.items() if mapping else ()) if theirs not in header
+    }
     if mapping:
         header = mapping.rename(header)
-    problems = [f"missing column {name!r}" for name in columns if name not in header]
+    problems += [
+        f"missing column {name!r}" for name in columns if name not in header and name not in explained
+    ]
     seen: dict[str, int] = {}
     for name in header:
         seen[name] = seen.get(name, 0) + 1

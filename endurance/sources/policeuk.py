@@ -36,6 +36,7 @@ are staged and counted as unlocated, never dropped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,6 +47,7 @@ from endurance._errors import InputError
 from endurance.sources._common import Context, FileLoad
 from endurance.sources._loading import FileStart, begin_file, finish_file
 from endurance.sources._readers import ColumnMapping, read_header
+from endurance.sources._records import MAX_RECORD_BYTES, RecordScan, scan_records, without_oversized
 from endurance.warehouse import quote_identifier, sql_text, transaction
 
 NAME = "policeuk_street"
@@ -87,11 +89,13 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) -> int:
+def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str, *, shown: Path) -> int:
     """Read the file into temp table puk_in and its malformed lines into puk_errors; return their count.
 
     DuckDB reads the file on every core and keeps file order in the temp table, so a row's
     place among the parsed rows is its rowid. Nothing in the warehouse changes yet.
+    ``shown`` is the file as messages name it (``path`` may be a copy without its
+    oversized records).
     """
     for encoding in ("utf-8", "latin-1"):
         options = (
@@ -105,7 +109,7 @@ def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) ->
             con.execute(read, [str(path)])
         except duckdb.InvalidInputException as exc:  # e.g. bytes no encoding can read
             if encoding == "latin-1":
-                raise InputError(path, [f"cannot be read as CSV: {exc}"]) from exc
+                raise InputError(shown, [f"cannot be read as CSV: {exc}"]) from exc
             continue
         errors = con.execute(
             "SELECT count(*) FILTER (WHERE error_type = 'INVALID ENCODING'), count(DISTINCT line)"
@@ -114,17 +118,17 @@ def _read_into_temp(con: duckdb.DuckDBPyConnection, path: Path, columns: str) ->
         assert errors is not None
         if errors[0] == 0:
             return int(errors[1])
-    raise InputError(path, ["not readable as UTF-8 or Windows-1252/Latin-1"])
+    raise InputError(shown, ["not readable as UTF-8 or Windows-1252/Latin-1"])
 
 
-def _insert_raw(con: duckdb.DuckDBPyConnection, sha256: str, *, malformed: int) -> None:
+def _insert_raw(con: duckdb.DuckDBPyConnection, sha256: str, *, malformed: int, skipped: bool) -> None:
     """Append the parsed rows to the raw table with their data row numbers (1 = first row after the header).
 
     The k-th parsed row is row k, unless malformed lines (missing from puk_in) come
     before it: then it is the k-th row number not taken by a malformed one, that is k
     plus the malformed lines with fewer than k parsed rows before them.
     """
-    row_number = "rowid + 1"
+    row_number = "i.rowid + 1"
     if malformed:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE puk_bad_rows AS"
@@ -134,9 +138,49 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, sha256: str, *, malformed: int) 
         row_number += " + (SELECT count(*) FROM puk_bad_rows AS b WHERE b.parsed_before <= i.rowid)"
     raw_cols = ", ".join(quote_identifier(c) for c in RAW_COLUMNS)
     con.execute(
-        f"INSERT INTO {RAW_TABLE} SELECT ?, ({row_number})::INTEGER, {raw_cols} FROM puk_in AS i",  # noqa: S608
+        f"INSERT INTO {RAW_TABLE} SELECT ?, ({_in_file(row_number, skipped)})::INTEGER, {raw_cols}"  # noqa: S608
+        " FROM puk_in AS i",
         [sha256],
     )
+
+
+def _in_file(read: str, skipped: bool) -> str:
+    """SQL for a row's number in the file itself, from its number in the file as read.
+
+    Oversized records were set aside before reading (temp table puk_skipped, numbered in
+    the file): a row read as number r is r plus those set aside before it, that is
+    those whose count of rows kept before them is less than r.
+    """
+    if not skipped:
+        return read
+    return f"({read}) + (SELECT count(*) FROM puk_skipped AS s WHERE s.kept_before < ({read}))"  # noqa: S608
+
+
+def _set_aside(con: duckdb.DuckDBPyConnection, scan: RecordScan) -> None:
+    """Temp table puk_skipped: the oversized records' row numbers, and the rows kept before each."""
+    con.execute("CREATE OR REPLACE TEMP TABLE puk_skipped (row_number INTEGER, kept_before INTEGER)")
+    if scan.oversized:
+        numbers = [r.row_number for r in scan.oversized]
+        con.executemany(
+            "INSERT INTO puk_skipped VALUES (?, ?)", [[n, n - k - 1] for k, n in enumerate(numbers)]
+        )
+
+
+def _check_count(con: duckdb.DuckDBPyConnection, path: Path, scan: RecordScan, *, malformed: int) -> None:
+    """Refuse the file when the reader's rows and malformed lines are not every record it holds."""
+    row = con.execute("SELECT count(*) FROM puk_in").fetchone()
+    parsed = int(row[0]) if row else 0
+    expected = scan.records - len(scan.oversized)
+    if parsed + malformed != expected:
+        raise InputError(
+            path,
+            [
+                f"the CSV reader gave {parsed:,} rows and {malformed:,} malformed lines, but the file holds "
+                f"{expected:,} records (counted from its bytes: newlines outside quotes"
+                + (f", {len(scan.oversized)} oversized records set aside" if scan.oversized else "")
+                + "); nothing was loaded, so no row is lost silently"
+            ],
+        )
 
 
 def load(
@@ -155,13 +199,19 @@ def load(
     if path.suffix.lower() != ".csv":
         raise InputError(path, ["police.uk street-level files are CSV"])
     columns = _columns_struct(path, read_header(path))
-    start = begin_file(con, path, NAME, name=name, display=display)
+    scan = scan_records(path)  # the file's own count of its rows, and its checksum, in one pass
+    start = begin_file(
+        con, path, NAME, name=name, display=display, synthetic=ctx.synthetic, sha256=scan.sha256
+    )
     if start.result is not None:
         return start.result
     try:
-        malformed = _read_into_temp(con, path, columns)
+        with without_oversized(path, scan) as readable:
+            malformed = _read_into_temp(con, readable, columns, shown=path)
+        _check_count(con, path, scan, malformed=malformed)
+        _set_aside(con, scan)
         with _any_insertion_order(con), transaction(con):
-            return _write_file(con, start, ctx, malformed=malformed, run_id=run_id)
+            return _write_file(con, start, ctx, malformed=malformed, scan=scan, run_id=run_id, source=path)
     finally:
         _drop_temp_objects(con)
 
@@ -183,17 +233,30 @@ def _any_insertion_order(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
 
 
 def _write_file(
-    con: duckdb.DuckDBPyConnection, start: FileStart, ctx: Context, *, malformed: int, run_id: str | None
+    con: duckdb.DuckDBPyConnection,
+    start: FileStart,
+    ctx: Context,
+    *,
+    malformed: int,
+    scan: RecordScan,
+    run_id: str | None,
+    source: Path,
 ) -> FileLoad:
-    """Write the parsed file (inside its transaction): raw, staging, quarantine, ledger."""
-    _insert_raw(con, start.sha256, malformed=malformed)
+    """Write the parsed file (inside its transaction): raw, staging, quarantine, ledger.
+
+    Rows in are the file's own count of its records (``scan``), so a row no reader
+    returned can only be a reject, never missing.
+    """
+    skipped = bool(scan.oversized)
+    _insert_raw(con, start.sha256, malformed=malformed, skipped=skipped)
     file = {"sha256": start.sha256}
     con.execute(sql_text("staging/policeuk_months.sql"), {**file, "now": ctx.now})
     con.execute(sql_text("staging/policeuk_types.sql"), file)
     con.execute(sql_text("staging/policeuk_points.sql"), {**file, **ENVELOPE})
     con.execute(sql_text("staging/policeuk_checked.sql"))
     con.execute(sql_text("staging/policeuk_staged.sql"), file)
-    _insert_rejects(con, start, malformed=malformed)
+    _insert_rejects(con, start, malformed=malformed, skipped=skipped)
+    _reject_oversized(con, start, scan, source)
     if start.superseding:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE puk_keys AS SELECT event_id FROM {STAGING_TABLE}"  # noqa: S608
@@ -222,7 +285,7 @@ def _write_file(
         source=NAME,
         sha256=start.sha256,
         status="loaded",
-        rows_in=counts[0] + malformed,
+        rows_in=scan.records,
         staged=counts[1],
         rejected=sum(reasons.values()),
         duplicate=duplicate,
@@ -234,7 +297,34 @@ def _write_file(
     return load_result
 
 
-def _insert_rejects(con: duckdb.DuckDBPyConnection, start: FileStart, *, malformed: int) -> None:
+def _reject_oversized(con: duckdb.DuckDBPyConnection, start: FileStart, scan: RecordScan, path: Path) -> None:
+    """Quarantine the records too long to read, with their first characters as the raw row."""
+    label = Path(start.display).name
+    rows = []
+    with open(path, "rb") as handle:
+        for record in scan.oversized:
+            handle.seek(record.start)
+            opening = handle.read(200).decode("utf-8", errors="replace")
+            rows.append(
+                [
+                    start.sha256,
+                    NAME,
+                    start.display,
+                    record.row_number,
+                    "(row)",
+                    "malformed_row",
+                    f"{label} row {record.row_number}: the record is {record.length:,} bytes, longer than"
+                    f" the {MAX_RECORD_BYTES:,} a row may be; set aside unread",
+                    json.dumps({"bytes": record.length, "starts_with": opening}),
+                ]
+            )
+    if rows:
+        con.executemany("INSERT INTO ops.rejects VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+
+def _insert_rejects(
+    con: duckdb.DuckDBPyConnection, start: FileStart, *, malformed: int, skipped: bool
+) -> None:
     """Quarantine the rows that failed a check and the malformed lines, with the raw row.
 
     Rows fail only through a failing distinct value, so a file whose values all pass (the
@@ -267,11 +357,11 @@ def _insert_rejects(con: duckdb.DuckDBPyConnection, start: FileStart, *, malform
         con.execute(
             """
             INSERT INTO ops.rejects
-            SELECT $sha256, $source, $path, (line - 1)::INTEGER, coalesce(column_name, '(row)'),
-                   'malformed_row', $prefix || (line - 1) || ': ' || error_message,
+            SELECT $sha256, $source, $path, {row}::INTEGER, coalesce(column_name, '(row)'),
+                   'malformed_row', $prefix || {row} || ': ' || error_message,
                    json_object('line', csv_line)
             FROM (SELECT DISTINCT ON (line) * FROM puk_errors ORDER BY line, column_idx)
-            """,
+            """.format(row=_in_file("line - 1", skipped)),  # noqa: S608 (SQL of our own)
             params,
         )
 
@@ -302,5 +392,6 @@ def _drop_temp_objects(con: duckdb.DuckDBPyConnection) -> None:
         "puk_bad_rows",
         "puk_errors",
         "puk_scans",
+        "puk_skipped",
     ):
         con.execute(f"DROP TABLE IF EXISTS {table}")

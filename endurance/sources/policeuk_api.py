@@ -48,7 +48,6 @@ import http.client
 import json
 import logging
 import math
-import os
 import re
 import threading
 import time
@@ -64,7 +63,7 @@ import duckdb
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from endurance import __version__
+from endurance import __version__, _publish
 from endurance._errors import EnduranceError
 from endurance.geography import FORCE_CODE
 from endurance.sources.policeuk import HEADER
@@ -487,18 +486,11 @@ def write_street_csv(crimes: Iterable[dict[str, Any]], path: Path, *, force_name
             f"Known categories: {', '.join(CRIME_TYPES)}"
         )
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # A dot name with a non-CSV suffix: ingest_folder never picks up a half-written file.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
-    try:
-        with open(temporary, "w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(HEADER)
-            writer.writerows(rows)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    # The partial file's name ends in .partial: ingest_folder never picks up a half-written file.
+    with _publish.publishing(path) as partial, open(partial, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(HEADER)
+        writer.writerows(rows)
     return path
 
 
