@@ -5,6 +5,11 @@ start time. The start time matters because pids are reused: a run whose pid now 
 to another program is as dead as one whose pid is free. On Linux the start time is the
 boot id and the process's start tick from ``/proc``; elsewhere only the pid is checked.
 
+Ctrl-C and SIGTERM are noted when they arrive (``note_interrupt``) as well as raised: a
+library may swallow the exception (a Ctrl-C that lands in some of Prefect's or DuckDB's
+own waiting), and the next opening of the warehouse then raises it again
+(``deliver_interrupt``), so a stop that was asked for is never lost.
+
 ``die_with_parent`` is for child servers (the Prefect API behind ``endurance demo``):
 Linux sends the child SIGTERM the moment its parent dies, however it dies, so a
 ``kill -9`` of the command does not leave a server running with nobody to stop it.
@@ -96,10 +101,11 @@ def command_line(pid: int) -> str:
     return " ".join([Path(words[0]).name, *(w[:60] for w in words[1:2])])
 
 
-def lock_holders(path: Path) -> list[tuple[int, bool]] | None:
-    """Processes holding ``flock`` locks on ``path`` as ``(pid, exclusive)``, from ``/proc/locks``.
+def lock_holders(path: Path, kind: str = "FLOCK") -> list[tuple[int, bool]] | None:
+    """Processes holding locks of ``kind`` on ``path`` as ``(pid, exclusive)``, from ``/proc/locks``.
 
-    None when the system does not say (no ``/proc/locks``).
+    ``kind`` is ``FLOCK`` (``flock``, the warehouse lock) or ``POSIX`` (``fcntl``, DuckDB's
+    own lock on its file). None when the system does not say (no ``/proc/locks``).
     """
     try:
         info = os.stat(path)
@@ -111,7 +117,7 @@ def lock_holders(path: Path) -> list[tuple[int, bool]] | None:
     for line in table.splitlines():
         fields = line.split()
         # "1: FLOCK  ADVISORY  WRITE 4242 fe:00:2162916 0 EOF"; waiters are marked "->".
-        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == device:
+        if len(fields) >= 6 and fields[1] == kind and fields[5] == device:
             holders.append((int(fields[4]), fields[3] == "WRITE"))
     return holders
 
@@ -134,3 +140,24 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
             os._exit(1)
 
     return arm
+
+
+#: The interrupt asked for and not yet handled (signals belong to the whole process).
+_PENDING: list[BaseException] = []
+
+
+def note_interrupt(exc: BaseException) -> BaseException:
+    """Note that the process was asked to stop (from a signal handler); return ``exc`` to raise."""
+    _PENDING[:] = [exc]
+    return exc
+
+
+def deliver_interrupt() -> None:
+    """Raise again an interrupt that was noted but swallowed before anyone handled it."""
+    if _PENDING:
+        raise _PENDING.pop()
+
+
+def interrupt_handled() -> None:
+    """Forget the noted interrupt: it has reached code that is dealing with it."""
+    _PENDING.clear()

@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Column, Table
 from typer.core import TyperGroup
 
-from endurance import geography, warehouse
+from endurance import _process, geography, warehouse
 from endurance._errors import EnduranceError, ReconcileError, Terminated, by_sigterm, is_interrupt, no_room
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
@@ -38,22 +38,26 @@ EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_TERMINATED = 128 + signal.SIGTERM
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    raise Terminated(f"signal {signum}")
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    stop = Terminated(f"signal {signum}") if signum == signal.SIGTERM else KeyboardInterrupt()
+    raise _process.note_interrupt(stop)
 
 
 @contextmanager
-def _sigterm_unwinds() -> Iterator[None]:
-    """Turn SIGTERM into ``Terminated`` while a command runs, so it unwinds as Ctrl-C does."""
+def _signals_unwind() -> Iterator[None]:
+    """While a command runs, Ctrl-C and SIGTERM unwind it (as ``KeyboardInterrupt`` and
+    ``Terminated``) and are noted, so one swallowed on the way is raised again."""
     try:
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _process.interrupt_handled()
 
 
 class _Commands(TyperGroup):
@@ -66,7 +70,7 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            with _sigterm_unwinds():
+            with _signals_unwind():
                 return super().invoke(ctx)
         except typer.Exit:
             raise
@@ -77,7 +81,8 @@ class _Commands(TyperGroup):
                 signal_name = "SIGTERM" if terminated else "Ctrl-C"
                 console.print(
                     f"[bold red]interrupted:[/] {name} was stopped by {signal_name}; what it had committed"
-                    " is kept, a load in progress is rolled back and its run is recorded as interrupted",
+                    " is kept, a load in progress is rolled back, and its run is marked interrupted in the"
+                    " ledger (at the latest when the warehouse is next opened)",
                     highlight=False,
                     soft_wrap=True,
                 )

@@ -22,10 +22,13 @@ and end ``completed``, ``failed`` or ``interrupted`` (``ending``).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
+import os
 import time
+import traceback
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -94,6 +97,7 @@ def connect(
         When another process still writes the warehouse (or, to write, reads it) after
         ``lock_wait`` seconds; the message names the lock file and the holder.
     """
+    _process.deliver_interrupt()  # a Ctrl-C or SIGTERM swallowed since: stop here
     if str(db_path) == ":memory:":
         return _open(":memory:", read_only=read_only, memory_limit=memory_limit)
     path = Path(db_path)
@@ -171,6 +175,15 @@ class _LockedConnection:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._con, name)
+
+    def execute(self, *args: Any, **kwargs: Any) -> duckdb.DuckDBPyConnection:
+        """DuckDB's ``execute``; a query cut short by Ctrl-C or SIGTERM raises that interrupt."""
+        try:
+            return self._con.execute(*args, **kwargs)
+        except RuntimeError as exc:
+            if is_interrupt(exc):
+                raise _as_interrupt(exc, "a query was interrupted") from exc
+            raise
 
     def close(self) -> None:
         try:
@@ -378,8 +391,35 @@ def ending(exc: BaseException) -> dict[str, str]:
     Returns the ``status`` and ``error`` keyword arguments of ``finish_run``.
     """
     if is_interrupt(exc):
+        _process.interrupt_handled()  # it is being dealt with: the ledger may be opened again
         return {"status": "interrupted", "error": f"interrupted ({type(exc).__name__}) before it finished"}
     return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+
+
+def release_unwound(exc: BaseException, db_path: Path, *, wait: float = 5.0) -> bool:
+    """Let go of what a query cut short still holds, before the warehouse is opened again.
+
+    A query interrupted by Ctrl-C or SIGTERM can leave DuckDB objects in the unwound frames
+    and work in DuckDB's threads that still needs Python (a scan of a registered frame).
+    Until that is over, DuckDB 1.5.5's cache of open databases keeps the file's entry, and
+    opening the file again spins for ever waiting for it, holding the interpreter's lock
+    that the unfinished work needs (seen when `endurance run` was stopped early: its run
+    could then never be recorded). So the unwound frames are cleared, and this process waits
+    (letting that work run) until it no longer holds DuckDB's own lock on the file, up to
+    ``wait`` seconds. Returns whether it let go; if not, do not open the file again here.
+    """
+    if is_interrupt(exc):
+        _process.interrupt_handled()
+    traceback.clear_frames(exc.__traceback__)
+    gc.collect()
+    deadline = time.monotonic() + wait
+    while True:
+        holders = _process.lock_holders(Path(db_path), "POSIX")
+        if not holders or all(pid != os.getpid() for pid, _ in holders):
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
 
 
 def finish_after(con: duckdb.DuckDBPyConnection, record: RunRecord, exc: BaseException) -> None:

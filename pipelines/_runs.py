@@ -56,6 +56,12 @@ def record_end(db_path: Path, record: warehouse.RunRecord, exc: BaseException | 
         with warehouse.connect(db_path) as con:
             warehouse.finish_run(con, record, status="completed")
         return
+    if not warehouse.release_unwound(exc, db_path):
+        log.info(
+            "run %s: the warehouse is still held by interrupted work; the next opening marks it",
+            record.run_id,
+        )
+        return
     try:
         with warehouse.connect(db_path) as con:
             warehouse.finish_after(con, record, exc)
@@ -104,12 +110,16 @@ def refuse_unless_valid(db_path: Path, record: warehouse.RunRecord, check: Calla
 
 
 def ledger_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
-    """Prefect hook: put in the ledger a run that failed before the flow recorded it.
+    """Prefect hook: put in the ledger a run refused before the flow's code started.
 
-    Above all a run whose parameters Prefect could not read (a date that does not exist):
-    recorded as ``refused`` with Prefect's message. A run the flow recorded is left alone.
+    That is a run whose parameters Prefect could not read (a date that does not exist),
+    recorded as ``refused`` with Prefect's message. Any other failure happened in the
+    flow's code, which recorded it (or left it to the next opening): the warehouse is not
+    opened again here.
     """
-    message = str(getattr(state, "message", "") or "failed before it started")
+    message = str(getattr(state, "message", "") or "")
+    if "validation of flow parameters" not in message.lower():
+        return
     try:
         settings = Settings.from_env()
     except ValueError as exc:
@@ -127,5 +137,4 @@ def ledger_on_failure(flow: Any, flow_run: Any, state: Any) -> None:
         prefect_flow_run_id=str(flow_run.id),
         deployment=name,
     )
-    refused = "validation of flow parameters" in message.lower()
-    _record_refusal(settings.db_path, record, status="refused" if refused else "failed", reason=message)
+    _record_refusal(settings.db_path, record, status="refused", reason=message)
