@@ -132,6 +132,8 @@ class _OneLineReasons(logging.Filter):
         text = record.getMessage()
         if "aborted by an interrupt signal" in text or "aborted by a termination signal" in text:
             return False
+        if "Query interrupted" in text or "InterruptException" in text:  # a task's query cut short
+            return False
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and (is_interrupt(exc) or no_room(exc) or isinstance(exc, ReconcileError)):
             return False
