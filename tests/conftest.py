@@ -1,4 +1,7 @@
-"""Shared fixtures: warehouses with real boundaries, one Prefect harness, one demo run."""
+"""Shared fixtures: warehouses with real boundaries, one Prefect harness, a disk to fill.
+
+The demo run every end-to-end test shares lives in ``tests/_demo.py``.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ import pytest  # noqa: E402
 from endurance import geography, warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "data"
+pytest_plugins = ["tests._demo"]
 
 
 def _geodata_dir() -> Path | None:
@@ -76,63 +79,6 @@ def prefect_harness() -> Iterator[None]:
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
-
-
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path, prefect_harness: None) -> dict:
-    """Generate the demo inputs and run the nightly flow on them once per session."""
-    from endurance.demo import generate_demo_inputs
-    from pipelines.nightly import nightly
-
-    out = tmp_path_factory.mktemp("demo-out")
-    saved = {k: os.environ.get(k) for k in ("ENDURANCE_OUT", "ENDURANCE_DB", "ENDURANCE_GEODATA")}
-    os.environ.update(
-        {
-            "ENDURANCE_OUT": str(out),
-            "ENDURANCE_DB": str(out / "endurance.duckdb"),
-            "ENDURANCE_GEODATA": str(geodata_dir),
-        }
-    )
-    try:
-        inputs = generate_demo_inputs(out / "demo-inputs", geodata_dir)
-        result = nightly(
-            input_dir=str(inputs.folder),
-            period_from="2025-01",
-            period_to="2025-12",
-            data_label="SYNTHETIC DEMO DATA",
-        )
-        from tests.test_pipeline import table_counts
-
-        with warehouse.connect(out / "endurance.duckdb", read_only=True) as connection:
-            counts_after_first = table_counts(connection)
-        # A second run over the same files must change nothing (idempotent loads).
-        second = nightly(
-            input_dir=str(inputs.folder),
-            period_from="2025-01",
-            period_to="2025-12",
-            data_label="SYNTHETIC DEMO DATA",
-        )
-        # The tasking pack for the first meeting after the demo year, as `make demo` writes it.
-        from datetime import date
-
-        from pipelines.briefing import tasking_briefing
-
-        briefing = tasking_briefing(meeting=date(2026, 1, 6), data_label="SYNTHETIC DEMO DATA")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-    return {
-        "out": out,
-        "inputs": inputs,
-        "result": result,
-        "second": second,
-        "briefing": briefing,
-        "counts_after_first": counts_after_first,
-        "db": out / "endurance.duckdb",
-    }
 
 
 class SmallDisk:

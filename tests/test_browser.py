@@ -9,7 +9,7 @@ from PIL import Image
 
 from endurance import _browser, maps, warehouse
 from endurance.periods import Period
-from tests.test_maps import MAP_LAYERS
+from tests._demo import MAP_LAYERS
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

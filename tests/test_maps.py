@@ -13,19 +13,9 @@ from PIL import Image
 from endurance import _assets, _grid_layers, _map_page, maps, warehouse
 from endurance._errors import BrowserMissingError
 from endurance.periods import Period
+from tests._demo import MAP_LAYERS
 
 YEAR = Period("2025-01", "2025-12")
-#: The layers of a map, in the layer control's order.
-MAP_LAYERS = [
-    "Wards (2024): incidents and change",
-    "Hotspot risk (expected incidents per km²)",
-    "Gi* hot and cold spots (cells)",
-    "Hotspot areas (named)",
-    "Gazetteer places",
-    "Cleveland force area",
-    "Incidents per 100 m square (clustered)",
-    "Incident heat (exploration: changes with zoom)",
-]
 TO_MERCATOR = _grid_layers.transformer("EPSG:4326", "EPSG:3857")
 TO_BNG = _grid_layers.transformer("EPSG:3857", "EPSG:27700")
 

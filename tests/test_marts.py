@@ -12,7 +12,7 @@ import pytest
 
 from endurance import briefing, marts, warehouse
 from endurance.periods import Period
-from tests.test_freshness import new_incidents
+from tests._demo import new_incidents
 
 YEAR = Period("2025-01", "2025-12")
 

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from endurance import warehouse
+from tests._demo import table_counts
 
 pytestmark = pytest.mark.slow
 
@@ -86,28 +87,3 @@ def test_a_second_run_on_the_same_files_changes_nothing(demo_run):
     assert second["rows_in"] == 0 and second["staged"] == 0
     with warehouse.connect(demo_run["db"], read_only=True) as con:
         assert table_counts(con) == demo_run["counts_after_first"]
-
-
-def table_counts(con):
-    return {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
-
-
-TABLES = (
-    "raw.policeuk_street",
-    "raw.incident_log",
-    "raw.intelligence",
-    "staging.stg_policeuk_street",
-    "staging.stg_incident_log_incidents",
-    "staging.stg_intelligence_reports",
-    "raw.fire_incidents",
-    "raw.enforcement_outcomes",
-    "staging.stg_fire_incidents",
-    "staging.stg_fire_restricted",
-    "staging.stg_enforcement_outcomes",
-    "staging.stg_enforcement_restricted",
-    "staging.event_wards",
-    "staging.event_hotspots",
-    "ops.rejects",
-    "ops.files",
-    "marts.ward_month_counts",
-)
