@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from endurance._errors import AssetsMissingError
+
 NODE_MODULES = Path(__file__).resolve().parents[1] / "node_modules"
 
 
@@ -78,10 +80,6 @@ _BY_URL = {a.url: a for a in ALL}
 _SCRIPT = re.compile(r'<script src="(?P<url>[^"]+)"></script>')
 _LINK = re.compile(r'<link rel="stylesheet" href="(?P<url>[^"]+)"\s*/?>')
 _CSS_URL = re.compile(r"url\((?P<q>['\"]?)(?P<ref>images/[^)'\"]+)(?P=q)\)")
-
-
-class AssetsMissingError(FileNotFoundError):
-    """The pinned npm packages are not installed."""
 
 
 def assets_available(node_modules: Path = NODE_MODULES) -> bool:

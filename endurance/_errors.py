@@ -27,6 +27,33 @@ class InputError(EnduranceError, ValueError):
         super().__init__(f"{self.path}: {len(self.problems)} problem(s):\n{lines}")
 
 
+class ArgumentError(EnduranceError, ValueError):
+    """An option, parameter or setting is not valid; the message names it, the value and what is allowed."""
+
+
+class SettingsError(ArgumentError):
+    """An ``ENDURANCE_*`` setting is not valid (every bad one is listed at once)."""
+
+
+class PeriodError(ArgumentError):
+    """A month or period is not written as asked, or ends before it starts."""
+
+
+class ParameterError(ArgumentError):
+    """A flow run was refused before any work: one of its parameters is not valid."""
+
+
+class NotLoadedError(EnduranceError, LookupError):
+    """What a command needs is not in the warehouse yet (boundaries, incidents, marts).
+
+    The message says what is missing and the command that loads it.
+    """
+
+
+class RunNotFoundError(NotLoadedError):
+    """No run in the ledger has the id asked for."""
+
+
 class GeodataMissingError(EnduranceError, FileNotFoundError):
     """A reference boundary layer could not be found by any of the resolution routes."""
 
@@ -35,12 +62,28 @@ class WarehouseError(EnduranceError, RuntimeError):
     """The warehouse file cannot be opened, migrated or written."""
 
 
+class WarehouseLockedError(WarehouseError, TimeoutError):
+    """Another process held the warehouse for longer than this one would wait."""
+
+
 class ExportError(EnduranceError, ValueError):
     """A partner export cannot be written as asked (unknown format or area, no data)."""
 
 
 class BrowserMissingError(EnduranceError, FileNotFoundError):
     """Headless Chromium (or the Playwright package driving it) is not installed."""
+
+
+class AssetsMissingError(EnduranceError, FileNotFoundError):
+    """The pinned npm packages (Leaflet and its plugins) are not installed: run `npm ci`."""
+
+
+class ServerError(EnduranceError, RuntimeError):
+    """The local Prefect server could not be started, or is not running."""
+
+
+class TriggerError(ArgumentError):
+    """A deployment run cannot be started as asked (unknown deployment, a parameter not key=value)."""
 
 
 class ReconcileError(EnduranceError, AssertionError):

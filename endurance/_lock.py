@@ -41,14 +41,10 @@ from datetime import datetime
 from pathlib import Path
 
 from endurance import _process
-from endurance._errors import WarehouseError
+from endurance._errors import WarehouseError, WarehouseLockedError
 
 #: How often a waiting connection tries the lock again, in seconds.
 POLL_SECONDS = 0.1
-
-
-class WarehouseLockedError(WarehouseError, TimeoutError):
-    """Another process held the warehouse for longer than this one would wait."""
 
 
 @dataclass

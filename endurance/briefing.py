@@ -41,6 +41,7 @@ import jinja2
 import pandas as pd
 
 from endurance import _browser, _publish, analysis, freshness, maps, marts
+from endurance._errors import ArgumentError, NotLoadedError
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -90,16 +91,16 @@ def plan_meeting(
         Length of the analysed period in whole months.
     """
     if months < 1:
-        raise ValueError(f"months must be at least 1, got {months}")
+        raise ArgumentError(f"months must be at least 1, got {months}")
     since = since or day - timedelta(days=7)
     if since >= day:
-        raise ValueError(f"the previous meeting ({since}) must be before this one ({day})")
+        raise ArgumentError(f"the previous meeting ({since}) must be before this one ({day})")
     last_complete = _month(day.replace(day=1) - timedelta(days=1))
     row = con.execute(
         "SELECT max(month) FROM marts.event_months WHERE category = 'off_road_bike' AND events > 0"
     ).fetchone()
     if row is None or row[0] is None:
-        raise LookupError("no off-road-bike incidents are in the marts: run the pipeline first")
+        raise NotLoadedError("no off-road-bike incidents are in the marts: run the pipeline first")
     end = min(last_complete, _month(row[0]))
     return Meeting(day=day, since=since, period=Period(_add_months(end, 1 - months), end))
 

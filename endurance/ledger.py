@@ -1,19 +1,36 @@
-"""Reading the run ledger: what each run was asked, read, wrote, and how it ended.
+"""The run ledger: what each run was asked, read, wrote, and how it ended.
 
-Flows and ``endurance ingest`` write ``ops.runs`` through ``warehouse.start_run`` and
-``warehouse.finish_run``; this module reads it back for ``endurance runs``.
+Every command and flow that changes the warehouse or writes an output brackets its work
+with one of two context managers, so a run is recorded the same way wherever it starts:
+
+- ``warehouse.recording(con, record)`` when the work holds one connection throughout
+  (``endurance ingest``, a map, an export);
+- ``recorded_run(db_path, record)`` when the work opens its own connections as it goes
+  (a Prefect flow, whose tasks each take the warehouse briefly).
+
+Either marks the run ``completed``, ``failed`` or ``interrupted``; if even that cannot be
+written (a full disk), the next opening of the warehouse marks it. This module also reads
+the ledger back for ``endurance runs``.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from endurance._errors import EnduranceError
+from endurance import warehouse
+from endurance._errors import EnduranceError, RunNotFoundError
+from endurance.warehouse import RunRecord
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = (
     "run_id, flow, deployment, prefect_flow_run_id, started_at, finished_at, status,"
@@ -21,8 +38,42 @@ _COLUMNS = (
 )
 
 
-class RunNotFoundError(EnduranceError, LookupError):
-    """No run in the ledger has the id asked for."""
+def _record_end(db_path: Path, record: RunRecord, exc: BaseException | None = None) -> None:
+    """Record how a run ended: completed, or failed or interrupted by ``exc``.
+
+    When the warehouse cannot be opened or written to say so (a full disk), the run is
+    left ``running`` and the next opening marks it interrupted: this never hides ``exc``.
+    """
+    if exc is None:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_run(con, record, status="completed")
+        return
+    if not warehouse.release_unwound(exc, db_path):
+        log.info(
+            "run %s: the warehouse is still held by interrupted work; the next opening marks it",
+            record.run_id,
+        )
+        return
+    try:
+        with warehouse.connect(db_path) as con:
+            warehouse.finish_after(con, record, exc)
+    except (EnduranceError, OSError) as second:
+        log.info(
+            "run %s: its end could not be recorded (%s); the next opening marks it", record.run_id, second
+        )
+
+
+@contextmanager
+def recorded_run(db_path: Path, record: RunRecord) -> Iterator[RunRecord]:
+    """Record the run as started, then as completed, or as failed (interrupted) if the block raises."""
+    with warehouse.connect(db_path) as con:
+        warehouse.start_run(con, record)
+    try:
+        yield record
+    except BaseException as exc:
+        _record_end(db_path, record, exc)
+        raise
+    _record_end(db_path, record)
 
 
 @dataclass(frozen=True)
@@ -113,3 +164,15 @@ def run_by_id(con: duckdb.DuckDBPyConnection, run_id: str) -> LedgerRun:
         )
     latest = ", ".join(r.run_id for r in recent_runs(con, 5)) or "none"
     raise RunNotFoundError(f"no run {run_id!r} in ops.runs; the latest runs are: {latest}")
+
+
+def rejected_rows(
+    con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, limit: int = 20
+) -> list[tuple[str, str]]:
+    """Return ``(reason, message)`` of rejected input rows, by file and row, of one run's files or all."""
+    return con.execute(
+        "SELECT r.reason, r.message FROM ops.rejects AS r"
+        " JOIN ops.files AS f ON f.sha256 = r.file_sha256"
+        " WHERE (? IS NULL OR f.run_id = ?) ORDER BY r.path, r.row_number LIMIT ?",
+        [run_id, run_id, limit],
+    ).fetchall()

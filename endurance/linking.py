@@ -179,3 +179,20 @@ def link_events(
     ).fetchone()
     assert counted is not None
     return LinkSummary({r.name: int(by_rule.get(r.name, 0)) for r in rules}, int(counted[0]), int(counted[1]))
+
+
+def links_by_rule(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Return how many links each rule made."""
+    rows = con.execute("SELECT rule, count(*) FROM staging.event_links GROUP BY 1 ORDER BY 1").fetchall()
+    return dict(rows)
+
+
+def recent_links(
+    con: duckdb.DuckDBPyConnection, *, rule: str | None = None, limit: int = 20
+) -> list[tuple[str, str, str, float, float | None]]:
+    """Return links as ``(rule, event_a, event_b, distance_m, hours_apart)``, of one rule or all."""
+    return con.execute(
+        "SELECT rule, event_a, event_b, distance_m, hours_apart FROM staging.event_links"
+        " WHERE ? IS NULL OR rule = ? ORDER BY rule, event_a, event_b LIMIT ?",
+        [rule, rule, limit],
+    ).fetchall()

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import duckdb
 
+from endurance._errors import NotLoadedError, PeriodError
+
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 _YEAR = re.compile(r"^(\d{4})$")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$", re.IGNORECASE)
@@ -29,7 +31,7 @@ def _month_index(text: str) -> int:
 
 def check_month(value: str, name: str) -> str:
     if not _MONTH.match(value):
-        raise ValueError(f"{name} must be a month written YYYY-MM, got {value!r}")
+        raise PeriodError(f"{name} must be a month written YYYY-MM, got {value!r}")
     return value
 
 
@@ -44,7 +46,7 @@ class Period:
         check_month(self.start, "start")
         check_month(self.end, "end")
         if self.end < self.start:
-            raise ValueError(f"period ends ({self.end}) before it starts ({self.start})")
+            raise PeriodError(f"period ends ({self.end}) before it starts ({self.start})")
 
     @property
     def label(self) -> str:
@@ -89,7 +91,7 @@ def latest_period(con: duckdb.DuckDBPyConnection, *, months: int = 12) -> Period
     """Return the ``months`` months ending with the latest month holding an incident."""
     row = con.execute("SELECT max(month) FROM staging.events WHERE category = 'off_road_bike'").fetchone()
     if row is None or row[0] is None:
-        raise LookupError("no off-road-bike incidents are staged, so no period can be chosen")
+        raise NotLoadedError("no off-road-bike incidents are staged, so no period can be chosen")
     last = f"{row[0]:%Y-%m}"
     return Period(add_months(last, -(months - 1)), last)
 
@@ -104,4 +106,4 @@ def parse_period(text: str) -> Period:
         return Period(_month_text(first), _month_text(first + 2))
     if _MONTH.match(value):
         return Period(value, value)
-    raise ValueError(f"period must be YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), got {text!r}")
+    raise PeriodError(f"period must be YYYY (a year), YYYY-Qn (a quarter) or YYYY-MM (a month), got {text!r}")

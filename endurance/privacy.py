@@ -34,6 +34,8 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from endurance._errors import ArgumentError
+
 SECONDARY = "[c]"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -196,9 +198,9 @@ class _Tree:
 
 def _check(groups: Sequence[Sequence[int]], threshold: int) -> None:
     if threshold < 1:
-        raise ValueError(f"threshold must be at least 1, got {threshold}")
+        raise ArgumentError(f"threshold must be at least 1, got {threshold}")
     if any(v < 0 for values in groups for v in values):
-        raise ValueError(f"counts must be non-negative, got {[list(v) for v in groups]}")
+        raise ArgumentError(f"counts must be non-negative, got {[list(v) for v in groups]}")
 
 
 def suppress_groups(groups: Sequence[Sequence[int]], threshold: int = 5) -> SuppressedGroups:

@@ -15,6 +15,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from endurance._errors import SettingsError
+
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 POLICEUK_API = "https://data.police.uk/api"
 
@@ -33,7 +35,7 @@ _FALSE = ("false", "0", "no", "off", "")
 def _flag(env: Mapping[str, str], name: str) -> bool:
     value = env.get(name, "").strip().lower()
     if value not in _TRUE + _FALSE:
-        raise ValueError(f"{name} must be true or false, got {env[name]!r}")
+        raise SettingsError(f"{name} must be true or false, got {env[name]!r}")
     return value in _TRUE
 
 
@@ -74,7 +76,7 @@ def _operations_settings(env: Mapping[str, str]) -> dict[str, Any]:
                 f"ENDURANCE_EXTRA_HOLIDAYS must list dates YYYY-MM-DD, comma-separated; got {text!r}"
             )
     if problems:
-        raise ValueError("; ".join(problems))
+        raise SettingsError("; ".join(problems))
     return {
         "lock_wait": lock_wait,
         "prefect_port": int(port),
@@ -161,7 +163,7 @@ class Settings:
         out_dir = Path(env.get("ENDURANCE_OUT") or "out").expanduser()
         threshold = env.get("ENDURANCE_SUPPRESS_BELOW", "5")
         if not threshold.isdigit() or int(threshold) < 1:
-            raise ValueError(
+            raise SettingsError(
                 f"ENDURANCE_SUPPRESS_BELOW must be a whole number of at least 1, got {threshold!r}"
             )
         return cls(

@@ -24,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+from endurance._errors import ArgumentError
+
 FIRST_YEAR = 1995
 MONDAY, FRIDAY, SATURDAY = 0, 4, 5
 
@@ -73,7 +75,7 @@ def _next_free_weekday(day: date, taken: set[date]) -> date:
 def bank_holidays(year: int) -> set[date]:
     """Return the bank holidays of England and Wales in ``year``."""
     if year < FIRST_YEAR:
-        raise ValueError(f"bank holidays are known from {FIRST_YEAR}; got the year {year}")
+        raise ArgumentError(f"bank holidays are known from {FIRST_YEAR}; got the year {year}")
     easter = easter_sunday(year)
     days = {
         _next_free_weekday(date(year, 1, 1), set()),

@@ -14,23 +14,18 @@ before the flow's code starts, and the ``ledger_on_failure`` hook records that.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from prefect.runtime import deployment, flow_run
 
 from endurance import warehouse
-from endurance._errors import EnduranceError
+from endurance._errors import EnduranceError, ParameterError
 from endurance.settings import Settings
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class ParameterError(EnduranceError, ValueError):
-    """A flow run was refused before any work: one of its parameters is not valid."""
 
 
 def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, Any]) -> warehouse.RunRecord:
@@ -44,44 +39,6 @@ def flow_run_record(flow_name: str, settings: Settings, parameters: dict[str, An
         prefect_flow_run_id=flow_run_id,
         deployment=deployment.get_name(),
     )
-
-
-def record_end(db_path: Path, record: warehouse.RunRecord, exc: BaseException | None = None) -> None:
-    """Record how a run ended: completed, or failed or interrupted by ``exc``.
-
-    When the warehouse cannot be opened or written to say so (a full disk), the run is
-    left ``running`` and the next opening marks it interrupted: this never hides ``exc``.
-    """
-    if exc is None:
-        with warehouse.connect(db_path) as con:
-            warehouse.finish_run(con, record, status="completed")
-        return
-    if not warehouse.release_unwound(exc, db_path):
-        log.info(
-            "run %s: the warehouse is still held by interrupted work; the next opening marks it",
-            record.run_id,
-        )
-        return
-    try:
-        with warehouse.connect(db_path) as con:
-            warehouse.finish_after(con, record, exc)
-    except (EnduranceError, OSError) as second:
-        log.info(
-            "run %s: its end could not be recorded (%s); the next opening marks it", record.run_id, second
-        )
-
-
-@contextmanager
-def recorded_run(db_path: Path, record: warehouse.RunRecord) -> Iterator[warehouse.RunRecord]:
-    """Record the run as started, then as completed, or as failed (interrupted) if the block raises."""
-    with warehouse.connect(db_path) as con:
-        warehouse.start_run(con, record)
-    try:
-        yield record
-    except BaseException as exc:
-        record_end(db_path, record, exc)
-        raise
-    record_end(db_path, record)
 
 
 def _record_refusal(db_path: Path, record: warehouse.RunRecord, *, status: str, reason: str) -> None:

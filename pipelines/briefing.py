@@ -17,8 +17,10 @@ from prefect import flow, task
 from prefect.runtime import flow_run
 
 from endurance import briefing, freshness, warehouse
+from endurance._errors import ArgumentError
+from endurance.ledger import recorded_run
 from endurance.settings import Settings
-from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
+from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 
 LONDON = ZoneInfo("Europe/London")
@@ -55,7 +57,7 @@ def _run_day() -> date:
 def check_parameters(meeting: date, since: date | None) -> None:
     """Refuse a previous meeting on or after this one before any work."""
     if since is not None and since >= meeting:
-        raise ValueError(f"since ({since}) must be before the meeting ({meeting})")
+        raise ArgumentError(f"since ({since}) must be before the meeting ({meeting})")
 
 
 @flow(name="endurance-briefing", log_prints=True, on_failure=[ledger_on_failure])

@@ -12,7 +12,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
@@ -63,9 +63,11 @@ def _signals_unwind() -> Iterator[None]:
 class _Commands(TyperGroup):
     """Every command: interrupts, full disks and refusals end in one line, never a traceback.
 
-    Library errors are turned into messages by each command; what is left here is what can
-    stop any command: Ctrl-C or SIGTERM (exit 130 or 143; a run in progress is recorded as
-    interrupted, and a load either landed whole or not at all) and a full disk (exit 1).
+    This is the CLI's one error handler. Ctrl-C or SIGTERM exit 130 or 143 (a run in
+    progress is recorded as interrupted, and a load either landed whole or not at all); a
+    full disk exits 1; so does every refusal by the library (an ``EnduranceError``, or a
+    ``ValueError``/``LookupError`` naming the argument that was refused), as one ``error:``
+    line. Anything else is a bug and keeps its traceback.
     """
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
@@ -96,6 +98,8 @@ class _Commands(TyperGroup):
                     soft_wrap=True,
                 )
                 raise typer.Exit(1) from None
+            if isinstance(exc, EnduranceError | ValueError | LookupError):
+                raise _fail(exc) from None
             raise
 
 
@@ -212,16 +216,13 @@ def demo(
 
     started = time.perf_counter()
     settings = Settings.from_env()
-    try:
-        folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-        inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
-        console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
-        with _flow_runs(settings):
-            result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
-            meeting = _first_meeting_after(date(year, 12, 31))
-            pack = _run_briefing(meeting, None, DEMO_LABEL)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+    inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
+    console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
+    with _flow_runs(settings):
+        result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
+        meeting = _first_meeting_after(date(year, 12, 31))
+        pack = _run_briefing(meeting, None, DEMO_LABEL)
     _print_result(result, started)
     console.print(f"briefing for the meeting of {meeting} (run {pack['run_id']}):")
     _print_outputs(pack["outputs"])
@@ -247,11 +248,8 @@ def run(
 ) -> None:
     """Run the nightly flow on your own input files."""
     started = time.perf_counter()
-    try:
-        with _flow_runs(Settings.from_env()):
-            result = _run_flow(input_dir, period_from, period_to, None)
-    except (EnduranceError, ValueError) as exc:
-        raise _fail(exc) from exc
+    with _flow_runs(Settings.from_env()):
+        result = _run_flow(input_dir, period_from, period_to, None)
     _print_result(result, started)
 
 
@@ -261,7 +259,7 @@ def _date(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise _fail(ValueError(f"{option} must be a date written YYYY-MM-DD, got {value!r}")) from None
+        raise ValueError(f"{option} must be a date written YYYY-MM-DD, got {value!r}") from None
 
 
 def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
@@ -286,11 +284,8 @@ def brief(
     """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
     day = _date(meeting, "--meeting")
     assert day is not None
-    try:
-        with _flow_runs(Settings.from_env()):
-            result = _run_briefing(day, _date(since, "--since"), label)
-    except (EnduranceError, ValueError, LookupError) as exc:
-        raise _fail(exc) from exc
+    with _flow_runs(Settings.from_env()):
+        result = _run_briefing(day, _date(since, "--since"), label)
     console.print(
         f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
         f"run {result['run_id']}:"
@@ -328,17 +323,14 @@ def map_command(
 
     settings = Settings.from_env()
     started = time.perf_counter()
-    try:
-        result = publish_map(
-            settings,
-            Period(period_from, period_to),
-            lad_code=lad,
-            out=out,
-            online_tiles=online_tiles,
-            png=png,
-        )
-    except (EnduranceError, LookupError, ValueError) as exc:
-        raise _fail(exc) from exc
+    result = publish_map(
+        settings,
+        Period(period_from, period_to),
+        lad_code=lad,
+        out=out,
+        online_tiles=online_tiles,
+        png=png,
+    )
     if result.analysed:
         console.print(
             f"analysed {period_from} to {period_to} first (it had not been, or newer data were loaded)",
@@ -383,31 +375,28 @@ def backtest(
     from endurance.geography import FORCE_CODE
 
     settings = Settings.from_env()
-    try:
-        for value, option in ((period_from, "--from"), (period_to, "--to")):
-            if value is not None:
-                check_month(value, option)
-        if period_from and period_to:
-            Period(period_from, period_to)  # says so when it ends before it starts
-        if stream not in STREAMS:
-            raise ValueError(f"--stream must be one of {', '.join(STREAMS)}, got {stream!r}")
-        if not 0 < coverage <= 1:
-            raise ValueError(f"--coverage must be a share above 0 and at most 1 (e.g. 0.05), got {coverage}")
-        if not 10 <= cell_m <= 5_000:
-            raise ValueError(f"--cell-m must be between 10 and 5000 metres, got {cell_m:g}")
-        report = record_backtest(
-            settings.db_path,
-            stream,
-            settings=settings.describe(),
-            first=period_from,
-            last=period_to,
-            coverage=coverage,
-            cell_m=cell_m,
-            force_code=force_area or FORCE_CODE,
-            geodata_dir=settings.geodata_dir,
-        )
-    except (EnduranceError, LookupError, ValueError) as exc:
-        raise _fail(exc) from exc
+    for value, option in ((period_from, "--from"), (period_to, "--to")):
+        if value is not None:
+            check_month(value, option)
+    if period_from and period_to:
+        Period(period_from, period_to)  # says so when it ends before it starts
+    if stream not in STREAMS:
+        raise ValueError(f"--stream must be one of {', '.join(STREAMS)}, got {stream!r}")
+    if not 0 < coverage <= 1:
+        raise ValueError(f"--coverage must be a share above 0 and at most 1 (e.g. 0.05), got {coverage}")
+    if not 10 <= cell_m <= 5_000:
+        raise ValueError(f"--cell-m must be between 10 and 5000 metres, got {cell_m:g}")
+    report = record_backtest(
+        settings.db_path,
+        stream,
+        settings=settings.describe(),
+        first=period_from,
+        last=period_to,
+        coverage=coverage,
+        cell_m=cell_m,
+        force_code=force_area or FORCE_CODE,
+        geodata_dir=settings.geodata_dir,
+    )
     if as_json:
         print(json.dumps(report, indent=2, default=str))
         return
@@ -473,14 +462,11 @@ def runs(
     from endurance import ledger
 
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path, read_only=True) as con:
-            if run_id:
-                _print_run(ledger.run_by_id(con, run_id), settings)
-                return
-            recent = ledger.recent_runs(con, last)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path, read_only=True) as con:
+        if run_id:
+            _print_run(ledger.run_by_id(con, run_id), settings)
+            return
+        recent = ledger.recent_runs(con, last)
     table = Table(
         Column("run", no_wrap=True),
         "flow",
@@ -565,12 +551,8 @@ def serve(
     _prepare_prefect(settings)
     from pipelines.serve import serve_with_server
 
-    try:
+    with suppress(KeyboardInterrupt):  # Ctrl-C while the server was starting: it has been stopped
         serve_with_server(settings, port or settings.prefect_port)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
-    except KeyboardInterrupt:
-        pass  # Ctrl-C while the server was starting: it has been stopped
     console.print("stopped serving; the Prefect server is stopped")
 
 
@@ -599,12 +581,9 @@ def trigger(
     _prepare_prefect(settings)
     from pipelines.trigger import parse_parameters, trigger_deployment
 
-    try:
-        run = trigger_deployment(
-            deployment, parse_parameters(param or []), port=port or settings.prefect_port, wait=wait
-        )
-    except (EnduranceError, LookupError) as exc:
-        raise _fail(exc) from exc
+    run = trigger_deployment(
+        deployment, parse_parameters(param or []), port=port or settings.prefect_port, wait=wait
+    )
     console.print(
         f"flow run {run.flow_run_id} ({run.name}) of {run.deployment}: {run.state}", highlight=False
     )
@@ -651,16 +630,13 @@ def ingest(
         def advance(item: Any) -> None:
             bar.update(task, advance=1, description=f"loading {Path(item.display).name}")
 
-        try:
-            run_id, loads = ingest_files(
-                settings,
-                paths,
-                source=None if source == "auto" else source,
-                mapping_path=mapping,
-                progress=advance,
-            )
-        except (EnduranceError, ValueError) as exc:
-            raise _fail(exc) from exc
+        run_id, loads = ingest_files(
+            settings,
+            paths,
+            source=None if source == "auto" else source,
+            mapping_path=mapping,
+            progress=advance,
+        )
     table = Table(
         "file",
         "source",
@@ -708,14 +684,11 @@ def fetch_policeuk(
     from endurance.sources.policeuk_api import fetch_policeuk_month
 
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path) as con:
-            if not geography.ward_vintages(con):
-                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-                geography.load_official_layers(con, folder)
-            path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
-    except (EnduranceError, ValueError) as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path) as con:
+        if not geography.ward_vintages(con):
+            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+            geography.load_official_layers(con, folder)
+        path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
     console.print(f"wrote {path}")
 
 
@@ -726,16 +699,10 @@ def rejects(
 ) -> None:
     """Show rejected input rows with file, row, field and reason."""
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path, read_only=True) as con:
-            query = (
-                "SELECT r.reason, r.message FROM ops.rejects AS r"
-                " JOIN ops.files AS f ON f.sha256 = r.file_sha256"
-                " WHERE (? IS NULL OR f.run_id = ?) ORDER BY r.path, r.row_number LIMIT ?"
-            )
-            rows = con.execute(query, [run, run, limit]).fetchall()
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    from endurance.ledger import rejected_rows
+
+    with warehouse.connect(settings.db_path, read_only=True) as con:
+        rows = rejected_rows(con, run_id=run, limit=limit)
     for reason, message in rows:
         console.print(f"[{reason}] {message}", highlight=False, markup=False, soft_wrap=True)
 
@@ -753,13 +720,10 @@ def attribute(
 
     settings = Settings.from_env()
     started = time.perf_counter()
-    try:
-        with warehouse.connect(settings.db_path) as con:
-            summary = attribution.attribute_events(con, full=full)
-            linked = linking.link_events(con)
-            marts.build_marts(con)
-    except (EnduranceError, LookupError) as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path) as con:
+        summary = attribution.attribute_events(con, full=full)
+        linked = linking.link_events(con)
+        marts.build_marts(con)
     table = Table("layer", "vintage", "method", "events")
     for key, n in summary.by_layer.items():
         layer, vintage, method = key.split(":")
@@ -779,19 +743,12 @@ def links(
 ) -> None:
     """Show events linked as one incident across sources, with the rule, distance and time apart."""
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path, read_only=True) as con:
-            summary = con.execute(
-                "SELECT rule, count(*) FROM staging.event_links GROUP BY 1 ORDER BY 1"
-            ).fetchall()
-            rows = con.execute(
-                "SELECT rule, event_a, event_b, distance_m, hours_apart FROM staging.event_links"
-                " WHERE ? IS NULL OR rule = ? ORDER BY rule, event_a, event_b LIMIT ?",
-                [rule, rule, limit],
-            ).fetchall()
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
-    console.print("links by rule: " + (", ".join(f"{r} {n:,}" for r, n in summary) or "none"))
+    from endurance.linking import links_by_rule, recent_links
+
+    with warehouse.connect(settings.db_path, read_only=True) as con:
+        summary = links_by_rule(con)
+        rows = recent_links(con, rule=rule, limit=limit)
+    console.print("links by rule: " + (", ".join(f"{r} {n:,}" for r, n in summary.items()) or "none"))
     table = Table("rule", "event", "same incident as", "metres", "hours apart")
     for name, a, b, metres, hours in rows:
         table.add_row(name, a, b, f"{metres:.0f}", "same month" if hours is None else f"{hours:.2f}")
@@ -822,11 +779,8 @@ def geodata_list() -> None:
     from endurance.layers import list_layers
 
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path) as con:
-            layers = list_layers(con)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path) as con:
+        layers = list_layers(con)
     table = Table("kind", "vintage", "features", "source", "sha256", "loaded at")
     for info in layers:
         table.add_row(
@@ -858,23 +812,20 @@ def geodata_import(
     from endurance.layers import import_layer
 
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path) as con:
-            if not con.execute("SELECT count(*) FROM geo.lads").fetchone()[0]:  # type: ignore[index]
-                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-                geography.load_official_layers(con, folder)
-            result = import_layer(
-                con,
-                kind,
-                path,
-                vintage=vintage,
-                code_field=code_field,
-                name_field=name_field,
-                lad_code_field=lad_code_field,
-                lad_name_field=lad_name_field,
-            )
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path) as con:
+        if not con.execute("SELECT count(*) FROM geo.lads").fetchone()[0]:  # type: ignore[index]
+            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+            geography.load_official_layers(con, folder)
+        result = import_layer(
+            con,
+            kind,
+            path,
+            vintage=vintage,
+            code_field=code_field,
+            name_field=name_field,
+            lad_code_field=lad_code_field,
+            lad_name_field=lad_name_field,
+        )
     fields = ", ".join(f"{k} <- {v}" for k, v in result.fields.items())
     console.print(
         f"imported {result.features:,} {result.kind} features as vintage {result.vintage} "
@@ -897,10 +848,7 @@ def geodata_fetch(
     """
     from endurance.layers import fetch_official_layers
 
-    try:
-        results = fetch_official_layers(dest, base_url=base_url)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    results = fetch_official_layers(dest, base_url=base_url)
     for item in results:
         console.print(f"{item.status:10} {item.path} (sha256 {item.sha256[:16]})", highlight=False)
 
@@ -916,14 +864,11 @@ def geodata_designations(
     from endurance.layers import load_designations
 
     settings = Settings.from_env()
-    try:
-        with warehouse.connect(settings.db_path) as con:
-            if not geography.ward_vintages(con):
-                folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-                geography.load_official_layers(con, folder)
-            loaded = load_designations(con, path)
-    except EnduranceError as exc:
-        raise _fail(exc) from exc
+    with warehouse.connect(settings.db_path) as con:
+        if not geography.ward_vintages(con):
+            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
+            geography.load_official_layers(con, folder)
+        loaded = load_designations(con, path)
     console.print(
         f"stored {loaded.designated} designation(s) for vintage(s) {', '.join(loaded.vintages)}; "
         f"{loaded.not_designated} ward row(s) left undesignated",
@@ -973,11 +918,8 @@ def export_wards(
     from endurance.exports import run_ward_export
 
     settings = Settings.from_env()
-    try:
-        chosen = _export_period(period_from, period_to, period)
-        result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
-    except (EnduranceError, ValueError, LookupError) as exc:
-        raise _fail(exc) from exc
+    chosen = _export_period(period_from, period_to, period)
+    result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
     console.print(f"run {result.run_id}: ward summaries {result.period.describe()}", highlight=False)
     for path in result.paths:  # whole paths, never cut to the terminal's width
         console.print(f"{path}  {path.stat().st_size:,} bytes", highlight=False, markup=False, soft_wrap=True)

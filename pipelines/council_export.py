@@ -20,10 +20,11 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger, task
 from prefect.runtime import flow_run
 
+from endurance.ledger import recorded_run
 from endurance.periods import Period, check_month
 from endurance.settings import Settings
 from endurance.working_days import first_working_day
-from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
+from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 from pipelines.nightly import bring_up_to_date, write_exports
 

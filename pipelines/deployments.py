@@ -30,6 +30,7 @@ from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
 
+from endurance._errors import ArgumentError
 from endurance.settings import WEEKDAYS, Settings
 from pipelines.briefing import tasking_briefing
 from pipelines.council_export import council_export
@@ -79,7 +80,7 @@ class DeploymentSpec:
 def weekly_schedule(day: str, time: str) -> Schedule:
     """Return a weekly schedule on ``day`` (e.g. "Tuesday") at ``time`` ("HH:MM"), London time."""
     if day not in WEEKDAYS:
-        raise ValueError(f"day must be one of {', '.join(WEEKDAYS)}; got {day!r}")
+        raise ArgumentError(f"day must be one of {', '.join(WEEKDAYS)}; got {day!r}")
     hour, minute = (int(part) for part in time.split(":"))
     # cron numbers days from Sunday = 0; WEEKDAYS starts on Monday.
     return Cron(f"{minute} {hour} * * {(WEEKDAYS.index(day) + 1) % 7}", timezone=TIMEZONE)

@@ -15,13 +15,17 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 
 from endurance import attribution, exports, freshness, geography, linking, maps, marts, sources, warehouse
-from endurance._errors import BrowserMissingError
+from endurance._errors import ArgumentError, BrowserMissingError
 from endurance.ingest import reconcile
+from endurance.ledger import recorded_run
 from endurance.periods import Period, check_month, latest_period
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
-from pipelines._runs import flow_run_record, ledger_on_failure, record_end, refuse_unless_valid
+from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
+
+#: What the ledger keeps of each input file the run read.
+_INPUT_FIELDS = ("path", "sha256", "source", "status", "rows_in", "staged", "rejected", "duplicate")
 
 
 @task(name="load-geography", timeout_seconds=600)
@@ -206,7 +210,46 @@ def check_parameters(input_dir: str, period_from: str | None, period_to: str | N
     if not problems and period_from and period_to:
         Period(period_from, period_to)  # a period that ends before it starts is refused here
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ArgumentError("; ".join(problems))
+
+
+def _ingest_and_publish(
+    settings: Settings,
+    record: warehouse.RunRecord,
+    input_dir: Path,
+    period_from: str | None,
+    period_to: str | None,
+    data_label: str | None,
+) -> tuple[Period, dict[str, Any], list[dict[str, Any]]]:
+    """Run every task in order, noting in ``record`` what each read, counted and wrote."""
+    db, run_id = settings.db_path, record.run_id
+    layers = load_geography(db, settings.geodata_dir)
+    loads = ingest_inputs(db, input_dir, run_id)
+    record.inputs = [{k: load[k] for k in _INPUT_FIELDS} for load in loads]
+    record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
+    record.counts["repeat_s59_events"] = flag_repeats(db)
+    record.counts["attribution"] = attribute(db, run_id)
+    record.counts["linking"] = link(db, run_id)
+    record.counts["marts"] = build(db, run_id)
+    period = choose_period(db, period_from, period_to)
+    vintage = settings.output_vintage
+    record.counts["hotspots"] = analyse_hotspots(db, period, vintage, run_id)
+    record.counts["built_from"] = describe_built_from(db, period, vintage)
+    map_path = settings.maps_dir / f"hotspots_{period.label}.html"
+    map_out = write_map(db, map_path, period, vintage, run_id, data_label, settings.marking)
+    export_out = write_exports(
+        db,
+        settings.exports_dir,
+        period,
+        vintage,
+        settings.suppression_threshold,
+        run_id,
+        share_handling_c=settings.share_handling_c,
+    )
+    record.outputs = [map_out, *export_out]
+    record.counts["geography_layers"] = len(layers)
+    record.counts["period"] = period.label
+    return period, map_out, export_out
 
 
 @flow(name="endurance-nightly", log_prints=True, on_failure=[ledger_on_failure])
@@ -242,63 +285,17 @@ def nightly(
     )
     run_id = record.run_id
     refuse_unless_valid(settings.db_path, record, lambda: check_parameters(input_dir, period_from, period_to))
-    with warehouse.connect(settings.db_path) as con:
-        warehouse.start_run(con, record)
-    try:
-        layers = load_geography(settings.db_path, settings.geodata_dir)
-        loads = ingest_inputs(settings.db_path, Path(input_dir), run_id)
-        record.inputs = [
-            {
-                k: load[k]
-                for k in (
-                    "path",
-                    "sha256",
-                    "source",
-                    "status",
-                    "rows_in",
-                    "staged",
-                    "rejected",
-                    "duplicate",
-                )
-            }
-            for load in loads
-        ]
-        record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
-        record.counts["repeat_s59_events"] = flag_repeats(settings.db_path)
-        record.counts["attribution"] = attribute(settings.db_path, run_id)
-        record.counts["linking"] = link(settings.db_path, run_id)
-        record.counts["marts"] = build(settings.db_path, run_id)
-        period = choose_period(settings.db_path, period_from, period_to)
-        vintage = settings.output_vintage
-        record.counts["hotspots"] = analyse_hotspots(settings.db_path, period, vintage, run_id)
-        record.counts["built_from"] = describe_built_from(settings.db_path, period, vintage)
-        map_out = write_map(
-            settings.db_path,
-            settings.maps_dir / f"hotspots_{period.label}.html",
-            period,
-            vintage,
-            run_id,
-            data_label,
-            settings.marking,
+    with recorded_run(settings.db_path, record):
+        period, map_out, export_out = _ingest_and_publish(
+            settings, record, Path(input_dir), period_from, period_to, data_label
         )
-        export_out = write_exports(
-            settings.db_path,
-            settings.exports_dir,
-            period,
-            vintage,
-            settings.suppression_threshold,
-            run_id,
-            share_handling_c=settings.share_handling_c,
-        )
-        record.outputs = [map_out, *export_out]
-        record.counts["geography_layers"] = len(layers)
-        record.counts["period"] = period.label
-    except BaseException as exc:
-        record_end(settings.db_path, record, exc)
-        raise
-    record_end(settings.db_path, record)
     publish_run_artifacts(
-        settings.db_path, record, period, vintage, settings.suppression_threshold, settings.share_handling_c
+        settings.db_path,
+        record,
+        period,
+        settings.output_vintage,
+        settings.suppression_threshold,
+        settings.share_handling_c,
     )
     return {
         "run_id": run_id,

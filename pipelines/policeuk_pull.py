@@ -24,7 +24,9 @@ from prefect.states import State
 from prefect.tasks import exponential_backoff
 
 from endurance import warehouse
+from endurance._errors import ArgumentError
 from endurance.ingest import reconcile
+from endurance.ledger import recorded_run
 from endurance.periods import check_month
 from endurance.settings import Settings
 from endurance.sources import FileLoad
@@ -35,7 +37,7 @@ from endurance.sources.policeuk_api import (
     PoliceApiError,
     fetch_policeuk_month,
 )
-from pipelines._runs import flow_run_record, ledger_on_failure, recorded_run, refuse_unless_valid
+from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 from pipelines.nightly import attribute, build, ingest_inputs, link, load_geography
 
@@ -98,7 +100,7 @@ def check_parameters(force: str, month: str | None) -> None:
         except ValueError as exc:
             problems.append(str(exc))
     if problems:
-        raise ValueError("; ".join(problems))
+        raise ArgumentError("; ".join(problems))
 
 
 @flow(name="endurance-policeuk-pull", log_prints=True, on_failure=[ledger_on_failure])

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING
 from uuid import UUID
 
 from endurance import _process, warehouse
-from endurance._errors import EnduranceError
+from endurance._errors import EnduranceError, ServerError
 from endurance.settings import Settings
 
 if TYPE_CHECKING:
@@ -48,10 +48,6 @@ HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 180.0
 #: Seconds the runs in flight get to end once cancelled, when serving stops.
 STOP_GRACE = 90.0
-
-
-class ServerError(EnduranceError, RuntimeError):
-    """The local Prefect server could not be started, or is not running."""
 
 
 def api_url(port: int) -> str:

@@ -12,13 +12,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, cast
 
-from endurance._errors import EnduranceError
+from endurance._errors import ServerError, TriggerError
 from pipelines.deployments import deployment_spec
-from pipelines.serve import ServerError, api_url, server_is_healthy, ui_url
-
-
-class TriggerError(EnduranceError, ValueError):
-    """A deployment run could not be requested as asked."""
+from pipelines.serve import api_url, server_is_healthy, ui_url
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 import pytest
 from typer.testing import CliRunner
 
-from endurance.cli import app
+from pipelines.cli import app
 
 runner = CliRunner()
 COMMANDS = sorted(c.name or c.callback.__name__ for c in app.registered_commands)

@@ -13,11 +13,11 @@ from prefect import Task
 from prefect.flows import load_flow_from_entrypoint
 from prefect.server.schemas.schedules import CronSchedule
 
+from endurance._errors import ServerError, TriggerError
 from endurance.settings import Settings
 from endurance.working_days import first_working_day
 from pipelines import deployments as declared
-from pipelines.serve import ServerError
-from pipelines.trigger import TriggerError, parse_parameters, trigger_deployment
+from pipelines.trigger import parse_parameters, trigger_deployment
 
 LONDON = ZoneInfo("Europe/London")
 PIPELINE_MODULES = ("nightly", "policeuk_pull", "council_export", "artifacts")

@@ -12,42 +12,12 @@ from typer.testing import CliRunner
 
 from endurance import exports, freshness, maps, warehouse
 from endurance._errors import StaleDataError
-from endurance.cli import app
 from endurance.periods import Period
-from endurance.sources import incident_log
+from pipelines.cli import app
+from tests._demo import HARTLEPOOL, new_incidents
 
 runner = CliRunner()
 Q3 = Period("2025-07", "2025-09")
-HARTLEPOOL = "E06000001"
-
-
-@pytest.fixture
-def demo_copy(demo_run, tmp_path, monkeypatch) -> Path:
-    db = tmp_path / "endurance.duckdb"
-    db.write_bytes(demo_run["db"].read_bytes())
-    monkeypatch.setenv("ENDURANCE_DB", str(db))
-    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path / "out"))
-    monkeypatch.setenv("COLUMNS", "300")
-    return db
-
-
-def new_incidents(db: Path, folder: Path, n: int = 3) -> Path:
-    """A control-room log of ``n`` off-road-bike incidents in Hartlepool in August 2025, far apart in time."""
-    with warehouse.connect(db, read_only=True) as con:
-        x, y = con.execute(
-            "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom_27700) AS p FROM geo.wards"
-            " WHERE vintage = '2024' AND lad_code = ? ORDER BY ward_code LIMIT 1)",
-            [HARTLEPOOL],
-        ).fetchone()
-    rows = [
-        f"LATE-{i},2025-08-{2 + 9 * i:02d}T04:1{i}:00,ASB-VEH,S59-WARN,Late report,{x:.0f},{y:.0f},,,"
-        "Scrambler warned"
-        for i in range(n)
-    ]
-    path = folder / "late_incidents.csv"
-    folder.mkdir(parents=True, exist_ok=True)
-    path.write_text(",".join(incident_log.HEADER) + "\n" + "\n".join(rows) + "\n")
-    return path
 
 
 def hartlepool_total(folder: Path) -> int:

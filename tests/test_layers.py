@@ -16,10 +16,10 @@ from typer.testing import CliRunner
 
 from endurance import geography, layers, marts
 from endurance._errors import InputError
-from endurance.cli import geodata_app
 from endurance.exports import ward_summary_rows
 from endurance.periods import Period
 from endurance.warehouse import sql_text
+from pipelines.cli import geodata_app
 
 # Four real 2024 wards, one per authority, and a point well inside each (tests/test_geography.py).
 WARDS = {
@@ -341,7 +341,7 @@ def test_geodata_commands_are_the_documented_ones():
 
 @pytest.mark.parametrize("command", GEODATA_COMMANDS)
 def test_every_geodata_command_has_help_text_and_is_in_the_readme(command):
-    from endurance.cli import app
+    from pipelines.cli import app
 
     result = runner.invoke(app, ["geodata", command, "--help"])
     assert result.exit_code == 0
@@ -352,7 +352,7 @@ def test_every_geodata_command_has_help_text_and_is_in_the_readme(command):
 
 
 def test_cli_import_list_and_designations(geo_db, four_wards, tmp_path, monkeypatch):
-    from endurance.cli import app
+    from pipelines.cli import app
 
     db = tmp_path / "w.duckdb"
     db.write_bytes(geo_db.read_bytes())

@@ -4,7 +4,8 @@ import pytest
 from typer.testing import CliRunner
 
 from endurance import ledger, warehouse
-from endurance.cli import app
+from endurance._errors import RunNotFoundError
+from pipelines.cli import app
 
 runner = CliRunner()
 
@@ -25,9 +26,9 @@ def test_a_run_is_found_by_id_or_unique_prefix(con):
         {"x": 1},
     )
     assert found.outputs[0]["sha256"] == "e" * 64 and found.seconds is not None
-    with pytest.raises(ledger.RunNotFoundError, match="matches 2 runs"):
+    with pytest.raises(RunNotFoundError, match="matches 2 runs"):
         ledger.run_by_id(con, "aaaa")
-    with pytest.raises(ledger.RunNotFoundError, match="no run 'cccc' in ops.runs; the latest runs are: "):
+    with pytest.raises(RunNotFoundError, match="no run 'cccc' in ops.runs; the latest runs are: "):
         ledger.run_by_id(con, "cccc")
     assert [r.run_id for r in ledger.recent_runs(con, 2)] == ["bbbb55556666", "aaaa33334444"]
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from endurance import _publish
-from endurance.cli import app
+from pipelines.cli import app
 
 
 def digest(path: Path) -> str:

@@ -32,26 +32,15 @@ from prefect.states import Scheduled
 from typer.testing import CliRunner
 
 from endurance import analysis, run_report, warehouse
-from endurance.cli import app
 from endurance.periods import Period
 from endurance.settings import Settings
 from endurance.sources import incident_log
 from endurance.sources.policeuk_api import PoliceApiError
+from pipelines.cli import app
 from tests.test_policeuk_api import fake_api  # noqa: F401  (the local data.police.uk)
 
 pytestmark = pytest.mark.slow
 LONDON = ZoneInfo("Europe/London")
-
-
-@pytest.fixture
-def demo_copy(demo_run, tmp_path, monkeypatch, geodata_dir) -> Path:
-    """A private copy of the demo warehouse, named by the ENDURANCE_* settings."""
-    db = tmp_path / "endurance.duckdb"
-    db.write_bytes(demo_run["db"].read_bytes())
-    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path))
-    monkeypatch.setenv("ENDURANCE_DB", str(db))
-    monkeypatch.setenv("ENDURANCE_GEODATA", str(geodata_dir))
-    return db
 
 
 PAGE = 200  # the API's largest page

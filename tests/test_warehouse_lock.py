@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from endurance import warehouse
-from endurance.cli import app
+from pipelines.cli import app
 
 pytestmark = pytest.mark.slow
 
