@@ -43,7 +43,7 @@ import duckdb
 import geopandas as gpd
 import shapely
 
-from endurance import _tabular, analysis, freshness, marts, warehouse
+from endurance import PROJECT_CRS, _tabular, analysis, freshness, marts, warehouse
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
@@ -56,7 +56,6 @@ FORMATS = ("csv", "xlsx", "gpkg")
 FORCE_SCOPE = "force"
 #: Shown where a comparison period is not fully covered by the loaded data.
 NOT_AVAILABLE = "[x]"
-PROJECT_CRS = "EPSG:27700"
 
 COLUMNS: tuple[Column, ...] = (
     Column(
