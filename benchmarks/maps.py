@@ -29,8 +29,9 @@ from pathlib import Path
 
 from _incidents import stage_incidents
 
-from endurance import _assets, _browser, analysis, attribution, geography, linking, maps, marts, warehouse
+from endurance import _assets, _browser, analysis, geography, linking, maps, marts, warehouse
 from endurance.demo import _Geography
+from endurance.geography import attribution
 from endurance.periods import Period
 from endurance.settings import Settings
 

@@ -38,9 +38,10 @@ import shapely
 from _incidents import stage_incidents
 from shapely.geometry.base import BaseGeometry
 
-from endurance import analysis, attribution, geography, linking, marts, sources, warehouse
+from endurance import analysis, geography, linking, marts, sources, warehouse
 from endurance.analysis import selection
 from endurance.demo import _Geography, generate_demo_inputs
+from endurance.geography import attribution
 from endurance.periods import Period
 
 COVERAGE = 0.05

@@ -33,8 +33,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from endurance import attribution, geography, sources, warehouse
+from endurance import geography, sources, warehouse
 from endurance.demo import CRIME_TYPES, OUTCOMES, STREETS, generate_demo_inputs
+from endurance.geography import attribution
 
 
 def _points(geodata: Path, n: int, rng: np.random.Generator) -> np.ndarray:

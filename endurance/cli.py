@@ -749,7 +749,8 @@ def attribute(
     Only events not yet attributed are processed (and layers whose boundary file
     changed); --full rebuilds everything. Then re-links events and rebuilds the marts.
     """
-    from endurance import attribution, linking, marts
+    from endurance import linking, marts
+    from endurance.geography import attribution
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -819,7 +820,7 @@ def geodata_list() -> None:
 
     Covers the official layers, imported layers, the hotspot gazetteer and ward designations.
     """
-    from endurance.layers import list_layers
+    from endurance.geography import list_layers
 
     settings = Settings.from_env()
     try:
@@ -855,7 +856,7 @@ def geodata_import(
     ONS field names (WD24CD, LSOA21CD, LAD24CD ...) are recognised; wards without local
     authority fields get the authority they overlap most.
     """
-    from endurance.layers import import_layer
+    from endurance.geography import import_layer
 
     settings = Settings.from_env()
     try:
@@ -895,7 +896,7 @@ def geodata_fetch(
 
     Files already present with the pinned checksum are kept; a mismatch is refused and deleted.
     """
-    from endurance.layers import fetch_official_layers
+    from endurance.geography import fetch_official_layers
 
     try:
         results = fetch_official_layers(dest, base_url=base_url)
@@ -913,7 +914,7 @@ def geodata_designations(
 
     Every row is checked first; all problems are listed by row number and nothing is stored.
     """
-    from endurance.layers import load_designations
+    from endurance.geography import load_designations
 
     settings = Settings.from_env()
     try:

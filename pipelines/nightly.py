@@ -14,8 +14,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from endurance import attribution, exports, freshness, geography, linking, maps, marts, sources, warehouse
+from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import BrowserMissingError
+from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.periods import Period, check_month, latest_period
 from endurance.settings import Settings

@@ -301,8 +301,9 @@ def test_a_map_of_one_authority_holds_only_its_wards_and_incidents(demo_run, tmp
 
 @pytest.mark.slow
 def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
-    from endurance import analysis, attribution, linking, marts
+    from endurance import analysis, linking, marts
     from endurance.demo import _Geography, _incident_points
+    from endurance.geography import attribution
     from tests._staging import stage_points
 
     rng = np.random.default_rng(5)
