@@ -34,7 +34,9 @@ import pandas as pd
 import shapely
 
 from endurance import geography, sources, warehouse
-from endurance.demo import CRIME_TYPES, OUTCOMES, STREETS, generate_demo_inputs
+from endurance.demo import generate_demo_inputs
+from endurance.demo.geography import STREETS
+from endurance.demo.policeuk import CRIME_TYPES, OUTCOMES
 from endurance.geography import attribution
 
 
