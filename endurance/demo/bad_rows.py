@@ -102,20 +102,9 @@ def intelligence_rows(base: list[str]) -> list[list[str]]:
 def fire_rows(
     base: list[str], year: int, grid: tuple[str, str], latlon: tuple[str, str], *, repeat: list[str]
 ) -> list[list[str]]:
-    """Return the fire brigade's bad rows.
+    """Return the fire brigade's bad rows: copies of the good row ``base``, one fault each.
 
-    Parameters
-    ----------
-    base
-        A good row the bad ones copy their other cells from.
-    year
-        The demo year.
-    grid
-        The easting and northing of a good row, as written.
-    latlon
-        The latitude and longitude of another good row, as written.
-    repeat
-        A good row, planted again as a duplicate.
+    ``year``, ``grid``, ``latlon`` and ``repeat`` are as for :func:`incident_log_rows`.
     """
     east, north = grid
     la, lo = latlon
