@@ -6,14 +6,15 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from endurance.demo import _Geography, _incident_points, _timestamps
+from endurance.demo.geography import DemoGeography, incident_points
+from endurance.demo.timing import timestamps
 from endurance.sources._common import lonlat_from_bng
 
 
-def stage_incidents(con: duckdb.DuckDBPyConnection, geo: _Geography, n: int, seed: int = 11) -> None:
+def stage_incidents(con: duckdb.DuckDBPyConnection, geo: DemoGeography, n: int, seed: int = 11) -> None:
     """Stage ``n`` incident-log rows spread over a year as the demo spreads them (no files, no checks)."""
     rng = np.random.default_rng(seed)
-    xy = _incident_points(geo, n, rng)
+    xy = incident_points(geo, n, rng)
     lon, lat = lonlat_from_bng(xy[:, 0], xy[:, 1])
     frame = pd.DataFrame(
         {
@@ -21,7 +22,7 @@ def stage_incidents(con: duckdb.DuckDBPyConnection, geo: _Geography, n: int, see
             "incident_ref": [f"M{i}" for i in range(n)],
             "file_sha256": "bench-maps",
             "row_number": np.arange(1, n + 1),
-            "created_at": pd.to_datetime(_timestamps(n, 2025, rng)),
+            "created_at": pd.to_datetime(timestamps(n, 2025, rng)),
             "opening_code": "ASB-VEH",
             "x": xy[:, 0],
             "y": xy[:, 1],

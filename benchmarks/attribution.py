@@ -96,8 +96,8 @@ def _ward_positions(codes: list[str], found: np.ndarray) -> np.ndarray:
 
 def run_index(points_path: str, out_path: str, cell_m: float) -> dict[str, Any]:
     """Time AreaIndex on the 2024 wards, the 2011 LSOAs and all ward vintages (child process)."""
-    from endurance._area_index import AreaIndex
-    from endurance.attribution import SNAP_TOLERANCE_M
+    from endurance.geography._area_index import AreaIndex
+    from endurance.geography.attribution import SNAP_TOLERANCE_M
 
     xy = np.load(points_path)
     x, y = np.ascontiguousarray(xy[:, 0]), np.ascontiguousarray(xy[:, 1])

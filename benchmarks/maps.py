@@ -29,8 +29,9 @@ from pathlib import Path
 
 from _incidents import stage_incidents
 
-from endurance import _assets, _browser, analysis, attribution, geography, linking, maps, marts, warehouse
-from endurance.demo import _Geography
+from endurance import _assets, _browser, analysis, geography, linking, maps, marts, warehouse
+from endurance.demo.geography import DemoGeography
+from endurance.geography import attribution
 from endurance.periods import Period
 from endurance.settings import Settings
 
@@ -66,7 +67,7 @@ def _bare_page(folder: Path) -> Path:
     return path
 
 
-def bench_size(geodata: Path, n: int, folder: Path, geo: _Geography, base: Path) -> dict[str, float]:
+def bench_size(geodata: Path, n: int, folder: Path, geo: DemoGeography, base: Path) -> dict[str, float]:
     db = folder / f"maps_{n}.duckdb"
     db.write_bytes(base.read_bytes())
     with warehouse.connect(db) as con:
@@ -107,7 +108,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=list(SIZES))
     args = parser.parse_args()
     geodata = geography.resolve_geodata_dir(env_dir=Settings.from_env().geodata_dir)
-    geo = _Geography(geodata)
+    geo = DemoGeography(geodata)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         base = folder / "boundaries.duckdb"

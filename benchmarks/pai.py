@@ -38,9 +38,11 @@ import shapely
 from _incidents import stage_incidents
 from shapely.geometry.base import BaseGeometry
 
-from endurance import analysis, attribution, geography, linking, marts, sources, warehouse
+from endurance import analysis, geography, linking, marts, sources, warehouse
 from endurance.analysis import selection
-from endurance.demo import _Geography, generate_demo_inputs
+from endurance.demo import generate_demo_inputs
+from endurance.demo.geography import DemoGeography
+from endurance.geography import attribution
 from endurance.periods import Period
 
 COVERAGE = 0.05
@@ -154,7 +156,7 @@ def bench_policeuk(geodata: Path, force: str) -> None:
 
 
 def bench_speed(geodata: Path, n: int) -> None:
-    geo = _Geography(geodata)
+    geo = DemoGeography(geodata)
     with (
         tempfile.TemporaryDirectory(prefix="endurance-speed-") as tmp,
         warehouse.connect(Path(tmp) / "speed.duckdb") as con,

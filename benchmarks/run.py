@@ -33,8 +33,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from endurance import attribution, geography, sources, warehouse
-from endurance.demo import CRIME_TYPES, OUTCOMES, STREETS, generate_demo_inputs
+from endurance import geography, sources, warehouse
+from endurance.demo import generate_demo_inputs
+from endurance.demo.geography import STREETS
+from endurance.demo.policeuk import CRIME_TYPES, OUTCOMES
+from endurance.geography import attribution
 
 
 def _points(geodata: Path, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -58,6 +58,10 @@ class GeodataMissingError(EnduranceError, FileNotFoundError):
     """A reference boundary layer could not be found by any of the resolution routes."""
 
 
+class FetchError(EnduranceError, ConnectionError):
+    """A layer could not be downloaded after the allowed retries."""
+
+
 class WarehouseError(EnduranceError, RuntimeError):
     """The warehouse file cannot be opened, migrated or written."""
 

@@ -216,7 +216,8 @@ def refresh(
     (``rebuilt``), whether the period was analysed (and its summary, ``hotspots``), and what
     every table read was built from (``built_from``).
     """
-    from endurance import attribution, linking, marts  # imported late: they record here
+    from endurance import linking, marts  # imported late: they record here
+    from endurance.geography import attribution
 
     old = stale(con, period=period, vintage=vintage)
     if "attribution" in old:

@@ -52,9 +52,7 @@ def ingest_files(
         },
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
-        if not geography.ward_vintages(con):
-            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-            geography.load_official_layers(con, folder)
+        if geography.ensure_official_layers(con, env_dir=settings.geodata_dir):
             geography.load_hotspots(con)
         loads = sources.ingest_paths(
             con, paths, source=source, mapping=mapping, run_id=record.run_id, progress=progress

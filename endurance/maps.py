@@ -60,8 +60,8 @@ from endurance import (
     warehouse,
 )
 from endurance._errors import EnduranceError, NoDataError
-from endurance.attribution import SNAP_TOLERANCE_M
 from endurance.geography import FORCE_CODE
+from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
 from endurance.settings import DEFAULT_MARKING, Settings
 from endurance.warehouse import sql_text

@@ -23,7 +23,6 @@ and end ``completed``, ``failed`` or ``interrupted`` (``ending``).
 from __future__ import annotations
 
 import gc
-import hashlib
 import json
 import logging
 import os
@@ -42,6 +41,7 @@ import duckdb
 
 from endurance import _lock, _process
 from endurance._errors import WarehouseError, is_interrupt
+from endurance._files import sha256_file
 from endurance._lock import WarehouseLockedError, lock_path_for
 from endurance.settings import Settings
 
@@ -302,8 +302,7 @@ def _as_interrupt(exc: BaseException, message: str) -> BaseException:
 
 def output_file(path: Path) -> dict[str, Any]:
     """How the ledger records a file a run wrote: its path, size and sha256."""
-    data = Path(path).read_bytes()
-    return {"path": str(path), "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    return {"path": str(path), "bytes": Path(path).stat().st_size, "sha256": sha256_file(Path(path))}
 
 
 @dataclass

@@ -685,9 +685,7 @@ def fetch_policeuk(
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
-        if not geography.ward_vintages(con):
-            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-            geography.load_official_layers(con, folder)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
         path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
     console.print(f"wrote {path}")
 
@@ -716,7 +714,8 @@ def attribute(
     Only events not yet attributed are processed (and layers whose boundary file
     changed); --full rebuilds everything. Then re-links events and rebuilds the marts.
     """
-    from endurance import attribution, linking, marts
+    from endurance import linking, marts
+    from endurance.geography import attribution
 
     settings = Settings.from_env()
     started = time.perf_counter()
@@ -776,7 +775,7 @@ def geodata_list() -> None:
 
     Covers the official layers, imported layers, the hotspot gazetteer and ward designations.
     """
-    from endurance.layers import list_layers
+    from endurance.geography import list_layers
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
@@ -809,13 +808,11 @@ def geodata_import(
     ONS field names (WD24CD, LSOA21CD, LAD24CD ...) are recognised; wards without local
     authority fields get the authority they overlap most.
     """
-    from endurance.layers import import_layer
+    from endurance.geography import import_layer
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
-        if not con.execute("SELECT count(*) FROM geo.lads").fetchone()[0]:  # type: ignore[index]
-            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-            geography.load_official_layers(con, folder)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
         result = import_layer(
             con,
             kind,
@@ -846,7 +843,7 @@ def geodata_fetch(
 
     Files already present with the pinned checksum are kept; a mismatch is refused and deleted.
     """
-    from endurance.layers import fetch_official_layers
+    from endurance.geography import fetch_official_layers
 
     results = fetch_official_layers(dest, base_url=base_url)
     for item in results:
@@ -861,13 +858,11 @@ def geodata_designations(
 
     Every row is checked first; all problems are listed by row number and nothing is stored.
     """
-    from endurance.layers import load_designations
+    from endurance.geography import load_designations
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
-        if not geography.ward_vintages(con):
-            folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-            geography.load_official_layers(con, folder)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
         loaded = load_designations(con, path)
     console.print(
         f"stored {loaded.designated} designation(s) for vintage(s) {', '.join(loaded.vintages)}; "

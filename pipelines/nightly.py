@@ -14,8 +14,9 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 
-from endurance import attribution, exports, freshness, geography, linking, maps, marts, sources, warehouse
+from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import ArgumentError, BrowserMissingError
+from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
 from endurance.periods import Period, check_month, latest_period

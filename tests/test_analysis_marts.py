@@ -15,7 +15,8 @@ import pytest
 import shapely
 from scipy import stats
 
-from endurance import analysis, attribution, linking, marts, warehouse
+from endurance import analysis, linking, marts, warehouse
+from endurance.geography import attribution
 from endurance.periods import Period
 from tests._staging import incident, report, stage_rows
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from endurance import analysis, attribution, briefing, linking, marts, warehouse
+from endurance import analysis, briefing, linking, marts, warehouse
+from endurance.geography import attribution
 from endurance.periods import Period
 from endurance.sources import outcomes
 from tests._staging import stage_points, stage_rows

@@ -11,8 +11,9 @@ import pyogrio
 import pytest
 import shapely
 
-from endurance import analysis, attribution, exports, layers, linking, marts
+from endurance import analysis, exports, linking, marts
 from endurance._errors import ExportError
+from endurance.geography import attribution, importing
 from endurance.periods import parse_period
 from tests._disclosure import assert_nothing_derivable
 from tests._staging import stage_rows
@@ -274,13 +275,13 @@ def hostile_layers(con, tmp_path, geodata_dir):
     wards.loc[redcar, "lad_name"] = "=cmd|' /C calc'!A0"
     wards["vintage"] = "hostile"
     wards.to_file(tmp_path / "hostile_wards.geojson", driver="GeoJSON")
-    layers.import_layer(con, "ward", tmp_path / "hostile_wards.geojson", vintage="hostile")
+    importing.import_layer(con, "ward", tmp_path / "hostile_wards.geojson", vintage="hostile")
     eston = wards.loc[wards["ward_code"] == ESTON].to_crs(27700).geometry.iloc[0]
     spot = gpd.GeoDataFrame(
         {"name": ["@SUM(A1:A9)"]}, geometry=[eston.representative_point().buffer(300)], crs=27700
     )
     spot.to_file(tmp_path / "hostile_hotspots.gpkg", driver="GPKG")
-    layers.import_layer(con, "hotspot", tmp_path / "hostile_hotspots.gpkg", vintage="hostile")
+    importing.import_layer(con, "hotspot", tmp_path / "hostile_hotspots.gpkg", vintage="hostile")
 
 
 @pytest.mark.slow

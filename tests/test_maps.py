@@ -291,12 +291,13 @@ def test_a_map_of_one_authority_holds_only_its_wards_and_incidents(demo_run, tmp
 
 @pytest.mark.slow
 def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
-    from endurance import analysis, attribution, linking, marts
-    from endurance.demo import _Geography, _incident_points
+    from endurance import analysis, linking, marts
+    from endurance.demo.geography import DemoGeography, incident_points
+    from endurance.geography import attribution
     from tests._staging import stage_points
 
     rng = np.random.default_rng(5)
-    xy = _incident_points(_Geography(geodata_dir), 100_000, rng)
+    xy = incident_points(DemoGeography(geodata_dir), 100_000, rng)
     months = rng.integers(1, 13, size=len(xy))
     stage_points(geo_con, xy, created_at=[f"2025-{m:02d}-15 19:00" for m in months])
     attribution.attribute_events(geo_con)

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from endurance import sources
+from endurance import _files, sources
 from endurance._errors import InputError
 from endurance.sources import _common, _loading, _readers, incident_log, intelligence, policeuk
 
@@ -178,7 +178,7 @@ def test_every_row_is_staged_rejected_or_duplicate_with_reasons(tmp_path, geo_co
     )
     assert repaired.fetchone()[0] == "latlon_swapped"
     raw = geo_con.execute(
-        "SELECT count(*) FROM raw.incident_log WHERE file_sha256 = ?", [_common.sha256_file(path)]
+        "SELECT count(*) FROM raw.incident_log WHERE file_sha256 = ?", [_files.sha256_file(path)]
     ).fetchone()[0]
     assert raw == 11  # every row kept as received
     ledger = geo_con.execute(

@@ -6,7 +6,8 @@ from datetime import datetime
 import pandas as pd
 import pytest
 
-from endurance import attribution, sources
+from endurance import sources
+from endurance.geography import attribution
 from endurance.sources import _codes, fire
 
 NOW = datetime(2026, 1, 1)

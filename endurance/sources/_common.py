@@ -7,11 +7,9 @@ rows plus rejects (``stage``); ``_readers`` turns files into such frames and
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Protocol
 
 import duckdb
@@ -118,14 +116,6 @@ class FileLoad:
     @property
     def reconciles(self) -> bool:
         return self.rows_in == self.staged + self.rejected + self.duplicate
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def to_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -29,7 +29,8 @@ import duckdb
 import pandas as pd
 
 from endurance._errors import ReconcileError
-from endurance.sources._common import Context, FileLoad, Reject, Source, first_reject_per_row, sha256_file
+from endurance._files import sha256_file
+from endurance.sources._common import Context, FileLoad, Reject, Source, first_reject_per_row
 from endurance.sources._readers import ColumnMapping, read_table
 from endurance.warehouse import quote_table, transaction
 

@@ -9,8 +9,8 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from endurance import attribution
-from endurance._area_index import AreaIndex
+from endurance.geography import attribution
+from endurance.geography._area_index import AreaIndex
 from tests._staging import stage_points
 
 VINTAGES = ("2013", "2018", "2024")

@@ -1,9 +1,11 @@
+"""Finding and loading the official boundary layers (endurance.geography.official)."""
+
 from pathlib import Path
 
 import pytest
 
-from endurance import geography
 from endurance._errors import GeodataMissingError
+from endurance.geography import official
 
 
 def test_every_vintage_is_loaded_with_the_documented_ward_counts(geo_con):
@@ -28,7 +30,7 @@ def test_ward_geometries_are_in_metres_and_degrees(geo_con):
 
 
 def test_reloading_the_same_files_keeps_them(geo_con, geodata_dir):
-    assert {s["status"] for s in geography.load_official_layers(geo_con, geodata_dir)} == {"kept"}
+    assert {s["status"] for s in official.load_official_layers(geo_con, geodata_dir)} == {"kept"}
 
 
 # Places whose ward is known from the ONS boundaries and local knowledge, one or more
@@ -64,7 +66,7 @@ def test_known_places_fall_in_their_wards(geo_con, place, lon, lat, expected):
 def test_missing_boundaries_name_all_three_routes(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     with pytest.raises(GeodataMissingError) as info:
-        geography.resolve_geodata_dir(None, env_dir=tmp_path / "empty")
+        official.resolve_geodata_dir(None, env_dir=tmp_path / "empty")
     message = str(info.value)
     assert "explicitly" in message and "ENDURANCE_GEODATA" in message
     assert "download cache" in message and str(tmp_path / "cache") in message
@@ -72,30 +74,7 @@ def test_missing_boundaries_name_all_three_routes(tmp_path, monkeypatch):
 
 
 def test_explicit_folder_wins(geodata_dir, tmp_path):
-    assert geography.resolve_geodata_dir(geodata_dir, env_dir=tmp_path) == geodata_dir
-
-
-def test_gazetteer_has_eston_hills_spanning_several_wards_and_five_more_places(geo_con):
-    names = {r[0] for r in geo_con.execute("SELECT hotspot_id FROM geo.hotspots").fetchall()}
-    assert "eston-hills" in names and len(names) >= 6
-    wards = geo_con.execute(
-        "SELECT count(DISTINCT w.ward_code) FROM geo.wards w JOIN geo.hotspots h"
-        " ON ST_Area(ST_Intersection(w.geom_27700, h.geom_27700)) > 100000"
-        " WHERE h.hotspot_id = 'eston-hills' AND w.vintage = '2024'"
-    ).fetchone()[0]
-    assert wards >= 3
-    sources = geo_con.execute("SELECT count(*) FROM geo.hotspots WHERE length(source) < 20").fetchone()
-    assert sources[0] == 0
-
-
-def test_coastal_hotspots_reach_beyond_the_clipped_wards(geo_con):
-    seaward = geo_con.execute(
-        """SELECT h.hotspot_id, ST_Area(ST_Difference(h.geom_27700, u.land)) / ST_Area(h.geom_27700)
-           FROM geo.hotspots h, (SELECT ST_Union_Agg(geom_27700) AS land FROM geo.wards
-                                 WHERE vintage = '2024') u
-           WHERE h.hotspot_id IN ('coatham-sands', 'seaton-carew-beach')"""
-    ).fetchall()
-    assert all(share > 0.2 for _, share in seaward)
+    assert official.resolve_geodata_dir(geodata_dir, env_dir=tmp_path) == geodata_dir
 
 
 def test_bad_layer_lists_every_problem(tmp_path):
@@ -106,6 +85,17 @@ def test_bad_layer_lists_every_problem(tmp_path):
         '"geometry": {"type": "Point", "coordinates": [-1.2, 54.6]}}]}'
     )
     with pytest.raises(ValueError) as info:
-        geography.read_layer(Path(bad), ("ward_code", "ward_name", "lad_code"))
+        official.read_layer(Path(bad), ("ward_code", "ward_name", "lad_code"))
     text = str(info.value)
     assert str(bad) in text and "'ward_name'" in text and "'lad_code'" in text and "vintage" in text
+
+
+def test_ensure_loads_nothing_when_wards_are_loaded(geo_con, tmp_path):
+    # The folder holds no layers: a load would fail, so none is attempted.
+    assert official.ensure_official_layers(geo_con, env_dir=tmp_path) == []
+
+
+def test_ensure_on_an_empty_warehouse_names_the_routes_when_no_boundaries(con, tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    with pytest.raises(GeodataMissingError, match="ENDURANCE_GEODATA"):
+        official.ensure_official_layers(con, env_dir=tmp_path / "empty")

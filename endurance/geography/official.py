@@ -1,4 +1,4 @@
-"""Reference geography: official boundaries and the project's hotspot gazetteer.
+"""Load the official boundary layers: wards by vintage, districts, force areas, LSOAs.
 
 Official layers (wards by vintage, local authority districts, police force areas,
 LSOAs) are never committed to this repository. They are found, in this order:
@@ -15,7 +15,6 @@ degrees for maps.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,13 +24,11 @@ import geopandas as gpd
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
 from endurance._errors import GeodataMissingError, InputError
+from endurance._files import sha256_file
 from endurance.warehouse import quote_identifier, quote_table, transaction
 
 #: The police force area the pipeline serves (Cleveland Police).
 FORCE_CODE = "E23000013"
-
-#: The project's own gazetteer of named hotspots.
-HOTSPOTS_PATH = Path(__file__).resolve().parents[1] / "geodata" / "hotspots.geojson"
 
 
 @dataclass(frozen=True)
@@ -106,10 +103,6 @@ def resolve_geodata_dir(explicit: Path | None = None, *, env_dir: Path | None = 
     )
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def read_layer(path: Path, columns: tuple[str, ...]) -> gpd.GeoDataFrame:
     """Read a boundary file, check its CRS and properties, and reproject it to metres."""
     frame = gpd.read_file(path)
@@ -161,7 +154,7 @@ def load_official_layers(con: duckdb.DuckDBPyConnection, geodata_dir: Path) -> l
                 "see PROVENANCE.md of the shared geodata for the expected files"
             )
         for path in paths:
-            digest = _sha256(path)
+            digest = sha256_file(path)
             frame = read_layer(path, spec.columns)
             vintages = sorted(frame["vintage"].astype(str).unique())
             if len(vintages) != 1:
@@ -195,41 +188,34 @@ def load_official_layers(con: duckdb.DuckDBPyConnection, geodata_dir: Path) -> l
     return summaries
 
 
-def load_hotspots(con: duckdb.DuckDBPyConnection, path: Path = HOTSPOTS_PATH) -> int:
-    """Load the named-hotspot gazetteer into ``geo.hotspots``; return the number of places."""
-    columns = ("hotspot_id", "name", "aliases", "lad_code", "concern", "source")
-    frame = gpd.read_file(path)
-    problems = [f"missing property {c!r}" for c in columns if c not in frame.columns]
-    if not problems and frame["hotspot_id"].duplicated().any():
-        problems.append("hotspot_id values are not unique")
-    if problems:
-        raise InputError(path, problems)
-    metres = frame.to_crs(PROJECT_CRS)
-    table = frame[list(columns)].copy()
-    table["wkb_27700"] = metres.geometry.to_wkb()
-    table["wkb_4326"] = frame.geometry.to_wkb()
-    # An optional per-hotspot buffer (metres) widens the area used for attribution only.
-    buffers = frame["buffer_m"] if "buffer_m" in frame.columns else None
-    table["buffer_m"] = 0.0 if buffers is None else buffers.fillna(0).astype(float)
-    with transaction(con):
-        con.register("hotspot_frame", table)
-        con.execute("DELETE FROM geo.hotspots")
-        con.execute(
-            "INSERT INTO geo.hotspots (hotspot_id, name, aliases, lad_code, concern, source, area_km2,"
-            " geom_27700, geom_4326, buffer_m) SELECT hotspot_id, name, aliases, lad_code, concern, source,"
-            " ST_Area(ST_GeomFromWKB(wkb_27700)) / 1e6, ST_GeomFromWKB(wkb_27700),"
-            " ST_GeomFromWKB(wkb_4326), buffer_m FROM hotspot_frame"
-        )
-        # The gazetteer is one layer: recorded like the official ones, so a change is seen.
-        con.execute("DELETE FROM geo.layers WHERE kind = 'hotspot'")
-        con.execute(
-            "INSERT INTO geo.layers VALUES ('hotspot', 'gazetteer', ?, ?, ?, now()::TIMESTAMP)",
-            [str(path), _sha256(Path(path)), len(frame)],
-        )
-        con.unregister("hotspot_frame")
-    return len(frame)
-
-
 def ward_vintages(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Return the ward boundary vintages loaded, oldest first."""
     return [r[0] for r in con.execute("SELECT DISTINCT vintage FROM geo.wards ORDER BY 1").fetchall()]
+
+
+def ensure_official_layers(
+    con: duckdb.DuckDBPyConnection, *, env_dir: Path | None = None
+) -> list[dict[str, object]]:
+    """Load the official layers when no ward vintage is loaded yet.
+
+    Parameters
+    ----------
+    con
+        An open warehouse.
+    env_dir
+        The ``ENDURANCE_GEODATA`` folder (``Settings.geodata_dir``), the second route of
+        :func:`resolve_geodata_dir`.
+
+    Returns
+    -------
+    list of dict
+        The summaries of :func:`load_official_layers`; empty when wards were already loaded.
+
+    Raises
+    ------
+    GeodataMissingError
+        When no wards are loaded and none of the three routes holds them.
+    """
+    if ward_vintages(con):
+        return []
+    return load_official_layers(con, resolve_geodata_dir(env_dir=env_dir))

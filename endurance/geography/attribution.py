@@ -16,7 +16,7 @@ unique in the vintage; a report naming a gazetteer place counts in that hotspot.
 point is ever made up. Hotspots are many-to-many: an event counts in every hotspot it
 lies in (or within the hotspot's own ``buffer_m``).
 
-The joins run in ``endurance._area_index``: a grid over each layer answers points deep
+The joins run in ``endurance.geography._area_index``: a grid over each layer answers points deep
 inside one area by lookup and tests only points in cells crossing a boundary exactly;
 it reproduces the rules above exactly and is faster than both GeoPandas ``sjoin`` and
 a plain DuckDB spatial join (``make bench``).
@@ -39,8 +39,8 @@ import pandas as pd
 import shapely
 
 from endurance import freshness
-from endurance._area_index import AreaIndex
-from endurance.geography import FORCE_CODE
+from endurance.geography._area_index import AreaIndex
+from endurance.geography.official import FORCE_CODE
 from endurance.warehouse import quote_table, sql_text, transaction
 
 #: Default distance (metres) within which a point outside every area is snapped to the

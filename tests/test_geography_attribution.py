@@ -5,7 +5,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from endurance import attribution
+from endurance.geography import attribution
 from tests._staging import stage_points
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from endurance import attribution, sources
+from endurance import sources
+from endurance.geography import attribution
 
 pytestmark = pytest.mark.slow
 

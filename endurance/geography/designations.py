@@ -1,0 +1,149 @@
+"""Load the force's neighbourhood-policing designation of each ward.
+
+Each ward is designated Strengthen, Support or Sustain for a period, or not designated.
+The force fills ``geodata/ward_designations_template.csv`` (every ward of a vintage,
+designation blank) and loads it; exports and briefings then show the designation in
+force for each ward. A file is checked whole before anything is stored, and every
+problem is reported by row number so it can be fixed in one pass.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import duckdb
+
+from endurance._errors import InputError
+from endurance._files import sha256_file
+from endurance.warehouse import transaction
+
+#: The template the force fills with its ward designations.
+DESIGNATIONS_TEMPLATE = Path(__file__).resolve().parents[2] / "geodata" / "ward_designations_template.csv"
+
+#: Neighbourhood-policing designations, in the force's spelling.
+DESIGNATIONS = ("Strengthen", "Support", "Sustain")
+DESIGNATION_COLUMNS = (
+    "ward_code",
+    "ward_name",
+    "vintage",
+    "designation",
+    "effective_from",
+    "effective_to",
+    "note",
+)
+
+
+@dataclass(frozen=True)
+class DesignationLoad:
+    """What :func:`load_designations` stored."""
+
+    path: str
+    vintages: tuple[str, ...]
+    designated: int
+    not_designated: int
+
+
+def _parse_date(value: str, row: int, column: str, problems: list[str]) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"row {row}: {column} {value!r} is not an ISO date (YYYY-MM-DD)")
+        return None
+
+
+def load_designations(con: duckdb.DuckDBPyConnection, path: Path) -> DesignationLoad:
+    """Validate a ward designation CSV and store it in ``geo.ward_designations``.
+
+    The file has the columns of ``geodata/ward_designations_template.csv``. A row with
+    a blank designation means "not designated" and is not stored. ``effective_to`` is
+    the last day a designation is in force (inclusive); blank means still in force.
+    Loading replaces every stored designation of the vintages the file names.
+
+    Raises
+    ------
+    InputError
+        Naming the file and listing every problem by row number (the header is row 1):
+        unknown ward code for the vintage, a designation other than Strengthen, Support
+        or Sustain (any case), dates not ``YYYY-MM-DD``, ``effective_to`` not after
+        ``effective_from``, overlapping periods for one ward.
+    """
+    path = Path(path)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            header = list(reader.fieldnames or [])
+            rows = list(reader)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(path, [f"cannot be read as a UTF-8 CSV: {exc}"]) from exc
+    missing = [c for c in DESIGNATION_COLUMNS if c not in header]
+    if missing:
+        raise InputError(path, [f"missing column(s) {missing}; expected {list(DESIGNATION_COLUMNS)}"])
+
+    wards = set(con.execute("SELECT vintage, ward_code FROM geo.wards").fetchall())
+    vintages_loaded = {v for v, _ in wards}
+    problems: list[str] = []
+    records: list[tuple[str, str, str, date, date | None, str, int]] = []
+    vintages: set[str] = set()
+    blank = 0
+    for number, raw in enumerate(rows, start=2):
+        row = {k: (raw.get(k) or "").strip() for k in DESIGNATION_COLUMNS}
+        vintage, code = row["vintage"], row["ward_code"]
+        vintages.add(vintage)
+        if not vintage:
+            problems.append(f"row {number}: vintage is empty")
+        elif vintage not in vintages_loaded:
+            problems.append(f"row {number}: no wards of vintage {vintage!r} are loaded")
+        elif (vintage, code) not in wards:
+            problems.append(f"row {number}: {code!r} is not a ward code of vintage {vintage}")
+        if not row["designation"]:
+            blank += 1
+            continue
+        designation = next((d for d in DESIGNATIONS if d.lower() == row["designation"].lower()), None)
+        if designation is None:
+            problems.append(
+                f"row {number}: designation {row['designation']!r} is not one of {', '.join(DESIGNATIONS)}"
+            )
+        start = end = None
+        if not row["effective_from"]:
+            problems.append(f"row {number}: effective_from is empty for a designated ward")
+        else:
+            start = _parse_date(row["effective_from"], number, "effective_from", problems)
+        if row["effective_to"]:
+            end = _parse_date(row["effective_to"], number, "effective_to", problems)
+        if start and end and end <= start:
+            problems.append(f"row {number}: effective_to {end} is not after effective_from {start}")
+        if designation and start:
+            records.append((vintage, code, designation, start, end, row["note"], number))
+
+    by_ward: dict[tuple[str, str], list[tuple[date, date | None, int]]] = {}
+    for vintage, code, _, start, end, _, number in records:
+        by_ward.setdefault((vintage, code), []).append((start, end, number))
+    for (vintage, code), periods in sorted(by_ward.items()):
+        periods.sort()
+        for (_, end_a, row_a), (start_b, _, row_b) in zip(periods, periods[1:], strict=False):
+            if end_a is None or start_b <= end_a:
+                problems.append(f"rows {row_a} and {row_b}: periods for ward {code} ({vintage}) overlap")
+    if problems:
+        raise InputError(path, problems)
+
+    digest = sha256_file(path)
+    covered = sorted(vintages)
+    with transaction(con):
+        for vintage in covered:
+            con.execute("DELETE FROM geo.ward_designations WHERE vintage = ?", [vintage])
+            con.execute("DELETE FROM geo.layers WHERE kind = 'designation' AND vintage = ?", [vintage])
+        if records:
+            con.executemany(
+                "INSERT INTO geo.ward_designations VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [[v, c, d, s, e, note, str(path.resolve())] for v, c, d, s, e, note, _ in records],
+            )
+        for vintage in covered:
+            count = sum(1 for r in records if r[0] == vintage)
+            con.execute(
+                "INSERT INTO geo.layers VALUES ('designation', ?, ?, ?, ?, now()::TIMESTAMP)",
+                [vintage, str(path.resolve()), digest, count],
+            )
+    return DesignationLoad(str(path), tuple(covered), len(records), blank)
