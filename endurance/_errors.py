@@ -101,6 +101,10 @@ class NoDataError(EnduranceError, LookupError):
     """Nothing is loaded for the period asked: an output of it would show nothing but zeros."""
 
 
+class AnalysisMissingError(EnduranceError, LookupError):
+    """The hotspot analysis marts hold no rows for the period to map."""
+
+
 def by_sigterm(exc: BaseException) -> bool:
     """Whether the interrupt ``exc`` (or one it arose from) is SIGTERM rather than Ctrl-C."""
     return any(isinstance(e, Terminated) or type(e).__name__ == "TerminationSignal" for e in _chain(exc))
