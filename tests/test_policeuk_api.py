@@ -26,12 +26,12 @@ from endurance.sources.policeuk_api import (
     MonthNotAvailableError,
     PoliceApi,
     PoliceApiError,
-    TokenBucket,
     fetch_policeuk_month,
     fetch_street_crimes,
     street_csv_name,
     write_street_csv,
 )
+from tests.test_http import FakeClock
 
 MONTH = "2025-06"
 MONTHS = [f"{y}-{m:02d}" for y in (2023, 2024, 2025) for m in range(1, 13)]
@@ -184,54 +184,8 @@ def fake_api() -> Iterator[FakeApi]:
     thread.join(timeout=5)
 
 
-class FakeClock:
-    """Monotonic time that moves only when something sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def ids_where(crimes: list[dict[str, Any]], keep: Any) -> list[int]:
     return sorted(c["id"] for c in crimes if keep(*lonlat(c)))
-
-
-# --- the rate limiter ----------------------------------------------------------------
-
-
-def test_token_bucket_lets_a_burst_of_30_through_then_holds_15_a_second():
-    clock = FakeClock()
-    bucket = TokenBucket(clock=clock, sleep=clock.sleep)
-    times = []
-    for _ in range(330):
-        bucket.acquire()
-        times.append(clock.now)
-    assert times.count(0.0) == 30  # the burst, all in the first instant
-    assert times[30] == pytest.approx(1 / 15)
-    assert times[-1] == pytest.approx((330 - 30) / 15)  # 20 s: 15 a second after the burst
-    # No one-second window ever holds more than the burst plus one second's refill.
-    for start in times:
-        assert sum(start <= t < start + 1.0 for t in times) <= 30 + 15
-    # The long-run rate, away from the burst, is 15 a second.
-    assert sum(10.0 <= t < 20.0 for t in times) == pytest.approx(150, abs=1)
-
-
-def test_token_bucket_refills_to_the_burst_and_no_further():
-    clock = FakeClock()
-    bucket = TokenBucket(clock=clock, sleep=clock.sleep)
-    for _ in range(30):
-        bucket.acquire()
-    clock.now += 100.0  # a long quiet spell would earn 1,500 tokens without the cap
-    waits = [bucket.acquire() for _ in range(31)]
-    assert waits[:30] == [0.0] * 30
-    assert waits[30] == pytest.approx(1 / 15)
 
 
 # --- splitting, POST, holes ------------------------------------------------------------
