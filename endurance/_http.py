@@ -10,7 +10,7 @@ request goes through the same steps:
 - **Retries**: a 429, another 5xx, a timeout or a dropped connection is tried again up
   to ``max_retries`` times, waiting as long as ``Retry-After`` asks or else 1, 2, 4 ...
   times ``backoff`` seconds (at most 60). Any other 4xx fails at once.
-- **Errors**: every failure ends as one exception of the caller's chosen class, naming
+- **Errors**: every failure ends as one exception of the client's class (``error``), naming
   the request and each failed attempt, so a message says what was asked and what went
   wrong without a traceback.
 
@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from endurance import __version__
+from endurance._errors import EnduranceError
 
 log = logging.getLogger(__name__)
 
@@ -107,14 +108,11 @@ def option_problems(*, timeout: float, max_retries: int, backoff: float) -> list
     return problems
 
 
-def describe_request(method: str, url: str, params: dict[str, str]) -> str:
-    """Name a request in messages: its method, address and parameters."""
-    shown = ", ".join(f"{k}={v}" for k, v in params.items())
-    return f"{method} {url}" + (f" ({shown})" if shown else "")
-
-
 class JsonClient:
     """Send paced, retried requests to one JSON API and decode the answers.
+
+    A client of one API subclasses this and sets the class attributes below to the
+    API's own error and limits; it may also name requests its own way (``describe``).
 
     Parameters
     ----------
@@ -122,8 +120,6 @@ class JsonClient:
         The API root; paths are appended to it.
     limiter
         The rate limiter every attempt takes a token from.
-    error
-        The exception class every failure is raised as (its message names the request).
     timeout
         Seconds to wait for each response.
     max_retries
@@ -132,46 +128,42 @@ class JsonClient:
         First wait, in seconds, when the server gives no ``Retry-After``; doubled each retry.
     sleep
         Called with the seconds to wait between retries.
-    max_get_length
-        The longest GET target (address and query) the server accepts; longer goes as a POST.
-    safe
-        Characters left literal in a GET query (the separators of a parameter's own syntax).
-    describe
-        Names a request in messages, from its method, address and parameters.
-    give_up_hint
-        A sentence added to the message when a request has failed every retry (the API's limits).
     """
+
+    #: The exception every failure is raised as; its message names the request.
+    error: type[Exception] = EnduranceError
+    #: The longest GET target (address and query) the server accepts; longer goes as a POST.
+    max_get_length = 4094
+    #: Characters left literal in a GET query (the separators of a parameter's own syntax).
+    safe = ""
+    #: A sentence added to the message when a request has failed every retry (the API's limits).
+    give_up_hint = ""
 
     def __init__(
         self,
         base_url: str,
         *,
         limiter: TokenBucket,
-        error: type[Exception],
         timeout: float = 60.0,
         max_retries: int = 5,
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
-        max_get_length: int = 4094,
-        safe: str = "",
-        describe: Callable[[str, str, dict[str, str]], str] = describe_request,
-        give_up_hint: str = "",
     ) -> None:
         problems = option_problems(timeout=timeout, max_retries=max_retries, backoff=backoff)
         if problems:
             raise ValueError("; ".join(problems))
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter
-        self.error = error
         self.timeout = timeout
         self.max_retries = max_retries
         self.backoff = backoff
-        self.max_get_length = max_get_length
-        self.safe = safe
-        self.describe = describe
-        self.give_up_hint = give_up_hint
         self._sleep = sleep
         self._opener = urllib.request.build_opener()
+
+    def describe(self, method: str, url: str, params: dict[str, str]) -> str:
+        """Name a request in messages: its method, address and parameters."""
+        shown = ", ".join(f"{k}={v}" for k, v in params.items())
+        return f"{method} {url}" + (f" ({shown})" if shown else "")
 
     def get_json(
         self,

@@ -109,7 +109,7 @@ class _AreaTooBusy(Exception):
     """The API answered 503 to an area query: more than 10,000 crimes inside it."""
 
 
-class PoliceApi:
+class PoliceApi(_http.JsonClient):
     """A data.police.uk client that paces, retries and splits its requests.
 
     One client asks for the list of available months once and reuses it, and shares
@@ -119,12 +119,9 @@ class PoliceApi:
     ----------
     base_url
         The API root (``https://data.police.uk/api``); tests point it at a local server.
-    timeout
-        Seconds to wait for each response.
-    max_retries
-        Retries of a request after a 429, another 5xx or a network failure.
-    backoff
-        First wait, in seconds, when the API gives no ``Retry-After``; doubled each retry.
+    timeout, max_retries, backoff
+        Seconds to wait for each response; retries after a 429, another 5xx or a network
+        failure; the first wait between them (see ``endurance._http.JsonClient``).
     max_split_depth
         How many times an area may be cut in two after 503 answers before giving up.
     limiter
@@ -132,6 +129,11 @@ class PoliceApi:
     sleep
         Called with the seconds to wait between retries (and by the default limiter).
     """
+
+    error = PoliceApiError
+    max_get_length = MAX_GET_LENGTH
+    safe = ",:"  # the separators of ``poly`` stay literal: the URL stays short and readable
+    give_up_hint = _LIMITS
 
     def __init__(
         self,
@@ -149,31 +151,24 @@ class PoliceApi:
             problems.append(f"max_split_depth must be 0 or more, got {max_split_depth!r}")
         if problems:
             raise ValueError("; ".join(problems))
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
-        self.max_split_depth = max_split_depth
-        self.limiter = limiter or TokenBucket(RATE_PER_SECOND, BURST, sleep=sleep)
-        self._http = _http.JsonClient(
-            self.base_url,
-            limiter=self.limiter,
-            error=PoliceApiError,
-            timeout=timeout,
-            max_retries=max_retries,
-            backoff=backoff,
-            sleep=sleep,
-            max_get_length=MAX_GET_LENGTH,
-            safe=",:",  # the separators of ``poly`` stay literal: the URL stays short and readable
-            describe=_describe,
-            give_up_hint=_LIMITS,
+        limiter = limiter or TokenBucket(RATE_PER_SECOND, BURST, sleep=sleep)
+        super().__init__(
+            base_url, limiter=limiter, timeout=timeout, max_retries=max_retries, backoff=backoff, sleep=sleep
         )
+        self.max_split_depth = max_split_depth
         self._months: list[str] | None = None
+
+    def describe(self, method: str, url: str, params: dict[str, str]) -> str:
+        """Name a request in messages, its outline by the number of points only."""
+        shown = [f"{k}={v}" for k, v in params.items() if k != "poly"]
+        if "poly" in params:
+            shown.append(f"poly of {params['poly'].count(':') + 1} points")
+        return f"{method} {url}" + (f" ({', '.join(shown)})" if shown else "")
 
     def available_months(self) -> list[str]:
         """Return the months the API holds street-level crime for, oldest first."""
         if self._months is None:
-            answer = self._call("/crimes-street-dates", {})
+            answer = self.get_json("/crimes-street-dates", {})
             try:
                 months = sorted({str(entry["date"]) for entry in answer})
             except (TypeError, KeyError) as exc:
@@ -231,7 +226,7 @@ class PoliceApi:
     def _fetch_piece(self, piece: Polygon, month: str, category: str, *, depth: int) -> list[dict[str, Any]]:
         params = {"poly": _poly_param(piece), "date": month}
         try:
-            answer = self._call(f"/crimes-street/{category}", params, split_on_503=True)
+            answer = self.get_json(f"/crimes-street/{category}", params, refuse=_refuse_busy_area)
         except _AreaTooBusy:
             if depth >= self.max_split_depth:
                 minx, miny, maxx, maxy = piece.bounds
@@ -249,10 +244,6 @@ class PoliceApi:
                 f"crimes-street/{category} for {month} answered {str(answer)[:200]!r}, not a list of crimes"
             )
         return answer
-
-    def _call(self, path: str, params: dict[str, str], *, split_on_503: bool = False) -> Any:
-        """Send one request, paced and retried; return the decoded JSON answer."""
-        return self._http.get_json(path, params, refuse=_refuse_busy_area if split_on_503 else None)
 
 
 def _refuse_busy_area(status: int, retry_after: str | None) -> None:
@@ -569,10 +560,3 @@ def _to_float(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return math.nan
-
-
-def _describe(method: str, url: str, params: dict[str, str]) -> str:
-    shown = [f"{k}={v}" for k, v in params.items() if k != "poly"]
-    if "poly" in params:
-        shown.append(f"poly of {params['poly'].count(':') + 1} points")
-    return f"{method} {url}" + (f" ({', '.join(shown)})" if shown else "")
