@@ -127,6 +127,14 @@ class FileLoad:
     def reconciles(self) -> bool:
         return self.rows_in == self.staged + self.rejected + self.duplicate
 
+    def summary(self) -> str:
+        """Describe the load in one line for a log: its outcome and how its rows add up."""
+        return (
+            f"{Path(self.path).name} ({self.source}): {self.status}; in {self.rows_in} = staged {self.staged}"
+            f" + rejected {self.rejected} + duplicate {self.duplicate}; unlocated {self.unlocated},"
+            f" repaired {self.repaired}; rejects {self.rejects_by_reason}"
+        )
+
 
 def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
