@@ -148,6 +148,22 @@ class NoDataError(EnduranceError, LookupError):
     """Nothing is loaded for the period asked: an output of it would show nothing but zeros."""
 
 
+class AnalysisMissingError(EnduranceError, LookupError):
+    """The hotspot analysis marts hold no rows for the period to map."""
+
+
+class PoliceApiError(EnduranceError, RuntimeError):
+    """The data.police.uk API refused a request, kept failing, or answered unusably."""
+
+
+class MonthNotAvailableError(PoliceApiError, LookupError):
+    """The month asked for is not among those the API holds."""
+
+
+class AreaNotFoundError(EnduranceError, LookupError):
+    """The area to fetch is not in the warehouse's geography."""
+
+
 def by_sigterm(exc: BaseException) -> bool:
     """Whether the interrupt ``exc`` (or one it arose from) is SIGTERM rather than Ctrl-C."""
     return any(isinstance(e, Terminated) or type(e).__name__ == "TerminationSignal" for e in _chain(exc))

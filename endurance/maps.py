@@ -59,7 +59,7 @@ from endurance import (
     marts,
     warehouse,
 )
-from endurance._errors import EnduranceError, NoDataError
+from endurance._errors import AnalysisMissingError, NoDataError
 from endurance.geography import FORCE_CODE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
@@ -70,10 +70,6 @@ log = logging.getLogger(__name__)
 
 #: Heat layer colours from sparse (yellow) to dense (dark red).
 HEAT_GRADIENT = {0.2: "#ffffb2", 0.45: "#fecc5c", 0.7: "#fd8d3c", 0.85: "#f03b20", 1.0: "#bd0026"}
-
-
-class AnalysisMissingError(EnduranceError, LookupError):
-    """The hotspot analysis marts hold no rows for the period to map."""
 
 
 @dataclass(frozen=True)
@@ -529,33 +525,67 @@ def build_hotspot_map(
     _check_publishable(con, period, vintage)
     data_label = marts.data_label(con, data_label)  # a warehouse with demo rows says so on every map
     area = _area(con, vintage, lad_code)
+    data = _gather(con, period, vintage, area)
+    inline = _assets.assets_available()
+    if not inline:
+        log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
+    fmap = _base_map(data.bounds, online_tiles=online_tiles)
+    drawn = _add_layers(fmap, data, period, vintage, area)
+    title = _title_lines(
+        con, data, period, vintage, area, data_label=data_label, generated_at=generated_at, run_id=run_id
+    )
+    _add_page(fmap, title, drawn, data.density, vintage, marking=marking, inline=inline)
+    _write_map(fmap, path, inline=inline)
+    return MapResult(path, path.stat().st_size, inline, drawn.layers, data.incidents, lad_code)
+
+
+@dataclass(frozen=True)
+class _PeriodData:
+    """What a map of one period and area draws, read from the marts."""
+
+    density: _Density
+    wards: list[dict[str, Any]]
+    areas: list[dict[str, Any]]
+    places: list[dict[str, Any]]
+    cells: list[list[float]]  # [lat, lon, incidents] per occupied 100 m cell
+    incidents: int
+    outline: list[tuple[Any, ...]]  # (force name, GeoJSON) of the force area
+    bounds: list[list[float]]
+
+
+def _gather(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: _Area) -> _PeriodData:
+    """Read the period's density, wards, hotspot areas, places, cell counts and force outline."""
     start, after = period.bounds
     density = _read_density(con, period)
-    wards = _rows(con, "wards", {"period": period.label, "vintage": vintage, "lad": lad_code})
+    wards = _rows(con, "wards", {"period": period.label, "vintage": vintage, "lad": area.lad_code})
     if not wards:
         raise LookupError(f"no wards of vintage {vintage!r} are loaded")
-    areas = _rows(con, "hotspot_areas", {"period": period.label, "lad": lad_code})
-    places = _rows(con, "places", {"start": start, "after": after, "lad": lad_code})
+    areas = _rows(con, "hotspot_areas", {"period": period.label, "lad": area.lad_code})
+    places = _rows(con, "places", {"start": start, "after": after, "lad": area.lad_code})
     cell_rows = _rows(con, "incident_cells", {"start": start, "after": after})
     if area.keep is not None and cell_rows:
         x = np.array([c["cell_x"] for c in cell_rows], dtype=float)
         y = np.array([c["cell_y"] for c in cell_rows], dtype=float)
         cell_rows = [c for c, kept in zip(cell_rows, area.keep(x, y), strict=True) if kept]
     cells = [[round(c["lat"], 4), round(c["lon"], 4), int(c["incidents"])] for c in cell_rows]
-    incidents = sum(c[2] for c in cells)
     outline = con.execute(
         "SELECT pfa_name, marts.map_geojson(geom_4326) AS geometry FROM geo.force_areas WHERE pfa_code = ?",
         [FORCE_CODE],
     ).fetchall()
-    bounds = _ward_bounds(wards)
-
-    inline = _assets.assets_available()
-    warning = (
-        None if inline else "Map libraries are loaded from the internet: run `npm ci` for an offline map."
+    return _PeriodData(
+        density=density,
+        wards=wards,
+        areas=areas,
+        places=places,
+        cells=cells,
+        incidents=sum(c[2] for c in cells),
+        outline=outline,
+        bounds=_ward_bounds(wards),
     )
-    if not inline:
-        log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
 
+
+def _base_map(bounds: list[list[float]], *, online_tiles: bool) -> folium.Map:
+    """Start the map fitted to ``bounds``, with its panes and, if asked, online tiles."""
     fmap = _leaflet.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         tiles=None,
@@ -568,19 +598,44 @@ def build_hotspot_map(
     # top. The upper panes let the mouse through to the wards except on their shapes.
     folium.map.CustomPane("density", z_index=410, pointer_events=False).add_to(fmap)
     folium.map.CustomPane("outlines", z_index=450, pointer_events=False).add_to(fmap)
+    return fmap
 
-    ward_breaks = _ward_layer(fmap, wards, vintage, period)
-    image, density_breaks = _density_layer(fmap, density, area)
-    _gistar_layer(fmap, density, area)
-    _area_layer(fmap, areas, period)
-    _places_layer(fmap, places, period)
-    layers = [
+
+@dataclass(frozen=True)
+class _Drawn:
+    """The layers added to a map, bottom to top, and the class breaks its legend shows."""
+
+    layers: tuple[str, ...]
+    ward_breaks: list[int]
+    density_breaks: list[float]
+
+
+def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: str, area: _Area) -> _Drawn:
+    """Add every layer, bottom to top, then the layer control and the drawn-mark."""
+    ward_breaks = _ward_layer(fmap, data.wards, vintage, period)
+    image, density_breaks = _density_layer(fmap, data.density, area)
+    _gistar_layer(fmap, data.density, area)
+    _area_layer(fmap, data.areas, period)
+    _places_layer(fmap, data.places, period)
+    _force_layer(fmap, data.outline)
+    _incident_layers(fmap, data.cells)
+    folium.LayerControl(collapsed=False).add_to(fmap)
+    _leaflet.ReadyMark(image).add_to(fmap)
+    layers = (
         LAYER_NAMES.wards(vintage),
         LAYER_NAMES.density,
         LAYER_NAMES.gistar,
         LAYER_NAMES.areas,
         LAYER_NAMES.places,
-    ]
+        LAYER_NAMES.force,
+        LAYER_NAMES.cells,
+        LAYER_NAMES.heat,
+    )
+    return _Drawn(layers, ward_breaks, density_breaks)
+
+
+def _force_layer(fmap: folium.Map, outline: list[tuple[Any, ...]]) -> None:
+    """Add the force area's outline."""
     _geojson(
         fmap,
         [{"name": n, "geometry": g} for n, g in outline],
@@ -589,12 +644,21 @@ def build_hotspot_map(
         pane="outlines",
         style_function=lambda f: {"color": "#1f3b73", "weight": 2, "fill": False},
     )
-    layers.append(LAYER_NAMES.force)
-    _incident_layers(fmap, cells)
-    layers += [LAYER_NAMES.cells, LAYER_NAMES.heat]
-    folium.LayerControl(collapsed=False).add_to(fmap)
-    _leaflet.ReadyMark(image).add_to(fmap)
 
+
+def _title_lines(
+    con: duckdb.DuckDBPyConnection,
+    data: _PeriodData,
+    period: Period,
+    vintage: str,
+    area: _Area,
+    *,
+    data_label: str | None,
+    generated_at: datetime | None,
+    run_id: str,
+) -> list[str]:
+    """Write the title block's lines: what, where, how many, which method, sources, provenance."""
+    density = data.density
     generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     located = "" if area.lad_code else f", {density.incidents:,} of them at a point in density and areas"
     where = f", {area.lad_name}" if area.lad_name else ""
@@ -604,11 +668,11 @@ def build_hotspot_map(
         if density.threshold_km2
         else ""
     )
-    title = [
+    return [
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
         *([data_label] if data_label else []),
         f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
-        f"incident counted once) in the wards{located}; {incidents:,} control-room incidents in "
+        f"incident counted once) in the wards{located}; {data.incidents:,} control-room incidents in "
         "the counts per 100 m square. No incident point is in this file.",
         f"Risk for {density.forecast_month} on {density.grid.cell_m:.0f} m cells (British National Grid): "
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
@@ -618,13 +682,29 @@ def build_hotspot_map(
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {generated} by run {run_id}.",
     ]
+
+
+def _add_page(
+    fmap: folium.Map,
+    title: list[str],
+    drawn: _Drawn,
+    density: _Density,
+    vintage: str,
+    *,
+    marking: str,
+    inline: bool,
+) -> None:
+    """Add the title block, legend and marking to the page, and its title and style."""
+    warning = (
+        None if inline else "Map libraries are loaded from the internet: run `npm ci` for an offline map."
+    )
     root = fmap.get_root()
     assert isinstance(root, folium.Figure)
     for block in (
         _map_page.title_html(title, warning),
         _map_page.legend_html(
-            density_breaks,
-            ward_breaks,
+            drawn.density_breaks,
+            drawn.ward_breaks,
             vintage,
             forecast_month=density.forecast_month,
             method=density.method_label,
@@ -642,11 +722,13 @@ def build_hotspot_map(
         )
     )
 
-    text = root.render()
+
+def _write_map(fmap: folium.Map, path: Path, *, inline: bool) -> None:
+    """Render the page, inline the map libraries when installed, and publish it atomically."""
+    text = fmap.get_root().render()
     if inline:
         text = _assets.inline_assets(text)
     _publish.write_text(path, text)  # never a half-written map where a good one was
-    return MapResult(path, path.stat().st_size, inline, tuple(layers), incidents, lad_code)
 
 
 def _ward_bounds(wards: list[dict[str, Any]]) -> list[list[float]]:
@@ -752,7 +834,6 @@ def render_png(
 __all__ = [
     "LAYER_NAMES",
     "publish_map",
-    "AnalysisMissingError",
     "MapResult",
     "build_hotspot_map",
     "lad_codes",

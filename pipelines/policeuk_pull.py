@@ -24,19 +24,13 @@ from prefect.states import State
 from prefect.tasks import exponential_backoff
 
 from endurance import warehouse
-from endurance._errors import ArgumentError
+from endurance._errors import ArgumentError, MonthNotAvailableError, PoliceApiError
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
 from endurance.periods import check_month
 from endurance.settings import Settings
 from endurance.sources import FileLoad
-from endurance.sources.policeuk_api import (
-    FORCE_SLUG,
-    MonthNotAvailableError,
-    PoliceApi,
-    PoliceApiError,
-    fetch_policeuk_month,
-)
+from endurance.sources.policeuk_api import FORCE_SLUG, PoliceApi, fetch_policeuk_month
 from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 from pipelines.nightly import attribute, build, ingest_inputs, link, load_geography

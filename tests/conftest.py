@@ -24,7 +24,7 @@ import pytest  # noqa: E402
 from endurance import geography, warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-pytest_plugins = ["tests._demo"]
+pytest_plugins = ["tests._demo", "tests._fake_policeuk"]
 
 
 def _geodata_dir() -> Path | None:

@@ -11,7 +11,7 @@ import shapely
 from PIL import Image
 
 from endurance import _assets, _grid_layers, _map_page, maps, warehouse
-from endurance._errors import BrowserMissingError
+from endurance._errors import AnalysisMissingError, BrowserMissingError
 from endurance.periods import Period
 from tests._demo import MAP_LAYERS
 
@@ -193,7 +193,7 @@ def test_without_npm_assets_the_map_falls_back_to_cdn_and_says_so(demo_run, tmp_
 def test_a_period_not_analysed_is_a_clear_error(demo_run, tmp_path):
     with (
         warehouse.connect(demo_run["db"], read_only=True) as con,
-        pytest.raises(maps.AnalysisMissingError, match="analyse_period"),
+        pytest.raises(AnalysisMissingError, match="analyse_period"),
     ):
         maps.build_hotspot_map(
             con, tmp_path / "m.html", period=Period("2025-06", "2025-06"), vintage="2024", run_id="r"

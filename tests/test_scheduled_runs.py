@@ -32,12 +32,11 @@ from prefect.states import Scheduled
 from typer.testing import CliRunner
 
 from endurance import analysis, run_report, warehouse
+from endurance._errors import PoliceApiError
 from endurance.periods import Period
 from endurance.settings import Settings
 from endurance.sources import incident_log
-from endurance.sources.policeuk_api import PoliceApiError
 from pipelines.cli import app
-from tests.test_policeuk_api import fake_api  # noqa: F401  (the local data.police.uk)
 
 pytestmark = pytest.mark.slow
 LONDON = ZoneInfo("Europe/London")

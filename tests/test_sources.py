@@ -314,3 +314,11 @@ def test_resolve_place_prefers_the_longest_name():
     )
     assert intelligence.resolve_place("in the park", places) == ("ward", "Park")
     assert intelligence.resolve_place("parkway", places) == ("unresolved", None)
+
+
+def test_a_load_summary_reads_as_one_log_line():
+    load = sources.FileLoad("in/2025/fires.csv", "fire", "ab", "loaded", 17, 6, 10, 1, 1, 1, {"bad_date": 1})
+    assert load.summary() == (
+        "fires.csv (fire): loaded; in 17 = staged 6 + rejected 10 + duplicate 1; unlocated 1, repaired 1;"
+        " rejects {'bad_date': 1}"
+    )

@@ -1,6 +1,5 @@
 """Cleveland Fire Brigade incidents: codes, deliberate secondary fires, nothing lost."""
 
-import csv
 from datetime import datetime
 
 import pandas as pd
@@ -9,19 +8,12 @@ import pytest
 from endurance import sources
 from endurance.geography import attribution
 from endurance.sources import _codes, fire
+from tests._sources import check_load, write_rows
 
 NOW = datetime(2026, 1, 1)
 # Eston Nab (the Eston Hills hotspot), as in tests/test_sources.py.
 NAB_E, NAB_N = "456700", "518200"
 NAB_LAT, NAB_LON = "54.5571722", "-1.1224139"
-
-
-def write_rows(path, header, rows):
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
 
 
 def fire_row(
@@ -77,9 +69,7 @@ def test_fire_files_are_recognised_by_their_header(tmp_path):
 
 def test_every_fire_row_is_staged_rejected_or_duplicate_with_reasons(loaded):
     con, load, _ = loaded
-    assert (load.rows_in, load.staged, load.rejected, load.duplicate) == (17, 6, 10, 1)
-    assert load.reconciles and load.unlocated == 1 and load.repaired == 1
-    assert load.rejects_by_reason == {
+    reasons = {
         "bad_date": 1,
         "future_date": 1,
         "unknown_code": 3,
@@ -88,8 +78,7 @@ def test_every_fire_row_is_staged_rejected_or_duplicate_with_reasons(loaded):
         "missing_location": 1,
         "missing_field": 2,
     }
-    rejects = con.execute("SELECT row_number, field, reason FROM ops.rejects ORDER BY row_number").fetchall()
-    assert rejects == [
+    rejects = [
         (7, "Call Date Time", "bad_date"),
         (8, "Call Date Time", "future_date"),
         (9, "Incident Type", "unknown_code"),
@@ -101,6 +90,7 @@ def test_every_fire_row_is_staged_rejected_or_duplicate_with_reasons(loaded):
         (15, "Incident Number", "missing_field"),
         (17, "Cause", "missing_field"),
     ]
+    check_load(con, load, counts=(17, 6, 10, 1), unlocated=1, repaired=1, reasons=reasons, rejects=rejects)
     assert con.execute("SELECT count(*) FROM raw.fire_incidents").fetchone()[0] == 17
 
 

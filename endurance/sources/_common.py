@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 import duckdb
@@ -21,6 +22,14 @@ from pyproj import Transformer
 from endurance import DISPLAY_CRS, PROJECT_CRS
 
 DATE_FORMATS = "ISO 8601 or dd/mm/yyyy HH:MM"
+#: Coordinate columns as the sources' files head them, and their raw column names.
+POINT_COLUMNS = {
+    "Easting": "easting",
+    "Northing": "northing",
+    "Latitude": "latitude",
+    "Longitude": "longitude",
+}
+LATLON_COLUMNS = {"Latitude": "latitude", "Longitude": "longitude"}
 
 _TO_BNG = Transformer.from_crs(DISPLAY_CRS, PROJECT_CRS, always_xy=True)
 _TO_WGS = Transformer.from_crs(PROJECT_CRS, DISPLAY_CRS, always_xy=True)
@@ -117,6 +126,14 @@ class FileLoad:
     def reconciles(self) -> bool:
         return self.rows_in == self.staged + self.rejected + self.duplicate
 
+    def summary(self) -> str:
+        """Describe the load in one line for a log: its outcome and how its rows add up."""
+        return (
+            f"{Path(self.path).name} ({self.source}): {self.status}; in {self.rows_in} = staged {self.staged}"
+            f" + rejected {self.rejected} + duplicate {self.duplicate}; unlocated {self.unlocated},"
+            f" repaired {self.repaired}; rejects {self.rejects_by_reason}"
+        )
+
 
 def to_float(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Parse text to floats; return the values and a mask of cells that were not numbers."""
@@ -147,6 +164,10 @@ class Located:
     repair: np.ndarray  # object array: None or a repair code
     outside: np.ndarray  # bool: coordinates given but outside the area, unrepairable
     missing: np.ndarray  # bool: no coordinates at all
+
+    def columns(self) -> dict[str, np.ndarray]:
+        """Return the staged point columns: lon, lat, x, y and the repair code."""
+        return {"lon": self.lon, "lat": self.lat, "x": self.x, "y": self.y, "coordinate_repair": self.repair}
 
 
 def locate(
@@ -281,6 +302,59 @@ def coordinate_rejects(
         shown + ": outside the force area (and its buffer), even read swapped or in the other"
         " coordinate system",
     )
+
+
+@dataclass
+class Placed:
+    """Each row's point, which rows' coordinates are not numbers, and the rejects of coordinates."""
+
+    located: Located
+    not_number: np.ndarray
+    rejects: list[Reject]
+
+    def unlocatable(self, described: pd.Series, rows: pd.Series, field: str, message: str) -> list[Reject]:
+        """Reject rows with no coordinates and nothing in ``described`` to place them by.
+
+        A row whose coordinates are not numbers is already rejected for that
+        (``bad_coordinate``); the rest are ``missing_location``, named by ``field``.
+        """
+        no_point = self.located.missing & ~self.not_number & (described == "")
+        return rejects_where(no_point, rows, field, "missing_location", message)
+
+
+def place(frame: pd.DataFrame, area: AreaCheck, rows: pd.Series, fields: dict[str, str]) -> Placed:
+    """Read the coordinate columns ``fields`` names, locate each row, and reject bad coordinates.
+
+    ``fields`` maps header names to raw columns, drawn from ``POINT_COLUMNS`` (a source
+    with latitude and longitude only passes ``LATLON_COLUMNS``); rejects name the first.
+    """
+    figures: dict[str, np.ndarray] = {}
+    not_number = np.zeros(len(frame), dtype=bool)
+    for column in fields.values():
+        figures[column], bad = to_float(frame[column])
+        not_number |= bad
+    located = locate(
+        area,
+        lat=figures.get("latitude"),
+        lon=figures.get("longitude"),
+        easting=figures.get("easting"),
+        northing=figures.get("northing"),
+    )
+    return Placed(located, not_number, coordinate_rejects(frame, fields, not_number, located, rows))
+
+
+def required_code_rejects(
+    values: pd.Series,
+    allowed: Iterable[str],
+    rows: pd.Series,
+    field: str,
+    *,
+    empty: str = "missing_field",
+    unknown: str = "unknown_code",
+) -> list[Reject]:
+    """Reject empty values (reason ``empty``), then values outside ``allowed`` (reason ``unknown``)."""
+    missing = rejects_where(values == "", rows, field, empty, field + " is empty")
+    return missing + code_rejects(values, allowed, rows, field, unknown)
 
 
 def first_reject_per_row(rejects: list[Reject]) -> dict[int, Reject]:

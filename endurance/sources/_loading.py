@@ -26,12 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from endurance._errors import ReconcileError
 from endurance._files import sha256_file
 from endurance.sources._common import Context, FileLoad, Reject, Source, first_reject_per_row
-from endurance.sources._readers import ColumnMapping, read_table
+from endurance.sources._readers import ColumnMapping, Table, read_table
 from endurance.warehouse import quote_table, transaction
 
 #: Tables of what attribution derived from a staged event, keyed by its event_id.
@@ -191,47 +192,98 @@ def load_file(
     if start.result is not None:
         return start.result
     table = read_table(path, source.COLUMNS, mapping=mapping)
-    raw = table.frame
-    raw.insert(0, "file_sha256", start.sha256)
-    result = source.stage(raw, ctx)
+    table.frame.insert(0, "file_sha256", start.sha256)
+    checked = _stage(table, source, ctx)
+    duplicate = _duplicates(con, start, source.STAGING_TABLE, checked.rows)
+    staged = checked.rows[~duplicate]
+    load = _reconcile(start, source.NAME, table, checked, staged, duplicate)
+    quarantine = _quarantine(start, source.NAME, table, checked.chosen)
+    with transaction(con):
+        start.supersede(con, source.STAGING_TABLE, source.RESTRICTED_TABLE)
+        finish_file(con, start, load, run_id=run_id)
+        _insert_frame(con, source.RAW_TABLE, table.frame)
+        _insert_frame(con, source.STAGING_TABLE, staged)
+        if source.RESTRICTED_TABLE and checked.restricted is not None:
+            keep = checked.restricted[checked.restricted["event_id"].isin(staged["event_id"])]
+            _insert_frame(con, source.RESTRICTED_TABLE, keep.drop_duplicates("event_id"))
+        _insert_frame(con, "ops.rejects", quarantine)
+    return load
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A file's rows after the source's checks: those that passed, and one reject per failed row."""
+
+    rows: pd.DataFrame  # passed every check (duplicates not yet taken out)
+    restricted: pd.DataFrame | None
+    chosen: dict[int, Reject]  # row number -> the first reason it was rejected for
+
+
+def _stage(table: Table, source: Source, ctx: Context) -> _Checked:
+    """Run the source's checks and conversions; rows the reader could not split are rejected too."""
+    result = source.stage(table.frame, ctx)
     rejects = [
         *result.rejects,
         *(Reject(n, "(row)", "malformed_row", f"the record {m}") for n, m, _ in table.malformed),
     ]
     chosen = first_reject_per_row(rejects)
-    staged = result.rows[~result.rows["row_number"].isin(list(chosen))].copy()
+    rows = result.rows[~result.rows["row_number"].isin(list(chosen))].copy()
+    return _Checked(rows, result.restricted, chosen)
 
-    within = staged["event_id"].duplicated(keep="first").to_numpy()
+
+def _duplicates(
+    con: duckdb.DuckDBPyConnection, start: FileStart, staging: str, rows: pd.DataFrame
+) -> np.ndarray:
+    """Mark rows whose key came earlier in the file or is staged from another current file.
+
+    Also settles which same-named earlier files this one re-issues: their keys are not
+    duplicates, since their rows are replaced.
+    """
+    within = rows["event_id"].duplicated(keep="first").to_numpy()
     known: set[str] = set()
-    if len(staged):
-        con.register("candidate_keys", staged[["event_id"]])
-        start.confirm_reissues(con, source.STAGING_TABLE, "candidate_keys")
+    if len(rows):
+        con.register("candidate_keys", rows[["event_id"]])
+        start.confirm_reissues(con, staging, "candidate_keys")
         known = {
             r[0]
             for r in con.execute(
-                f"SELECT event_id FROM {quote_table(source.STAGING_TABLE)}"  # noqa: S608 (quoted)
+                f"SELECT event_id FROM {quote_table(staging)}"  # noqa: S608 (quoted)
                 " JOIN candidate_keys USING (event_id)"
                 " WHERE file_sha256 NOT IN (SELECT unnest(?::VARCHAR[]))",
                 [start.superseding],
             ).fetchall()
         }
         con.unregister("candidate_keys")
-    duplicate = within | staged["event_id"].isin(known).to_numpy()
-    staged = staged[~duplicate]
+    return np.asarray(within | rows["event_id"].isin(known).to_numpy())
 
-    load = FileLoad(
+
+def _reconcile(
+    start: FileStart,
+    source: str,
+    table: Table,
+    checked: _Checked,
+    staged: pd.DataFrame,
+    duplicate: np.ndarray,
+) -> FileLoad:
+    """Count the file's rows in, staged, rejected (by reason) and duplicate."""
+    return FileLoad(
         path=start.display,
-        source=source.NAME,
+        source=source,
         sha256=start.sha256,
         status="loaded",
-        rows_in=len(raw) + len(table.malformed),
+        rows_in=len(table.frame) + len(table.malformed),
         staged=len(staged),
-        rejected=len(chosen),
+        rejected=len(checked.chosen),
         duplicate=int(duplicate.sum()),
         unlocated=int(staged["x"].isna().sum()),
         repaired=int(staged.get("coordinate_repair", pd.Series(dtype=object)).notna().sum()),
-        rejects_by_reason=dict(Counter(r.reason for r in chosen.values())),
+        rejects_by_reason=dict(Counter(r.reason for r in checked.chosen.values())),
     )
+
+
+def _quarantine(start: FileStart, source: str, table: Table, chosen: dict[int, Reject]) -> pd.DataFrame:
+    """Build the ``ops.rejects`` rows: each rejected row with its reason and the raw row as received."""
+    raw = table.frame
     raw_rows = {
         int(n): json.dumps(r, ensure_ascii=False)
         for n, r in zip(
@@ -242,11 +294,11 @@ def load_file(
     }
     raw_rows.update({n: json.dumps({"record": text}, ensure_ascii=False) for n, _, text in table.malformed})
     label = Path(start.display).name
-    quarantine = pd.DataFrame(
+    return pd.DataFrame(
         [
             {
                 "file_sha256": start.sha256,
-                "source": source.NAME,
+                "source": source,
                 "path": start.display,
                 "row_number": r.row_number,
                 "field": r.field,
@@ -258,16 +310,6 @@ def load_file(
         ],
         columns=["file_sha256", "source", "path", "row_number", "field", "reason", "message", "raw_row"],
     )
-    with transaction(con):
-        start.supersede(con, source.STAGING_TABLE, source.RESTRICTED_TABLE)
-        finish_file(con, start, load, run_id=run_id)
-        _insert_frame(con, source.RAW_TABLE, raw)
-        _insert_frame(con, source.STAGING_TABLE, staged)
-        if source.RESTRICTED_TABLE and result.restricted is not None:
-            keep = result.restricted[result.restricted["event_id"].isin(staged["event_id"])]
-            _insert_frame(con, source.RESTRICTED_TABLE, keep.drop_duplicates("event_id"))
-        _insert_frame(con, "ops.rejects", quarantine)
-    return load
 
 
 def _insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:

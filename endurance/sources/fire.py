@@ -27,15 +27,14 @@ import pandas as pd
 from endurance.sources._codes import codes_from_text
 from endurance.sources._common import (
     DATE_FORMATS,
+    POINT_COLUMNS,
     Context,
     Staged,
-    code_rejects,
-    coordinate_rejects,
     date_rejects,
-    locate,
     parse_timestamps,
+    place,
     rejects_where,
-    to_float,
+    required_code_rejects,
 )
 
 NAME = "fire"
@@ -49,10 +48,7 @@ COLUMNS = {
     "Incident Type": "incident_type",
     "Fire Category": "fire_category",
     "Cause": "cause",
-    "Easting": "easting",
-    "Northing": "northing",
-    "Latitude": "latitude",
-    "Longitude": "longitude",
+    **POINT_COLUMNS,
     "Address": "address",
     "Station": "station",
 }
@@ -86,15 +82,10 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     incident_type = codes_from_text(frame["incident_type"], INCIDENT_TYPES)
     category = codes_from_text(frame["fire_category"], FIRE_CATEGORIES)
     cause = codes_from_text(frame["cause"], CAUSES)
-    easting, bad_e = to_float(frame["easting"])
-    northing, bad_n = to_float(frame["northing"])
-    lat, bad_lat = to_float(frame["latitude"])
-    lon, bad_lon = to_float(frame["longitude"])
-    located = locate(ctx.area, lat=lat, lon=lon, easting=easting, northing=northing)
+    placed = place(frame, ctx.area, rows, POINT_COLUMNS)
     address = frame["address"].fillna("").str.strip()
     station = frame["station"].fillna("").str.strip()
 
-    not_number = bad_e | bad_n | bad_lat | bad_lon
     rejects = rejects_where(
         number == "", rows, "Incident Number", "missing_field", "incident number is empty"
     )
@@ -106,22 +97,9 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
         (category, "Fire Category", FIRE_CATEGORIES),
         (cause, "Cause", CAUSES),
     ):
-        rejects += rejects_where(values == "", rows, field, "missing_field", field + " is empty")
-        rejects += code_rejects(values, codes, rows, field, "unknown_code")
-    coordinates = {
-        "Easting": "easting",
-        "Northing": "northing",
-        "Latitude": "latitude",
-        "Longitude": "longitude",
-    }
-    rejects += coordinate_rejects(frame, coordinates, not_number, located, rows)
-    rejects += rejects_where(
-        located.missing & ~not_number & (address == ""),
-        rows,
-        "Address",
-        "missing_location",
-        "no coordinates and no address",
-    )
+        rejects += required_code_rejects(values, codes, rows, field)
+    rejects += placed.rejects
+    rejects += placed.unlocatable(address, rows, "Address", "no coordinates and no address")
 
     event_id = "FIRE:" + number
     staged = pd.DataFrame(
@@ -135,11 +113,7 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
             "fire_category": category,
             "cause": cause,
             "station": station.replace("", None),
-            "lon": located.lon,
-            "lat": located.lat,
-            "x": located.x,
-            "y": located.y,
-            "coordinate_repair": located.repair,
+            **placed.located.columns(),
             "is_deliberate_secondary": ((category == "SECONDARY") & (cause == "DELIBERATE")).to_numpy(),
         }
     )

@@ -20,15 +20,14 @@ import pandas as pd
 
 from endurance.sources._common import (
     DATE_FORMATS,
+    POINT_COLUMNS,
     Context,
     Staged,
     code_rejects,
-    coordinate_rejects,
     date_rejects,
-    locate,
     parse_timestamps,
+    place,
     rejects_where,
-    to_float,
 )
 
 NAME = "incident_log"
@@ -42,10 +41,7 @@ COLUMNS = {
     "Opening Code": "opening_code",
     "Closing Code": "closing_code",
     "Location": "location_text",
-    "Easting": "easting",
-    "Northing": "northing",
-    "Latitude": "latitude",
-    "Longitude": "longitude",
+    **POINT_COLUMNS,
     "Narrative": "narrative",
 }
 HEADER = list(COLUMNS)
@@ -111,33 +107,16 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     created = parse_timestamps(frame["created"])
     opening = frame["opening_code"].fillna("").str.strip().str.upper()
     closing = frame["closing_code"].fillna("").str.strip().str.upper()
-    easting, bad_e = to_float(frame["easting"])
-    northing, bad_n = to_float(frame["northing"])
-    lat, bad_lat = to_float(frame["latitude"])
-    lon, bad_lon = to_float(frame["longitude"])
-    located = locate(ctx.area, lat=lat, lon=lon, easting=easting, northing=northing)
+    placed = place(frame, ctx.area, rows, POINT_COLUMNS)
     location_text = frame["location_text"].fillna("").str.strip()
 
-    not_number = bad_e | bad_n | bad_lat | bad_lon
     rejects = rejects_where(ref == "", rows, "Incident Ref", "missing_field", "incident reference is empty")
     rejects += date_rejects(frame["created"], created, rows, "Created", ctx.now, expected=DATE_FORMATS)
     rejects += rejects_where(opening == "", rows, "Opening Code", "missing_field", "opening code is empty")
     rejects += code_rejects(opening, OPENING_CODES, rows, "Opening Code", "unknown_code")
     rejects += code_rejects(closing, CLOSING_CODES, rows, "Closing Code", "unknown_code")
-    coordinates = {
-        "Easting": "easting",
-        "Northing": "northing",
-        "Latitude": "latitude",
-        "Longitude": "longitude",
-    }
-    rejects += coordinate_rejects(frame, coordinates, not_number, located, rows)
-    rejects += rejects_where(
-        located.missing & ~not_number & (location_text == ""),
-        rows,
-        "Location",
-        "missing_location",
-        "no coordinates and no location text",
-    )
+    rejects += placed.rejects
+    rejects += placed.unlocatable(location_text, rows, "Location", "no coordinates and no location text")
 
     narrative = frame["narrative"].fillna("")
     rule = [classify_off_road(c, t) for c, t in zip(closing, narrative, strict=True)]
@@ -151,11 +130,7 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
             "created_at": created,
             "opening_code": opening,
             "closing_code": closing.replace("", None),
-            "lon": located.lon,
-            "lat": located.lat,
-            "x": located.x,
-            "y": located.y,
-            "coordinate_repair": located.repair,
+            **placed.located.columns(),
             "is_off_road_bike": np.array([r is not None for r in rule]),
             "classification_rule": rule,
         }

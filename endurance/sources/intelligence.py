@@ -25,15 +25,14 @@ import pandas as pd
 from endurance.grading import CHANNELS, HANDLING_CODE, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.sources._common import (
     DATE_FORMATS,
+    LATLON_COLUMNS,
     Context,
     Staged,
-    code_rejects,
-    coordinate_rejects,
     date_rejects,
-    locate,
     parse_timestamps,
+    place,
     rejects_where,
-    to_float,
+    required_code_rejects,
 )
 
 NAME = "intelligence"
@@ -48,8 +47,7 @@ COLUMNS = {
     "Source Evaluation": "source_evaluation",
     "Intelligence Assessment": "intelligence_assessment",
     "Handling Code": "handling_code",
-    "Latitude": "latitude",
-    "Longitude": "longitude",
+    **LATLON_COLUMNS,
     "Location": "location_text",
     "Subject": "subject",
     "Narrative": "narrative",
@@ -87,9 +85,8 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     evaluation = frame["source_evaluation"].fillna("").str.strip()
     assessment = frame["intelligence_assessment"].fillna("").str.strip().str.upper()
     handling = frame["handling_code"].fillna("").str.strip().str.upper()
-    lat, bad_lat = to_float(frame["latitude"])
-    lon, bad_lon = to_float(frame["longitude"])
-    located = locate(ctx.area, lat=lat, lon=lon)
+    placed = place(frame, ctx.area, rows, LATLON_COLUMNS)
+    located = placed.located
     location_text = frame["location_text"].fillna("").str.strip()
 
     rejects = rejects_where(ref == "", rows, "Intel Ref", "missing_field", "reference is empty")
@@ -106,10 +103,10 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
         (assessment, "Intelligence Assessment", INTELLIGENCE_ASSESSMENT),
         (handling, "Handling Code", HANDLING_CODE),
     ):
-        rejects += rejects_where(column == "", rows, field, "bad_grading", field + " is empty")
-        rejects += code_rejects(column, allowed, rows, field, "bad_grading")
-    coordinates = {"Latitude": "latitude", "Longitude": "longitude"}
-    rejects += coordinate_rejects(frame, coordinates, bad_lat | bad_lon, located, rows)
+        rejects += required_code_rejects(
+            column, allowed, rows, field, empty="bad_grading", unknown="bad_grading"
+        )
+    rejects += placed.rejects
 
     precision = np.where(np.isfinite(located.x), "exact", "unresolved").astype(object)
     hotspot_id = np.full(len(frame), None, dtype=object)
@@ -134,11 +131,7 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
             "source_evaluation": evaluation,
             "intelligence_assessment": assessment,
             "handling_code": handling,
-            "lon": located.lon,
-            "lat": located.lat,
-            "x": located.x,
-            "y": located.y,
-            "coordinate_repair": located.repair,
+            **located.columns(),
             "location_precision": precision,
             "hotspot_id": hotspot_id,
             "ward_name": ward_name,

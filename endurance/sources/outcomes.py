@@ -40,15 +40,14 @@ import pandas as pd
 
 from endurance.sources._codes import codes_from_text
 from endurance.sources._common import (
+    POINT_COLUMNS,
     Context,
     Staged,
-    code_rejects,
-    coordinate_rejects,
     date_rejects,
-    locate,
     parse_timestamps,
+    place,
     rejects_where,
-    to_float,
+    required_code_rejects,
 )
 from endurance.warehouse import sql_text, transaction
 
@@ -65,10 +64,7 @@ COLUMNS = {
     "Incident Ref": "incident_ref",
     "VRM": "vrm",
     "Person Ref": "person_ref",
-    "Easting": "easting",
-    "Northing": "northing",
-    "Latitude": "latitude",
-    "Longitude": "longitude",
+    **POINT_COLUMNS,
 }
 HEADER = list(COLUMNS)
 
@@ -130,11 +126,7 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
     outcome_type = codes_from_text(frame["outcome_type"], OUTCOME_TYPES)
     agency = codes_from_text(frame["agency"], AGENCIES)
     incident_ref = frame["incident_ref"].fillna("").str.strip()
-    easting, bad_e = to_float(frame["easting"])
-    northing, bad_n = to_float(frame["northing"])
-    lat, bad_lat = to_float(frame["latitude"])
-    lon, bad_lon = to_float(frame["longitude"])
-    located = locate(ctx.area, lat=lat, lon=lon, easting=easting, northing=northing)
+    placed = place(frame, ctx.area, rows, POINT_COLUMNS)
 
     rejects = rejects_where(ref == "", rows, "Outcome Ref", "missing_field", "outcome reference is empty")
     rejects += date_rejects(
@@ -144,15 +136,8 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
         (outcome_type, "Outcome Type", OUTCOME_TYPES),
         (agency, "Agency", AGENCIES),
     ):
-        rejects += rejects_where(values == "", rows, field, "missing_field", field + " is empty")
-        rejects += code_rejects(values, codes, rows, field, "unknown_code")
-    coordinates = {
-        "Easting": "easting",
-        "Northing": "northing",
-        "Latitude": "latitude",
-        "Longitude": "longitude",
-    }
-    rejects += coordinate_rejects(frame, coordinates, bad_e | bad_n | bad_lat | bad_lon, located, rows)
+        rejects += required_code_rejects(values, codes, rows, field)
+    rejects += placed.rejects
 
     event_id = "OUT:" + ref
     staged = pd.DataFrame(
@@ -168,11 +153,7 @@ def stage(frame: pd.DataFrame, ctx: Context) -> Staged:
             "agency": agency,
             "incident_ref": incident_ref.replace("", None),
             "linked_event_id": ("INC:" + incident_ref).where(incident_ref != "", None),
-            "lon": located.lon,
-            "lat": located.lat,
-            "x": located.x,
-            "y": located.y,
-            "coordinate_repair": located.repair,
+            **placed.located.columns(),
         }
     )
     restricted = pd.DataFrame(

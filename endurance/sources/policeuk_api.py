@@ -8,7 +8,7 @@ format so they load through ``endurance.sources.ingest_folder`` like any other m
 The API has limits, and the client keeps to each:
 
 - **Rate**: 15 requests a second with bursts of up to 30; beyond that it answers
-  HTTP 429. Every request first takes a token from a token bucket (``TokenBucket``)
+  HTTP 429. Every request first takes a token from a token bucket (``endurance._http``)
   that holds 30 tokens and refills at 15 a second, so a burst goes out at once and a
   long run settles at 15 a second.
 - **Busy areas**: an area holding more than 10,000 crimes answers HTTP 503. The client
@@ -43,19 +43,12 @@ the authoritative per-force record.
 from __future__ import annotations
 
 import csv
-import email.utils
-import http.client
 import json
 import logging
 import math
 import re
-import threading
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +56,9 @@ import duckdb
 import shapely
 from shapely.geometry import MultiPolygon, Polygon, box
 
-from endurance import __version__, _publish
-from endurance._errors import EnduranceError
+from endurance import _http, _publish
+from endurance._errors import AreaNotFoundError, MonthNotAvailableError, PoliceApiError
+from endurance._http import TokenBucket
 from endurance.geography import FORCE_CODE
 from endurance.sources.policeuk import HEADER
 
@@ -105,78 +99,17 @@ _UK_LON = (-11.0, 3.0)
 _UK_LAT = (49.0, 61.0)
 # API points have six decimals (about 0.1 m); a point this close to the area counts as in it.
 _EDGE_TOLERANCE = 1e-6
-_MAX_BACKOFF = 60.0
-
-
-class PoliceApiError(EnduranceError, RuntimeError):
-    """The data.police.uk API refused a request, kept failing, or answered unusably."""
-
-
-class MonthNotAvailableError(PoliceApiError, LookupError):
-    """The month asked for is not among those the API holds."""
-
-
-class AreaNotFoundError(EnduranceError, LookupError):
-    """The area to fetch is not in the warehouse's geography."""
+_LIMITS = (
+    f"The API allows {RATE_PER_SECOND:g} requests a second (bursts of {BURST}) and answers 429 beyond that, "
+    "5xx when it is struggling"
+)
 
 
 class _AreaTooBusy(Exception):
     """The API answered 503 to an area query: more than 10,000 crimes inside it."""
 
 
-class TokenBucket:
-    """Pace calls to ``rate`` a second on average, letting bursts of up to ``burst`` through.
-
-    The bucket starts full. Each call to ``acquire`` takes one token; tokens refill
-    continuously at ``rate`` a second up to ``burst``. A call that finds the bucket
-    empty reserves the next token and sleeps until it is due, so callers sharing
-    one bucket (across threads too) are spaced ``1 / rate`` seconds apart.
-
-    Parameters
-    ----------
-    rate
-        Tokens added per second (the long-run request rate).
-    burst
-        Bucket size: how many calls may go at once after a quiet spell.
-    clock
-        Monotonic time in seconds; injectable so tests need no real waiting.
-    sleep
-        Called with the seconds to wait; injectable with ``clock``.
-    """
-
-    def __init__(
-        self,
-        rate: float = RATE_PER_SECOND,
-        burst: int = BURST,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if not rate > 0 or burst < 1:
-            raise ValueError(f"rate must be above 0 and burst at least 1, got rate={rate!r}, burst={burst!r}")
-        self.rate = float(rate)
-        self.burst = int(burst)
-        self._clock = clock
-        self._sleep = sleep
-        self._tokens = float(burst)
-        self._last = clock()
-        self._lock = threading.Lock()
-
-    def acquire(self) -> float:
-        """Take one token, sleeping until it is due; return the seconds slept."""
-        with self._lock:
-            now = self._clock()
-            self._tokens = min(float(self.burst), self._tokens + (now - self._last) * self.rate)
-            self._last = now
-            # A negative balance is a queue of reservations: each waits its turn.
-            self._tokens -= 1.0
-            wait = -self._tokens / self.rate if self._tokens < 0 else 0.0
-        if wait > 0:
-            self._sleep(wait)
-        return wait
-
-
-class PoliceApi:
+class PoliceApi(_http.JsonClient):
     """A data.police.uk client that paces, retries and splits its requests.
 
     One client asks for the list of available months once and reuses it, and shares
@@ -186,12 +119,9 @@ class PoliceApi:
     ----------
     base_url
         The API root (``https://data.police.uk/api``); tests point it at a local server.
-    timeout
-        Seconds to wait for each response.
-    max_retries
-        Retries of a request after a 429, another 5xx or a network failure.
-    backoff
-        First wait, in seconds, when the API gives no ``Retry-After``; doubled each retry.
+    timeout, max_retries, backoff
+        Seconds to wait for each response; retries after a 429, another 5xx or a network
+        failure; the first wait between them (see ``endurance._http.JsonClient``).
     max_split_depth
         How many times an area may be cut in two after 503 answers before giving up.
     limiter
@@ -199,6 +129,11 @@ class PoliceApi:
     sleep
         Called with the seconds to wait between retries (and by the default limiter).
     """
+
+    error = PoliceApiError
+    max_get_length = MAX_GET_LENGTH
+    safe = ",:"  # the separators of ``poly`` stay literal: the URL stays short and readable
+    give_up_hint = _LIMITS
 
     def __init__(
         self,
@@ -211,31 +146,29 @@ class PoliceApi:
         limiter: TokenBucket | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        problems = []
-        if not timeout > 0:
-            problems.append(f"timeout must be above 0 seconds, got {timeout!r}")
-        if max_retries < 0:
-            problems.append(f"max_retries must be 0 or more, got {max_retries!r}")
-        if backoff < 0:
-            problems.append(f"backoff must be 0 or more seconds, got {backoff!r}")
+        problems = _http.option_problems(timeout=timeout, max_retries=max_retries, backoff=backoff)
         if max_split_depth < 0:
             problems.append(f"max_split_depth must be 0 or more, got {max_split_depth!r}")
         if problems:
             raise ValueError("; ".join(problems))
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-        self.max_retries = max_retries
-        self.backoff = backoff
+        limiter = limiter or TokenBucket(RATE_PER_SECOND, BURST, sleep=sleep)
+        super().__init__(
+            base_url, limiter=limiter, timeout=timeout, max_retries=max_retries, backoff=backoff, sleep=sleep
+        )
         self.max_split_depth = max_split_depth
-        self.limiter = limiter or TokenBucket(sleep=sleep)
-        self._sleep = sleep
-        self._opener = urllib.request.build_opener()
         self._months: list[str] | None = None
+
+    def describe(self, method: str, url: str, params: dict[str, str]) -> str:
+        """Name a request in messages, its outline by the number of points only."""
+        shown = [f"{k}={v}" for k, v in params.items() if k != "poly"]
+        if "poly" in params:
+            shown.append(f"poly of {params['poly'].count(':') + 1} points")
+        return f"{method} {url}" + (f" ({', '.join(shown)})" if shown else "")
 
     def available_months(self) -> list[str]:
         """Return the months the API holds street-level crime for, oldest first."""
         if self._months is None:
-            answer = self._call("/crimes-street-dates", {})
+            answer = self.get_json("/crimes-street-dates", {})
             try:
                 months = sorted({str(entry["date"]) for entry in answer})
             except (TypeError, KeyError) as exc:
@@ -293,7 +226,7 @@ class PoliceApi:
     def _fetch_piece(self, piece: Polygon, month: str, category: str, *, depth: int) -> list[dict[str, Any]]:
         params = {"poly": _poly_param(piece), "date": month}
         try:
-            answer = self._call(f"/crimes-street/{category}", params, split_on_503=True)
+            answer = self.get_json(f"/crimes-street/{category}", params, refuse=_refuse_busy_area)
         except _AreaTooBusy:
             if depth >= self.max_split_depth:
                 minx, miny, maxx, maxy = piece.bounds
@@ -312,61 +245,14 @@ class PoliceApi:
             )
         return answer
 
-    def _call(self, path: str, params: dict[str, str], *, split_on_503: bool = False) -> Any:
-        """Send one request, paced and retried; return the decoded JSON answer."""
-        url = self.base_url + path
-        # Keep the separators of ``poly`` literal: the URL stays short and readable.
-        query = urllib.parse.urlencode(params, safe=",:")
-        if len(f"{url}?{query}") > MAX_GET_LENGTH:
-            body = urllib.parse.urlencode(params).encode("ascii")
-            headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            request = urllib.request.Request(url, data=body, headers=headers, method="POST")
-        else:
-            request = urllib.request.Request(f"{url}?{query}" if query else url, method="GET")
-        request.add_header("User-Agent", f"endurance/{__version__} (Operation Endurance pipeline)")
-        request.add_header("Accept", "application/json")
-        shown = _describe(request.get_method(), url, params)
 
-        failures: list[str] = []
-        for attempt in range(self.max_retries + 1):
-            self.limiter.acquire()
-            try:
-                with self._opener.open(request, timeout=self.timeout) as response:
-                    data = response.read()
-            except urllib.error.HTTPError as exc:
-                retry_after = exc.headers.get("Retry-After") if exc.headers else None
-                exc.close()
-                # The API's answer to a too-busy area; a 503 that asks to come back later
-                # is an overloaded server instead, and is retried below.
-                if exc.code == 503 and split_on_503 and retry_after is None:
-                    raise _AreaTooBusy from None
-                if exc.code != 429 and exc.code < 500:
-                    raise PoliceApiError(f"{shown} answered HTTP {exc.code} {exc.reason}") from None
-                failures.append(f"HTTP {exc.code}")
-                wait = _retry_after_seconds(retry_after)
-            except (http.client.HTTPException, OSError) as exc:
-                failures.append(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}")
-                wait = None
-            else:
-                try:
-                    return json.loads(data.decode("utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-                    raise PoliceApiError(
-                        f"{shown} answered something that is not JSON: {data[:200]!r}"
-                    ) from exc
-            if attempt == self.max_retries:
-                break
-            if wait is None:
-                wait = min(self.backoff * 2**attempt, _MAX_BACKOFF)
-            log.warning(
-                "%s: %s; retry %d of %d in %.1f s", shown, failures[-1], attempt + 1, self.max_retries, wait
-            )
-            self._sleep(wait)
-        raise PoliceApiError(
-            f"{shown} failed {len(failures)} time(s) ({', '.join(failures)}); gave up after "
-            f"max_retries={self.max_retries}. The API allows {RATE_PER_SECOND:g} requests a second "
-            f"(bursts of {BURST}) and answers 429 beyond that, 5xx when it is struggling"
-        )
+def _refuse_busy_area(status: int, retry_after: str | None) -> None:
+    """Stop at the API's answer to a too-busy area: a 503 that does not ask to come back later.
+
+    A 503 with ``Retry-After`` is an overloaded server instead, and is retried.
+    """
+    if status == 503 and retry_after is None:
+        raise _AreaTooBusy
 
 
 def fetch_street_crimes(
@@ -410,7 +296,7 @@ def fetch_street_crimes(
     PoliceApiError
         When a request keeps failing after the retries or splits allowed.
     """
-    limiter = TokenBucket(clock=clock, sleep=sleep)
+    limiter = TokenBucket(RATE_PER_SECOND, BURST, clock=clock, sleep=sleep)
     api = PoliceApi(
         base_url,
         timeout=timeout,
@@ -674,27 +560,3 @@ def _to_float(value: object) -> float:
         return float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return math.nan
-
-
-def _retry_after_seconds(value: str | None) -> float | None:
-    """Read ``Retry-After`` as seconds or an HTTP date; None when absent or unreadable."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
-
-
-def _describe(method: str, url: str, params: dict[str, str]) -> str:
-    shown = [f"{k}={v}" for k, v in params.items() if k != "poly"]
-    if "poly" in params:
-        shown.append(f"poly of {params['poly'].count(':') + 1} points")
-    return f"{method} {url}" + (f" ({', '.join(shown)})" if shown else "")
