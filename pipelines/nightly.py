@@ -49,20 +49,7 @@ def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str,
     with warehouse.connect(db_path) as con:
         loads = sources.ingest_folder(con, input_dir, run_id=run_id)
     for load in loads:
-        logger.info(
-            "%s (%s): %s; in %d = staged %d + rejected %d + duplicate %d; unlocated %d, "
-            "repaired %d; rejects %s",
-            Path(load.path).name,
-            load.source,
-            load.status,
-            load.rows_in,
-            load.staged,
-            load.rejected,
-            load.duplicate,
-            load.unlocated,
-            load.repaired,
-            load.rejects_by_reason,
-        )
+        logger.info("%s", load.summary())
     return [asdict(load) for load in loads]
 
 
