@@ -2,20 +2,7 @@
 -- set of rows per reporting period (`period` is Period.label, e.g. 2025-01_to_2025-12),
 -- replaced whole each time the period is analysed. Maps and briefings read these.
 
--- One row per linked incident (endurance/linking.py): off-road-bike incidents and
--- shareable intelligence reports, each incident counted once however many ways it was
--- reported, placed and timed by its representative event. The unit of
--- marts.ward_month_counts.linked_incidents.
-CREATE VIEW staging.linked_incidents AS
-WITH counted AS (
-    SELECT DISTINCT g.group_id
-    FROM staging.event_groups AS g
-    JOIN staging.events AS e USING (event_id)
-    WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)
-)
-SELECT c.group_id AS incident_id, r.source, r.category, r.occurred_at, r.month, r.x, r.y, r.lon, r.lat
-FROM counted AS c
-JOIN staging.events AS r ON r.event_id = c.group_id;
+-- staging.linked_incidents, the unit they count, is a view: endurance/sql/views/.
 
 -- The kernel density grid of the period: where it lies and how it was drawn.
 CREATE TABLE marts.density_grid (
