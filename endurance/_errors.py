@@ -35,6 +35,13 @@ class WarehouseError(EnduranceError, RuntimeError):
     """The warehouse file cannot be opened, migrated or written."""
 
 
+class CheckFailedError(EnduranceError, RuntimeError):
+    """Built data failed a check its layer declares (``endurance/sql/checks``): nothing was committed.
+
+    The message lists every failed check with a few offending rows.
+    """
+
+
 class ExportError(EnduranceError, ValueError):
     """A partner export cannot be written as asked (unknown format or area, no data)."""
 

@@ -2,7 +2,7 @@
 
 :func:`analyse_period` reads the incidents up to the period's end, runs every method of
 :mod:`endurance.analysis` on them and replaces the period's rows in six marts, in one
-transaction, checking them before it commits:
+transaction, checking them (``endurance/sql/checks/hotspots.sql``) before it commits:
 
 ``marts.density_grid``
     Where the risk grid lies, which method drew it, and how well the method selection
@@ -69,6 +69,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from endurance import DISPLAY_CRS, PROJECT_CRS, warehouse
+from endurance._checks import run_checks
 from endurance.analysis.change import change_test, compare_periods
 from endurance.analysis.density import DEFAULT_CELL_M, HotspotArea, dissolve_hotspots, hotspot_cells
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory, Method, method_from_name
@@ -78,7 +79,6 @@ from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, bac
 from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import mann_kendall, trend_label
 from endurance.geography import FORCE_CODE, load_official_layers, resolve_geodata_dir
-from endurance.marts import MartCheckError
 from endurance.periods import Period, add_months
 from endurance.warehouse import quote_table, transaction
 
@@ -106,42 +106,6 @@ STREAMS = {
         "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.events"
         " WHERE category = 'asb_context' AND x IS NOT NULL AND month < ?::DATE",
     ),
-}
-
-#: Each check is a query over one period's rows (``$period``) returning offending rows.
-CHECKS = {
-    "temporal_profile 'all' adds up to the incidents": """
-        SELECT g.incidents, t.n FROM marts.density_grid AS g
-        JOIN (SELECT period, sum(incidents) AS n FROM marts.temporal_profile
-              WHERE scope = 'all' GROUP BY 1) AS t USING (period)
-        WHERE g.period = $period AND g.incidents <> t.n""",
-    "each area's temporal profile adds up to its incidents": """
-        SELECT a.area_id FROM marts.hotspot_areas AS a
-        LEFT JOIN (SELECT scope, sum(incidents) AS n FROM marts.temporal_profile
-                   WHERE period = $period GROUP BY 1) AS t ON t.scope = a.area_id::VARCHAR
-        WHERE a.period = $period AND coalesce(t.n, -1) <> a.incidents""",
-    "area ids run from 1 in order of incidents": """
-        SELECT area_id FROM (
-            SELECT area_id, incidents, row_number() OVER (ORDER BY area_id) AS n,
-                   lag(incidents) OVER (ORDER BY area_id) AS before
-            FROM marts.hotspot_areas WHERE period = $period)
-        WHERE area_id <> n OR incidents > before""",
-    "density_cells hold every hotspot cell": """
-        SELECT g.hotspot_cells, c.n FROM marts.density_grid AS g
-        JOIN (SELECT period, count(*) FILTER (WHERE hotspot) AS n FROM marts.density_cells
-              GROUP BY 1) AS c USING (period)
-        WHERE g.period = $period AND g.hotspot_cells <> c.n""",
-    "ward_analysis adds up to the ward counts' linked incidents": """
-        SELECT a.n, m.n FROM (
-            SELECT vintage, sum(incidents) AS n FROM marts.ward_analysis
-            WHERE period = $period GROUP BY 1) AS a
-        JOIN (SELECT vintage, sum(linked_incidents) AS n FROM marts.ward_month_counts
-              WHERE month >= $start::DATE AND month < $stop::DATE GROUP BY 1) AS m USING (vintage)
-        WHERE a.n <> m.n""",
-    "ward_analysis holds every ward of its vintage": """
-        SELECT w.ward_code FROM geo.wards AS w
-        JOIN (SELECT DISTINCT vintage FROM marts.ward_analysis WHERE period = $period) USING (vintage)
-        ANTI JOIN (SELECT ward_code FROM marts.ward_analysis WHERE period = $period) USING (ward_code)""",
 }
 
 
@@ -853,15 +817,12 @@ def _replace(con: duckdb.DuckDBPyConnection, period: Period, tables: dict[str, p
         target = quote_table(f"marts.{name}")
         con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
         _insert(con, target, tables[name])
-    failures = []
-    values = {"period": period.label, "start": start, "stop": stop}
-    for label, query in CHECKS.items():
-        params = {k: v for k, v in values.items() if f"${k}" in query}
-        offending = con.execute(query, params).fetchmany(5)
-        if offending:
-            failures.append(f"{label}: e.g. {offending}")
-    if failures:
-        raise MartCheckError(f"hotspot analysis of {period.label} failed its checks:\n" + "\n".join(failures))
+    run_checks(
+        con,
+        "hotspots",
+        heading=f"hotspot analysis of {period.label} failed its checks",
+        params={"period": period.label, "start": start, "stop": stop},
+    )
 
 
 def _insert(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame) -> None:
