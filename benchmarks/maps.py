@@ -29,7 +29,7 @@ from pathlib import Path
 
 from _incidents import stage_incidents
 
-from endurance import _assets, _browser, analysis, attribution, geography, linking, maps, marts, warehouse
+from endurance import _assets, _browser, attribution, geography, hotspots, linking, maps, marts, warehouse
 from endurance.demo import _Geography
 from endurance.periods import Period
 from endurance.settings import Settings
@@ -79,7 +79,7 @@ def bench_size(geodata: Path, n: int, folder: Path, geo: _Geography, base: Path)
         marts.build_marts(con)
         prepared = time.perf_counter() - started
         started = time.perf_counter()
-        analysis.analyse_period(con, PERIOD, vintage="2024")
+        hotspots.analyse_period(con, PERIOD, vintage="2024")
         analysed = time.perf_counter() - started
         raw = con.execute(
             "SELECT sum(length(format('[{:.5f},{:.5f}],', lat, lon))) FROM staging.events"

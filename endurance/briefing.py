@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _browser, _publish, analysis, freshness, maps, marts
+from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -362,7 +362,7 @@ def collect_briefing(
     """Read every section of the pack from the marts and the ledger.
 
     The hotspot analysis for ``meeting.period`` must already be in the marts
-    (:func:`endurance.analysis.analyse_period`); :func:`write_briefing` sees to that.
+    (:func:`endurance.hotspots.analyse_period`); :func:`write_briefing` sees to that.
     """
     profile, peaks = _profile(con, meeting)
     outcomes, repeats = _outcomes(con, meeting)
@@ -379,7 +379,7 @@ def collect_briefing(
         repeat_s59_since=repeats,
         intelligence=_intelligence(con, meeting, share_c),
         quality=_quality(con, meeting),
-        pai=analysis.map_accuracy(con, meeting.period),
+        pai=hotspots.map_accuracy(con, meeting.period),
         sources=_sources(con),
     )
 

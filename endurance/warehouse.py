@@ -40,7 +40,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -48,6 +48,9 @@ from endurance import _lock, _process
 from endurance._errors import WarehouseError, is_interrupt
 from endurance._lock import WarehouseLockedError, lock_path_for
 from endurance.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "VIEWS",
@@ -239,6 +242,21 @@ def quote_identifier(name: str) -> str:
 def quote_table(name: str) -> str:
     """Quote a possibly schema-qualified table name, e.g. ``staging.events``."""
     return ".".join(quote_identifier(part) for part in name.split("."))
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a data frame's rows into ``table`` (quoted) by column name.
+
+    A ``wkb`` column fills ``geom_4326``; nothing happens for an empty frame.
+    """
+    if frame.empty:
+        return
+    con.register("inserted_frame", frame)
+    select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM inserted_frame")  # noqa: S608
+    finally:
+        con.unregister("inserted_frame")
 
 
 def _migration_files() -> list[tuple[int, str]]:

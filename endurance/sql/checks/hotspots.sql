@@ -1,4 +1,4 @@
--- Checks of one period's hotspot analysis (endurance/analysis/marts.py), run before it commits.
+-- Checks of one period's hotspot analysis (endurance/hotspots.py), run before it commits.
 -- Each check is one query returning the rows that break it, under a header line
 -- "-- check <name>: <message>"; any row is a failure (endurance._checks).
 -- Bound parameters: $period (the period's label), $start and $stop (its first day and

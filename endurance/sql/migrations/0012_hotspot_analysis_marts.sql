@@ -1,4 +1,4 @@
--- Hotspot analysis marts, written by endurance/analysis/marts.py (analyse_period): one
+-- Hotspot analysis marts, written by endurance/hotspots.py (analyse_period): one
 -- set of rows per reporting period (`period` is Period.label, e.g. 2025-01_to_2025-12),
 -- replaced whole each time the period is analysed. Maps and briefings read these.
 
