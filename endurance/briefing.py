@@ -132,10 +132,6 @@ def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _change(current: int, before: int) -> float | None:
-    return None if not before else current / before - 1
-
-
 def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
     period = meeting.period
     # The same figure, from the same query, as the map's title: marts.period_incidents.
@@ -152,8 +148,8 @@ def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) ->
         "incidents": incidents,
         "previous": previous,
         "last_year": last_year,
-        "change_previous": _change(incidents, previous),
-        "change_last_year": _change(incidents, last_year),
+        "change_previous": analysis.relative_change(incidents, previous),
+        "change_last_year": analysis.relative_change(incidents, last_year),
         "wards_with_incidents": wards,
     }
 

@@ -70,7 +70,7 @@ from shapely.geometry.base import BaseGeometry
 
 from endurance import DISPLAY_CRS, PROJECT_CRS, warehouse
 from endurance._checks import run_checks
-from endurance.analysis.change import change_test, compare_periods
+from endurance.analysis.change import change_test, compare_periods, relative_change
 from endurance.analysis.density import DEFAULT_CELL_M, HotspotArea, dissolve_hotspots, hotspot_cells
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory, Method, method_from_name
 from endurance.analysis.gistar import area_weights, getis_ord_gi_star, grid_gi_star
@@ -458,15 +458,14 @@ def _area_of_incidents(grid: DensityGrid, areas: list[HotspotArea], incidents: _
     return found
 
 
-def _change(current: int, before: int, *, known: bool) -> tuple[float | None, float | None]:
-    """Ratio minus one (None when there was nothing before) and the change test's p-value.
+def _change_and_p_value(current: int, before: int, *, known: bool) -> tuple[float | None, float | None]:
+    """Relative change (None when there was nothing before) and the change test's p-value.
 
     ``known`` is False when the warehouse holds no incidents at all in some month of
     the earlier window: its data do not cover that window, so the count there is not
     comparable and no p-value is given.
     """
-    change = current / before - 1.0 if before > 0 else None
-    return change, (change_test(current, before).p_value if known else None)
+    return relative_change(current, before), (change_test(current, before).p_value if known else None)
 
 
 def _trend(series: list[int]) -> tuple[str, float | None, float | None]:
@@ -511,10 +510,10 @@ def _hotspot_areas_frame(
         trend, tau, mk_p = _trend(monthly)
         profile = temporal_profile(history.occurred_at[mine & _in(history.month, period)])
         overlapping = _ward_overlaps(area.geometry, wards)
-        change_previous, p_previous = _change(
+        change_previous, p_previous = _change_and_p_value(
             counted["incidents"], counted["previous"], known=known["previous"]
         )
-        change_last_year, p_last_year = _change(
+        change_last_year, p_last_year = _change_and_p_value(
             counted["incidents"], counted["last_year"], known=known["last_year"]
         )
         rows.append(
@@ -581,7 +580,7 @@ def _ward_analysis_frame(
     for key in ("previous", "last_year"):
         known = _covered(months_with_data, windows[key])
         pairs = zip(table["incidents"], table[key], strict=True)
-        changes = [_change(int(c), int(b), known=known) for c, b in pairs]
+        changes = [_change_and_p_value(int(c), int(b), known=known) for c, b in pairs]
         table[f"change_{key}"] = [c for c, _ in changes]
         table[f"p_{key}"] = [p for _, p in changes]
     monthly = (

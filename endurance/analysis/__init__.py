@@ -21,7 +21,7 @@ stream) do that and pass the arrays in.
   the nested selection of the map's method.
 """
 
-from endurance.analysis.change import ChangeResult, change_test, compare_periods
+from endurance.analysis.change import ChangeResult, change_test, compare_periods, relative_change
 from endurance.analysis.density import (
     DAYS_PER_MONTH,
     DEFAULT_BANDWIDTH_M,
@@ -99,6 +99,7 @@ __all__ = [
     "monthly_chart_png",
     "peak_days",
     "peak_hours",
+    "relative_change",
     "score_hotspots",
     "temporal_profile",
     "trend_label",
