@@ -38,8 +38,10 @@ CREATE TABLE marts.density_cells (
     hotspot      BOOLEAN NOT NULL,
     gi_z         DOUBLE,                    -- NULL when Gi* cannot be computed (no variance)
     gi_p         DOUBLE,                    -- Benjamini-Hochberg adjusted
-    gi_class     VARCHAR NOT NULL CHECK (gi_class IN
-                     ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')),
+    gi_class     VARCHAR NOT NULL CHECK (
+        gi_class IN
+        ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')
+    ),
     PRIMARY KEY (period, col, "row")
 );
 
@@ -88,8 +90,10 @@ CREATE TABLE marts.ward_analysis (
     p_last_year       DOUBLE,
     gi_z              DOUBLE,
     gi_p              DOUBLE,
-    gi_class          VARCHAR NOT NULL CHECK (gi_class IN
-                          ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')),
+    gi_class          VARCHAR NOT NULL CHECK (
+        gi_class IN
+        ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')
+    ),
     trend             VARCHAR NOT NULL CHECK (trend IN ('emerging', 'persistent', 'fading', 'none')),
     mk_tau            DOUBLE,
     mk_p              DOUBLE,

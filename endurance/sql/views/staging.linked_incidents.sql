@@ -6,9 +6,10 @@ CREATE OR REPLACE VIEW staging.linked_incidents AS
 WITH counted AS (
     SELECT DISTINCT g.group_id
     FROM staging.event_groups AS g
-    JOIN staging.events AS e USING (event_id)
+    INNER JOIN staging.events AS e USING (event_id)
     WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)
 )
+
 SELECT c.group_id AS incident_id, r.source, r.category, r.occurred_at, r.month, r.x, r.y, r.lon, r.lat
 FROM counted AS c
-JOIN staging.events AS r ON r.event_id = c.group_id;
+INNER JOIN staging.events AS r ON c.group_id = r.event_id;
