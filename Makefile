@@ -52,6 +52,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check endurance pipelines tests benchmarks geodata
 	$(BIN)/ruff format --check endurance pipelines tests benchmarks geodata
 	$(BIN)/mypy
+	$(BIN)/sqlfluff lint endurance/sql
 
 bench: $(STAMP) assets chromium
 	$(BIN)/python benchmarks/run.py

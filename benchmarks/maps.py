@@ -29,7 +29,7 @@ from pathlib import Path
 
 from _incidents import stage_incidents
 
-from endurance import _assets, _browser, analysis, geography, linking, maps, marts, warehouse
+from endurance import _assets, _browser, geography, hotspots, linking, maps, marts, warehouse
 from endurance.demo.geography import DemoGeography
 from endurance.geography import attribution
 from endurance.periods import Period
@@ -80,7 +80,7 @@ def bench_size(geodata: Path, n: int, folder: Path, geo: DemoGeography, base: Pa
         marts.build_marts(con)
         prepared = time.perf_counter() - started
         started = time.perf_counter()
-        analysis.analyse_period(con, PERIOD, vintage="2024")
+        hotspots.analyse_period(con, PERIOD, vintage="2024")
         analysed = time.perf_counter() - started
         raw = con.execute(
             "SELECT sum(length(format('[{:.5f},{:.5f}],', lat, lon))) FROM staging.events"

@@ -38,7 +38,7 @@ import shapely
 from _incidents import stage_incidents
 from shapely.geometry.base import BaseGeometry
 
-from endurance import analysis, geography, linking, marts, sources, warehouse
+from endurance import analysis, geography, hotspots, linking, marts, sources, warehouse
 from endurance.analysis import selection
 from endurance.demo import generate_demo_inputs
 from endurance.demo.geography import DemoGeography
@@ -101,7 +101,7 @@ def bench_demo(geodata: Path) -> None:
             linking.link_events(con)
             marts.build_marts(con)
             started = time.perf_counter()
-            summary = analysis.analyse_period(con, DEMO_PERIOD, vintage="2024")
+            summary = hotspots.analyse_period(con, DEMO_PERIOD, vintage="2024")
             analysed = time.perf_counter() - started
             points = con.execute(
                 "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.linked_incidents"
@@ -170,7 +170,7 @@ def bench_speed(geodata: Path, n: int) -> None:
         marts.build_marts(con)
         prepared = time.perf_counter() - started
         started = time.perf_counter()
-        summary = analysis.analyse_period(con, DEMO_PERIOD, vintage="2024")
+        summary = hotspots.analyse_period(con, DEMO_PERIOD, vintage="2024")
         analysed = time.perf_counter() - started
         started = time.perf_counter()
         frame = con.execute("SELECT x, y FROM staging.linked_incidents WHERE x IS NOT NULL").df()

@@ -70,6 +70,13 @@ class WarehouseLockedError(WarehouseError, TimeoutError):
     """Another process held the warehouse for longer than this one would wait."""
 
 
+class CheckFailedError(EnduranceError, RuntimeError):
+    """Built data failed a check its layer declares (``endurance/sql/checks``): nothing was committed.
+
+    The message lists every failed check with a few offending rows.
+    """
+
+
 class ExportError(EnduranceError, ValueError):
     """A partner export cannot be written as asked (unknown format or area, no data)."""
 

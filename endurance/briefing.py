@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _browser, _publish, analysis, freshness, maps, marts
+from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts
 from endurance._errors import ArgumentError, NotLoadedError
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
@@ -133,10 +133,6 @@ def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _change(current: int, before: int) -> float | None:
-    return None if not before else current / before - 1
-
-
 def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
     period = meeting.period
     # The same figure, from the same query, as the map's title: marts.period_incidents.
@@ -153,8 +149,8 @@ def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) ->
         "incidents": incidents,
         "previous": previous,
         "last_year": last_year,
-        "change_previous": _change(incidents, previous),
-        "change_last_year": _change(incidents, last_year),
+        "change_previous": analysis.relative_change(incidents, previous),
+        "change_last_year": analysis.relative_change(incidents, last_year),
         "wards_with_incidents": wards,
     }
 
@@ -363,7 +359,7 @@ def collect_briefing(
     """Read every section of the pack from the marts and the ledger.
 
     The hotspot analysis for ``meeting.period`` must already be in the marts
-    (:func:`endurance.analysis.analyse_period`); :func:`write_briefing` sees to that.
+    (:func:`endurance.hotspots.analyse_period`); :func:`write_briefing` sees to that.
     """
     profile, peaks = _profile(con, meeting)
     outcomes, repeats = _outcomes(con, meeting)
@@ -380,7 +376,7 @@ def collect_briefing(
         repeat_s59_since=repeats,
         intelligence=_intelligence(con, meeting, share_c),
         quality=_quality(con, meeting),
-        pai=analysis.map_accuracy(con, meeting.period),
+        pai=hotspots.map_accuracy(con, meeting.period),
         sources=_sources(con),
     )
 

@@ -43,7 +43,7 @@ import duckdb
 import geopandas as gpd
 import shapely
 
-from endurance import PROJECT_CRS, _tabular, analysis, freshness, marts, warehouse
+from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehouse
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
@@ -302,7 +302,8 @@ def _cell(shown: str) -> Cell:
     return int(shown) if shown.isdigit() else shown
 
 
-def _change(current: Cell, comparison: Cell) -> Cell:
+def _difference(current: Cell, comparison: Cell) -> Cell:
+    """``current - comparison`` of two shown counts; n/a or suppressed when either is not a number."""
     if comparison == NOT_AVAILABLE:
         return NOT_AVAILABLE
     if isinstance(current, int) and isinstance(comparison, int):
@@ -395,7 +396,7 @@ def _table_rows(
         for name in not_covered:
             row[name] = NOT_AVAILABLE
         for change, comparison in CHANGES.items():
-            row[change] = _change(row["off_road_bike_incidents"], row[comparison])
+            row[change] = _difference(row["off_road_bike_incidents"], row[comparison])
     ward_rows = [r for r in rows if r["row_type"] == "ward"]
     _ranks(ward_rows, "rank_in_lad")
     _ranks(ward_rows, "rank_in_force")
@@ -472,7 +473,7 @@ def build_ward_summary(
 
 def _tasking_note(con: duckdb.DuckDBPyConnection, period: Period) -> str:
     """How the tasking map's hotspot areas were drawn, and how well its method predicted."""
-    accuracy = analysis.map_accuracy(con, period)
+    accuracy = hotspots.map_accuracy(con, period)
     if accuracy is None:
         return "The period has not been analysed, so no tasking hotspot areas are given."
     drawn = (

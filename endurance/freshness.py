@@ -237,12 +237,12 @@ def refresh(
 def analyse(
     con: duckdb.DuckDBPyConnection, period: Period, *, vintage: str, run_id: str | None = None
 ) -> dict[str, Any]:
-    """Analyse the period (``endurance.analysis.analyse_period``) and record what it was built from."""
-    from endurance import analysis
+    """Analyse the period (``endurance.hotspots.analyse_period``) and record what it was built from."""
+    from endurance import hotspots
 
     mark = current(con)
     started = datetime.now()
-    summary = analysis.analyse_period(con, period, vintage=vintage)
+    summary = hotspots.analyse_period(con, period, vintage=vintage)
     record(con, "analysis", mark, scope=_scope(period, vintage), run_id=run_id, built_at=started)
     return summary
 

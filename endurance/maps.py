@@ -54,8 +54,8 @@ from endurance import (
     _leaflet,
     _map_page,
     _publish,
-    analysis,
     freshness,
+    hotspots,
     marts,
     warehouse,
 )
@@ -118,7 +118,7 @@ def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
     if grid is None:
         raise AnalysisMissingError(
             f"no hotspot analysis for {period.label} in marts.density_grid: run "
-            "endurance.analysis.analyse_period for it (the nightly flow and `endurance map` do)"
+            "endurance.hotspots.analyse_period for it (the nightly flow and `endurance map` do)"
         )
     cells = con.execute(
         'SELECT col, "row", density_km2, gi_class FROM marts.density_cells WHERE period = ?',
@@ -494,7 +494,7 @@ def build_hotspot_map(
     ----------
     con
         The warehouse, with marts built and the period analysed
-        (``endurance.analysis.analyse_period``).
+        (``endurance.hotspots.analyse_period``).
     path
         The HTML file to write; its folder is created.
     period
@@ -677,7 +677,7 @@ def _title_lines(
         f"Risk for {density.forecast_month} on {density.grid.cell_m:.0f} m cells (British National Grid): "
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
-        _map_page.pai_line(analysis.map_accuracy(con, period), force_wide=bool(area.lad_code)),
+        _map_page.pai_line(hotspots.map_accuracy(con, period), force_wide=bool(area.lad_code)),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {generated} by run {run_id}.",

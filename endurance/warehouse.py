@@ -7,7 +7,11 @@ The warehouse is one DuckDB file with the layers ``raw`` (rows as received),
 Every connection loads the spatial extension from the file that the
 ``duckdb-extension-spatial`` package ships, so nothing is ever downloaded.
 Schema changes are numbered ``.sql`` files under ``endurance/sql/migrations``;
-``ops.schema_migrations`` records which have been applied.
+``ops.schema_migrations`` records which have been applied. Migrations hold tables only.
+Views and macros hold no data of their own: each is one ``.sql`` file under
+``endurance/sql/views`` named after what it builds (``staging.events.sql``), and all of
+them are re-created, in the order :data:`VIEWS` gives, every time the warehouse is
+migrated (each opening for writing). Changing a view is editing its file; no migration.
 
 A warehouse file has one writer at a time: every connection to a file first takes the
 lock ``<file>.lock`` (exclusive to write, shared to read, as DuckDB itself requires
@@ -35,7 +39,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import duckdb
 
@@ -45,11 +49,32 @@ from endurance._files import sha256_file
 from endurance._lock import WarehouseLockedError, lock_path_for
 from endurance.settings import Settings
 
-__all__ = ["WarehouseError", "WarehouseLockedError", "connect", "lock_path_for", "migrate", "transaction"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "VIEWS",
+    "WarehouseError",
+    "WarehouseLockedError",
+    "connect",
+    "create_views",
+    "lock_path_for",
+    "migrate",
+    "transaction",
+]
 
 log = logging.getLogger(__name__)
 _SQL_ROOT = resources.files("endurance") / "sql"
 LAYERS = ("raw", "staging", "marts", "ops", "geo")
+#: The views and macros of ``endurance/sql/views``, in the order they are created: each
+#: reads only tables and the objects listed before it (DuckDB binds a view when it is
+#: created, so an object must exist before any view that reads it).
+VIEWS = (
+    "staging.stg_policeuk_street",  # typed table + raw text
+    "staging.events",  # the staged tables of every source
+    "staging.linked_incidents",  # staging.events + staging.event_groups
+    "marts.map_geojson",  # a macro; reads nothing
+)
 
 #: DuckDB's memory budget for one warehouse. A national police.uk load holds tens of
 #: millions of rows in temporary tables; within a budget DuckDB spills them to
@@ -219,6 +244,21 @@ def quote_table(name: str) -> str:
     return ".".join(quote_identifier(part) for part in name.split("."))
 
 
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Insert a data frame's rows into ``table`` (quoted) by column name.
+
+    A ``wkb`` column fills ``geom_4326``; nothing happens for an empty frame.
+    """
+    if frame.empty:
+        return
+    con.register("inserted_frame", frame)
+    select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
+    try:
+        con.execute(f"INSERT INTO {table} BY NAME SELECT {select} FROM inserted_frame")  # noqa: S608
+    finally:
+        con.unregister("inserted_frame")
+
+
 def _migration_files() -> list[tuple[int, str]]:
     found = []
     for entry in (_SQL_ROOT / "migrations").iterdir():
@@ -228,7 +268,7 @@ def _migration_files() -> list[tuple[int, str]]:
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied."""
+    """Apply every migration not yet recorded, then re-create the views; return the migrations applied."""
     con.execute("CREATE SCHEMA IF NOT EXISTS ops")
     con.execute(
         "CREATE TABLE IF NOT EXISTS ops.schema_migrations ("
@@ -248,9 +288,20 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("ROLLBACK")
             raise WarehouseError(f"migration {name} failed: {exc}") from exc
         applied.append(name)
+    create_views(con)
     if applied:
         _checkpoint(con)
     return applied
+
+
+def create_views(con: duckdb.DuckDBPyConnection) -> None:
+    """Create or replace every view and macro of ``endurance/sql/views``, in the order of :data:`VIEWS`."""
+    with transaction(con):
+        for name in VIEWS:
+            try:
+                con.execute(sql_text(f"views/{name}.sql"))
+            except duckdb.Error as exc:
+                raise WarehouseError(f"view {name} cannot be created: {exc}") from exc
 
 
 def _checkpoint(con: duckdb.DuckDBPyConnection) -> None:

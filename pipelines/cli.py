@@ -371,7 +371,7 @@ def backtest(
     is the honest figure: each month's method chosen without seeing that month.
     Scores are stored in marts.method_backtest.
     """
-    from endurance.analysis.marts import STREAMS, record_backtest
+    from endurance.backtests import STREAMS, record_backtest
     from endurance.geography import FORCE_CODE
 
     settings = Settings.from_env()

@@ -51,3 +51,10 @@ def test_compare_periods_against_previous_and_year_ago() -> None:
     assert table.loc["A", "change_year_ago"] == "up"
     assert table.loc["A", "change_previous"] == "no significant change"
     assert table.loc["A", "ratio_previous"] == pytest.approx(11 / 9)
+
+
+@pytest.mark.parametrize(
+    ("current", "before", "expected"), [(15, 10, 0.5), (5, 10, -0.5), (0, 4, -1.0), (3, 0, None)]
+)
+def test_relative_change_is_the_ratio_minus_one_and_none_from_nothing(current, before, expected):
+    assert analysis.relative_change(current, before) == expected

@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from endurance import analysis, briefing, linking, marts, warehouse
+from endurance import briefing, hotspots, linking, marts, warehouse
 from endurance.geography import attribution
 from endurance.periods import Period
 from endurance.sources import outcomes
@@ -267,7 +267,7 @@ def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(d
     assert f"<b>1. {top[0]}</b>" in page and f"{top[1]} incidents;" in page
     # The map's method and its tested accuracy, month by month, as the warehouse holds them.
     with warehouse.connect(demo_run["db"], read_only=True) as con:
-        accuracy = analysis.map_accuracy(con, Period("2025-01", "2025-12"))
+        accuracy = hotspots.map_accuracy(con, Period("2025-01", "2025-12"))
     assert accuracy is not None and f"<b>{accuracy['label']}</b>" in page
     assert f"Predictive Accuracy Index of\n  <b>{accuracy['nested_pai']:.1f}</b>" in page
     assert f"against {accuracy['naive_pai']:.1f} for the naive baseline" in page

@@ -11,7 +11,7 @@ import pyogrio
 import pytest
 import shapely
 
-from endurance import analysis, exports, linking, marts
+from endurance import exports, hotspots, linking, marts
 from endurance._errors import ExportError
 from endurance.geography import attribution, importing
 from endurance.periods import parse_period
@@ -211,7 +211,7 @@ def test_tasking_hotspots_come_from_the_map_s_analysis_of_the_period(geo_con, tm
             assert rows[code]["tasking_hotspots"] == names
     assert rows[ESTON]["tasking_hotspots"].split("; ")[0] == "Eston Hills"
     after = exports.build_ward_summary(geo_con, period=Q3, vintage="2024", threshold=5, run_id="r")
-    accuracy = analysis.map_accuracy(geo_con, Q3)
+    accuracy = hotspots.map_accuracy(geo_con, Q3)
     assert accuracy is not None and accuracy["label"] in after.tasking
     for figure in (accuracy["nested_pai"], accuracy["naive_pai"]):
         assert f"{figure:.1f}" in after.tasking

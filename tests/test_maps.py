@@ -291,7 +291,7 @@ def test_a_map_of_one_authority_holds_only_its_wards_and_incidents(demo_run, tmp
 
 @pytest.mark.slow
 def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
-    from endurance import analysis, linking, marts
+    from endurance import hotspots, linking, marts
     from endurance.demo.geography import DemoGeography, incident_points
     from endurance.geography import attribution
     from tests._staging import stage_points
@@ -303,7 +303,7 @@ def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
     attribution.attribute_events(geo_con)
     linking.link_events(geo_con, rules=())  # each incident its own: linking is not under test
     marts.build_marts(geo_con)
-    analysis.analyse_period(geo_con, YEAR, vintage="2024")
+    hotspots.analyse_period(geo_con, YEAR, vintage="2024")
     result = maps.build_hotspot_map(geo_con, tmp_path / "m.html", period=YEAR, vintage="2024", run_id="r")
     print(f"map of {result.incidents:,} incidents: {result.bytes:,} bytes")
     assert result.incidents == 100_000

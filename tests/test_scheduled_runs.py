@@ -31,7 +31,7 @@ from prefect.settings import PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW, temporary
 from prefect.states import Scheduled
 from typer.testing import CliRunner
 
-from endurance import analysis, run_report, warehouse
+from endurance import hotspots, run_report, warehouse
 from endurance._errors import PoliceApiError
 from endurance.periods import Period
 from endurance.settings import Settings
@@ -184,7 +184,7 @@ def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
     for path in demo_run["inputs"].files:
         assert f"| {path.name} |" in summary
     with warehouse.connect(db, read_only=True) as con:
-        accuracy = analysis.map_accuracy(con, Period("2025-01", "2025-12"))
+        accuracy = hotspots.map_accuracy(con, Period("2025-01", "2025-12"))
     assert accuracy is not None and f"drawn with {accuracy['label']}." in summary
     assert f"PAI {accuracy['nested_pai']:.2f} for the selection" in summary
     assert f"against {accuracy['naive_pai']:.2f} for the naive baseline" in summary

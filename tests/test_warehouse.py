@@ -1,4 +1,7 @@
+import gzip
 import json
+import re
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +65,69 @@ def test_run_ledger_records_start_and_finish(con):
 
 def test_quote_identifier_escapes_quotes():
     assert warehouse.quote_identifier('we"ird') == '"we""ird"'
+
+
+# --------------------------------------------------------------------------- views
+
+OLD_WAREHOUSE = Path(__file__).parent / "data" / "warehouse_0016.duckdb.gz"
+VIEWS_DIR = Path(warehouse.__file__).parent / "sql" / "views"
+
+
+def _view_rows(con) -> dict[str, list[tuple]]:
+    return {
+        name: con.execute(f"SELECT * FROM {warehouse.quote_table(name)} ORDER BY ALL").fetchall()
+        for name in warehouse.VIEWS
+        if name != "marts.map_geojson"
+    }
+
+
+def _definitions(con) -> dict[str, str]:
+    views = con.execute(
+        "SELECT schema_name || '.' || view_name, sql FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()
+    macros = con.execute(
+        "SELECT schema_name || '.' || function_name, macro_definition FROM duckdb_functions()"
+        " WHERE function_type = 'macro' AND NOT internal"
+    ).fetchall()
+    return dict(views + macros)
+
+
+def test_every_view_file_is_created_once_in_the_declared_order():
+    assert sorted(warehouse.VIEWS) == sorted(p.name.removesuffix(".sql") for p in VIEWS_DIR.glob("*.sql"))
+    assert len(set(warehouse.VIEWS)) == len(warehouse.VIEWS)
+
+
+def test_migrations_declare_tables_only():
+    for _, name in warehouse._migration_files():
+        lines = warehouse.sql_text(f"migrations/{name}").splitlines()
+        statements = " ".join(line.split("--")[0] for line in lines)
+        assert not re.search(r"\b(VIEW|MACRO)\b", statements, re.IGNORECASE), name
+
+
+def test_a_fresh_warehouse_has_every_view(con):
+    assert set(_definitions(con)) == set(warehouse.VIEWS)
+    assert _view_rows(con) == {name: [] for name in warehouse.VIEWS if name != "marts.map_geojson"}
+    geojson = con.execute("SELECT marts.map_geojson(ST_Point(-1.123456789, 54.5))").fetchone()[0]
+    assert geojson == '{"type":"Point","coordinates":[-1.12346,54.5]}'
+
+
+def test_views_are_recreated_on_every_opening_for_writing(tmp_path):
+    path = tmp_path / "endurance.duckdb"
+    with warehouse.connect(path) as con:
+        con.execute("CREATE OR REPLACE VIEW staging.events AS SELECT 1 AS stale")
+    with warehouse.connect(path) as con:
+        assert "event_id" in [d[0] for d in con.execute("SELECT * FROM staging.events").description]
+
+
+def test_a_warehouse_made_before_views_left_the_migrations_keeps_the_same_rows(tmp_path, con):
+    path = tmp_path / "old.duckdb"
+    path.write_bytes(gzip.decompress(OLD_WAREHOUSE.read_bytes()))
+    with warehouse.connect(path, read_only=True) as old:
+        before = _view_rows(old)
+        declared_before = _definitions(old)
+    assert sum(len(rows) for rows in before.values()) == 100 + 20 + 34  # events, police.uk, linked
+    with warehouse.connect(path) as reopened:
+        assert _view_rows(reopened) == before
+        # Replaced by the files' definitions: the same as a fresh warehouse's.
+        assert _definitions(reopened) == _definitions(con)
+    assert set(declared_before) == set(warehouse.VIEWS)

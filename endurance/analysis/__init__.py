@@ -2,8 +2,9 @@
 
 One module per method family; every function here is pure: it takes coordinates in
 the project CRS (British National Grid, metres), timestamps or counts, and returns
-numbers, masks or small records. None reads the warehouse; the flow and the marts do
-that and pass the arrays in.
+numbers, masks or small records. None reads the warehouse: :mod:`endurance.hotspots`
+(a period's analysis into the marts) and :mod:`endurance.backtests` (backtests of a
+stream) do that and pass the arrays in.
 
 - :mod:`~endurance.analysis.grid`: the regular grid of square cells the methods share;
 - :mod:`~endurance.analysis.density`: quartic kernel density, top-cell hotspots and
@@ -17,12 +18,10 @@ that and pass the arrays in.
   for the month ahead (naive counts, decayed counts, kernel density, prospective
   kernel density, blends, a self-exciting point process);
 - :mod:`~endurance.analysis.selection`: rolling-origin backtests of the candidates and
-  the nested selection of the map's method;
-- :mod:`~endurance.analysis.marts`: the one module that reads and writes the warehouse:
-  :func:`analyse_period` runs all of the above for a reporting period into the marts.
+  the nested selection of the map's method.
 """
 
-from endurance.analysis.change import ChangeResult, change_test, compare_periods
+from endurance.analysis.change import ChangeResult, change_test, compare_periods, relative_change
 from endurance.analysis.density import (
     DAYS_PER_MONTH,
     DEFAULT_BANDWIDTH_M,
@@ -55,7 +54,6 @@ from endurance.analysis.gistar import (
     grid_weights,
 )
 from endurance.analysis.grid import DensityGrid, count_grid
-from endurance.analysis.marts import STREAMS, analyse_period, backtest_stream, map_accuracy
 from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, flag_top_cells
 from endurance.analysis.temporal import monthly_chart_png, peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import MannKendall, mann_kendall, trend_label
@@ -68,7 +66,6 @@ __all__ = [
     "NAIVE_MONTHS",
     "NESTED",
     "SELECTION_WINDOW",
-    "STREAMS",
     "Backtest",
     "Blend",
     "ChangeResult",
@@ -84,10 +81,8 @@ __all__ = [
     "ProspectiveKDE",
     "Score",
     "SelfExciting",
-    "analyse_period",
     "area_weights",
     "backtest",
-    "backtest_stream",
     "benjamini_hochberg",
     "change_test",
     "compare_periods",
@@ -100,11 +95,11 @@ __all__ = [
     "hotspot_cells",
     "kernel_density",
     "mann_kendall",
-    "map_accuracy",
     "method_from_name",
     "monthly_chart_png",
     "peak_days",
     "peak_hours",
+    "relative_change",
     "score_hotspots",
     "temporal_profile",
     "trend_label",

@@ -77,6 +77,19 @@ def change_test(current: int, previous: int, *, exposure: float = 1.0, alpha: fl
     return ChangeResult(a, b, ratio, p_value, label)
 
 
+def relative_change(current: int, before: int) -> float | None:
+    """Return the relative change ``current / before - 1``; None when there was nothing before.
+
+    Examples
+    --------
+    >>> relative_change(15, 10)
+    0.5
+    >>> relative_change(3, 0) is None
+    True
+    """
+    return current / before - 1.0 if before > 0 else None
+
+
 def compare_periods(
     counts: pd.DataFrame,
     period: Period,

@@ -5,6 +5,7 @@ WITH designations AS (
     SELECT vintage, ward_code, designation, effective_from, effective_to
     FROM geo.ward_designations
 )
+
 SELECT vintage, ward_code, designation, effective_from, effective_to
 FROM designations
 ORDER BY vintage, ward_code, effective_from;

@@ -75,7 +75,7 @@ CREATE TABLE staging.stg_intelligence_restricted (
     location_text VARCHAR, subject VARCHAR, narrative VARCHAR, vrm VARCHAR, phone VARCHAR
 );
 
--- Attribution results (see endurance/attribution.py for the rules).
+-- Attribution results (see endurance/geography/attribution.py for the rules).
 CREATE TABLE staging.event_wards (
     event_id VARCHAR NOT NULL,
     vintage VARCHAR NOT NULL,

@@ -1,27 +1,3 @@
--- Every staged event from every source, in one shape, for attribution and marts.
--- No free text and no personal data: those stay in the *_restricted tables.
-CREATE VIEW staging.events AS
-WITH incidents AS (
-    SELECT event_id, 'incident_log' AS source,
-           CASE WHEN is_off_road_bike THEN 'off_road_bike' ELSE 'other_incident' END AS category,
-           created_at AS occurred_at, date_trunc('month', created_at)::DATE AS month,
-           x, y, lon, lat, TRUE AS shareable
-    FROM staging.stg_incident_log_incidents
-),
-intelligence AS (
-    SELECT event_id, 'intelligence' AS source, 'community_intelligence' AS category,
-           received_at AS occurred_at, date_trunc('month', received_at)::DATE AS month,
-           x, y, lon, lat, handling_code = 'P' AS shareable
-    FROM staging.stg_intelligence_reports
-),
-policeuk AS (
-    SELECT event_id, 'policeuk' AS source,
-           CASE WHEN crime_type = 'Anti-social behaviour' THEN 'asb_context'
-                ELSE 'crime_context' END AS category,
-           NULL::TIMESTAMP AS occurred_at, month,
-           x, y, lon, lat, TRUE AS shareable
-    FROM staging.stg_policeuk_street
-)
-SELECT * FROM incidents
-UNION ALL SELECT * FROM intelligence
-UNION ALL SELECT * FROM policeuk;
+-- Declared the view staging.events, which now lives in endurance/sql/views/ and is
+-- re-created after every migration (endurance.warehouse.create_views). The number stays
+-- so that warehouses which applied it and new ones list the same migrations.

@@ -1,4 +1,3 @@
--- GeoJSON for maps: about 5 m of simplification and 1 m of coordinate precision,
--- invisible at the zooms a tasking meeting uses, and it keeps the HTML small.
-CREATE MACRO marts.map_geojson(geom) AS
-    ST_AsGeoJSON(ST_ReducePrecision(ST_SimplifyPreserveTopology(geom, 0.00005), 0.00001));
+-- Declared the macro marts.map_geojson, which now lives in endurance/sql/views/ and is
+-- re-created after every migration (endurance.warehouse.create_views). The number stays
+-- so that warehouses which applied it and new ones list the same migrations.

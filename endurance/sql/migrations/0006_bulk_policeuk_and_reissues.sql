@@ -3,8 +3,6 @@
 -- primary keys; uniqueness is enforced by the loader (natural keys are de-duplicated
 -- before insert) and checked after each load (endurance.sources.policeuk).
 -- Files also get a name (their identity across re-issues) and a superseded_by link.
-DROP VIEW staging.events;
-
 CREATE TABLE raw.policeuk_street_new (
     file_sha256 VARCHAR NOT NULL, row_number INTEGER NOT NULL,
     crime_id VARCHAR, month VARCHAR, reported_by VARCHAR, falls_within VARCHAR,
@@ -29,29 +27,3 @@ ALTER TABLE staging.stg_policeuk_street_new RENAME TO stg_policeuk_street;
 
 ALTER TABLE ops.files ADD COLUMN name VARCHAR;           -- e.g. 2025-06-cleveland-street.csv
 ALTER TABLE ops.files ADD COLUMN superseded_by VARCHAR;  -- sha256 of the corrected re-issue
-
-CREATE VIEW staging.events AS
-WITH incidents AS (
-    SELECT event_id, 'incident_log' AS source,
-           CASE WHEN is_off_road_bike THEN 'off_road_bike' ELSE 'other_incident' END AS category,
-           created_at AS occurred_at, date_trunc('month', created_at)::DATE AS month,
-           x, y, lon, lat, TRUE AS shareable
-    FROM staging.stg_incident_log_incidents
-),
-intelligence AS (
-    SELECT event_id, 'intelligence' AS source, 'community_intelligence' AS category,
-           received_at AS occurred_at, date_trunc('month', received_at)::DATE AS month,
-           x, y, lon, lat, handling_code = 'P' AS shareable
-    FROM staging.stg_intelligence_reports
-),
-policeuk AS (
-    SELECT event_id, 'policeuk' AS source,
-           CASE WHEN crime_type = 'Anti-social behaviour' THEN 'asb_context'
-                ELSE 'crime_context' END AS category,
-           NULL::TIMESTAMP AS occurred_at, month,
-           x, y, lon, lat, TRUE AS shareable
-    FROM staging.stg_policeuk_street
-)
-SELECT * FROM incidents
-UNION ALL SELECT * FROM intelligence
-UNION ALL SELECT * FROM policeuk;

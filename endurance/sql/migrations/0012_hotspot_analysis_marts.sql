@@ -1,21 +1,8 @@
--- Hotspot analysis marts, written by endurance/analysis/marts.py (analyse_period): one
+-- Hotspot analysis marts, written by endurance/hotspots.py (analyse_period): one
 -- set of rows per reporting period (`period` is Period.label, e.g. 2025-01_to_2025-12),
 -- replaced whole each time the period is analysed. Maps and briefings read these.
 
--- One row per linked incident (endurance/linking.py): off-road-bike incidents and
--- shareable intelligence reports, each incident counted once however many ways it was
--- reported, placed and timed by its representative event. The unit of
--- marts.ward_month_counts.linked_incidents.
-CREATE VIEW staging.linked_incidents AS
-WITH counted AS (
-    SELECT DISTINCT g.group_id
-    FROM staging.event_groups AS g
-    JOIN staging.events AS e USING (event_id)
-    WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)
-)
-SELECT c.group_id AS incident_id, r.source, r.category, r.occurred_at, r.month, r.x, r.y, r.lon, r.lat
-FROM counted AS c
-JOIN staging.events AS r ON r.event_id = c.group_id;
+-- staging.linked_incidents, the unit they count, is a view: endurance/sql/views/.
 
 -- The kernel density grid of the period: where it lies and how it was drawn.
 CREATE TABLE marts.density_grid (
@@ -51,8 +38,10 @@ CREATE TABLE marts.density_cells (
     hotspot      BOOLEAN NOT NULL,
     gi_z         DOUBLE,                    -- NULL when Gi* cannot be computed (no variance)
     gi_p         DOUBLE,                    -- Benjamini-Hochberg adjusted
-    gi_class     VARCHAR NOT NULL CHECK (gi_class IN
-                     ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')),
+    gi_class     VARCHAR NOT NULL CHECK (
+        gi_class IN
+        ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')
+    ),
     PRIMARY KEY (period, col, "row")
 );
 
@@ -101,8 +90,10 @@ CREATE TABLE marts.ward_analysis (
     p_last_year       DOUBLE,
     gi_z              DOUBLE,
     gi_p              DOUBLE,
-    gi_class          VARCHAR NOT NULL CHECK (gi_class IN
-                          ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')),
+    gi_class          VARCHAR NOT NULL CHECK (
+        gi_class IN
+        ('hot_99', 'hot_95', 'hot_90', 'cold_99', 'cold_95', 'cold_90', 'not_significant')
+    ),
     trend             VARCHAR NOT NULL CHECK (trend IN ('emerging', 'persistent', 'fading', 'none')),
     mk_tau            DOUBLE,
     mk_p              DOUBLE,

@@ -9,17 +9,24 @@
 -- downloads lack it, and the same report must match.
 INSERT INTO staging.stg_policeuk_street_typed
 WITH valid AS NOT MATERIALIZED (
-    SELECT * FROM puk_checked($sha256) WHERE reason IS NULL
+    SELECT * FROM puk_checked($sha256)
+    WHERE reason IS NULL
 ),
+
 keyed AS (
-    SELECT 'PUK:' || crime_id_clean AS event_id, * FROM valid WHERE crime_id_clean IS NOT NULL
+    SELECT 'PUK:' || crime_id_clean AS event_id, * FROM valid
+    WHERE crime_id_clean IS NOT NULL
     UNION ALL
-    SELECT 'PUK:' || md5(report || '|' || row_number() OVER (PARTITION BY report ORDER BY row_number)) AS event_id,
-           * EXCLUDE (report)
+    SELECT
+        'PUK:'
+        || md5(report || '|' || row_number() OVER (PARTITION BY report ORDER BY row_number)) AS event_id,
+        * EXCLUDE (report)
     FROM (
         SELECT *, concat_ws('|', month, longitude, latitude, location, crime_type, falls_within) AS report
-        FROM valid WHERE crime_id_clean IS NULL
-    )
+        FROM valid
+        WHERE crime_id_clean IS NULL
+    ) AS unkeyed
 )
+
 SELECT event_id, file_sha256, row_number, month_date, crime_type_clean, lon, lat, x, y, coordinate_repair
 FROM keyed;

@@ -15,7 +15,7 @@ import pytest
 import shapely
 from scipy import stats
 
-from endurance import analysis, linking, marts, warehouse
+from endurance import analysis, hotspots, linking, marts, warehouse
 from endurance.geography import attribution
 from endurance.periods import Period
 from tests._staging import incident, report, stage_rows
@@ -159,7 +159,7 @@ def case_db(geo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         attribution.attribute_events(con)
         linking.link_events(con)
         marts.build_marts(con)
-        case.summary = analysis.analyse_period(con, PERIOD, vintage="2024")
+        case.summary = hotspots.analyse_period(con, PERIOD, vintage="2024")
     yield path, case
 
 
@@ -333,7 +333,7 @@ def test_backtest_rows_score_every_method_month_by_month(case_con, case_db) -> N
     assert sorted(table.loc[~table["in_summary"], "scored_month"].unique()) == [
         "2024-09", "2024-10", "2024-11", "2024-12", "2025-01", "2025-02", "2025-03",
     ]  # fmt: skip
-    accuracy = analysis.map_accuracy(case_con, PERIOD)
+    accuracy = hotspots.map_accuracy(case_con, PERIOD)
     assert accuracy is not None
     assert {
         k: accuracy[k] for k in ("method", "forecast_month", "backtest_from", "backtest_to", "months")
@@ -349,7 +349,7 @@ def test_backtest_rows_score_every_method_month_by_month(case_con, case_db) -> N
     assert accuracy["nested_hit_rate"] == accuracy["naive_hit_rate"] == 1.0
     assert [m["month"] for m in accuracy["by_month"]] == months
     assert accuracy["by_month"][-1]["incidents"] == 7
-    assert analysis.map_accuracy(case_con, Period("2025-01", "2025-03")) is None
+    assert hotspots.map_accuracy(case_con, Period("2025-01", "2025-03")) is None
     summary = case.summary
     assert summary["hotspots"] == 2 and summary["top"] == ["Eston Hills", case.quiet_ward]
     assert summary["method"] == "naive(3mo)" and summary["accuracy"] == accuracy
@@ -376,10 +376,10 @@ def test_analysing_again_replaces_only_that_period(case_db) -> None:
             }
 
         before = counts()
-        analysis.analyse_period(con, PERIOD, vintage="2024")
+        hotspots.analyse_period(con, PERIOD, vintage="2024")
         assert counts() == before
         other = Period("2025-07", "2025-09")
-        analysis.analyse_period(con, other, vintage="2024")
+        hotspots.analyse_period(con, other, vintage="2024")
         after = counts()
         assert all(after[t][PERIOD.label] == before[t][PERIOD.label] for t in analysed)
         assert after["density_grid"][other.label] == 1
@@ -387,14 +387,14 @@ def test_analysing_again_replaces_only_that_period(case_db) -> None:
         labels = con.execute("SELECT DISTINCT period FROM marts.method_backtest").fetchall()
         assert labels == [("2025-04_to_2025-09",)]
         with pytest.raises(LookupError, match="vintage '1999' is not loaded"):
-            analysis.analyse_period(con, PERIOD, vintage="1999")
+            hotspots.analyse_period(con, PERIOD, vintage="1999")
         stage_rows(
             con,
             "staging.stg_incident_log_incidents",
             [incident("LATE", 455_000, 518_000, "2025-09-30 20:00")],
         )
         with pytest.raises(LookupError, match="1 incident\\(s\\) are not linked yet"):
-            analysis.analyse_period(con, PERIOD, vintage="2024")
+            hotspots.analyse_period(con, PERIOD, vintage="2024")
 
 
 @pytest.mark.slow
@@ -409,7 +409,7 @@ def test_the_flow_analyses_the_demo_year(demo_run) -> None:
         summary = record["hotspots"]
         period = Period("2025-01", "2025-12")
         assert summary["period"] == period.label and summary["hotspots"] > 0
-        accuracy = analysis.map_accuracy(con, period)
+        accuracy = hotspots.map_accuracy(con, period)
         assert summary["accuracy"] == accuracy and summary["method"] == accuracy["method"]
         grid = con.execute(
             "SELECT incidents, study_cells FROM marts.density_grid WHERE period = ?", [period.label]

@@ -2,7 +2,7 @@
 
 :func:`analyse_period` reads the incidents up to the period's end, runs every method of
 :mod:`endurance.analysis` on them and replaces the period's rows in six marts, in one
-transaction, checking them before it commits:
+transaction, checking them (``endurance/sql/checks/hotspots.sql``) before it commits:
 
 ``marts.density_grid``
     Where the risk grid lies, which method drew it, and how well the method selection
@@ -20,7 +20,8 @@ transaction, checking them before it commits:
     Hour of day by day of week (Europe/London), overall and per hotspot area.
 ``marts.method_backtest``
     Every candidate method's and the selection procedure's scores, month by month
-    (stream ``incidents``; :func:`backtest_stream` writes it for any stream).
+    (stream ``incidents``; :func:`endurance.backtests.backtest_stream` writes it for any
+    stream).
 
 The map's surface
     Every candidate of :mod:`endurance.analysis.forecast` is backtested on all loaded
@@ -58,7 +59,6 @@ import math
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -69,21 +69,19 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from endurance import DISPLAY_CRS, PROJECT_CRS, warehouse
-from endurance.analysis.change import change_test, compare_periods
+from endurance._checks import run_checks
+from endurance.analysis.change import change_test, compare_periods, relative_change
 from endurance.analysis.density import DEFAULT_CELL_M, HotspotArea, dissolve_hotspots, hotspot_cells
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory, Method, method_from_name
 from endurance.analysis.gistar import area_weights, getis_ord_gi_star, grid_gi_star
 from endurance.analysis.grid import DensityGrid, count_grid
-from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest, scorable_months
+from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest
 from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import mann_kendall, trend_label
-from endurance.geography import FORCE_CODE, load_official_layers, resolve_geodata_dir
-from endurance.marts import MartCheckError
+from endurance.backtests import DEFAULT_COVERAGE, check_linked, force_area, replace_backtest
 from endurance.periods import Period, add_months
 from endurance.warehouse import quote_table, transaction
 
-#: Default share of the study area flagged as hotspot cells.
-DEFAULT_COVERAGE = 0.05
 #: A ward is listed for a hotspot area when they overlap by at least this much (a tenth of a cell).
 MIN_WARD_OVERLAP_M2 = 1_000.0
 #: The marts written, in the order they are replaced.
@@ -94,55 +92,6 @@ TABLES = (
     "ward_analysis",
     "temporal_profile",
 )
-#: The event streams a backtest can be run on: what each counts, from the warehouse.
-STREAMS = {
-    "incidents": (
-        "linked off-road-bike incidents and shareable intelligence",
-        "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.linked_incidents"
-        " WHERE x IS NOT NULL AND month < ?::DATE",
-    ),
-    "policeuk_asb": (
-        "police.uk antisocial behaviour",
-        "SELECT x, y, strftime(month, '%Y-%m') AS month FROM staging.events"
-        " WHERE category = 'asb_context' AND x IS NOT NULL AND month < ?::DATE",
-    ),
-}
-
-#: Each check is a query over one period's rows (``$period``) returning offending rows.
-CHECKS = {
-    "temporal_profile 'all' adds up to the incidents": """
-        SELECT g.incidents, t.n FROM marts.density_grid AS g
-        JOIN (SELECT period, sum(incidents) AS n FROM marts.temporal_profile
-              WHERE scope = 'all' GROUP BY 1) AS t USING (period)
-        WHERE g.period = $period AND g.incidents <> t.n""",
-    "each area's temporal profile adds up to its incidents": """
-        SELECT a.area_id FROM marts.hotspot_areas AS a
-        LEFT JOIN (SELECT scope, sum(incidents) AS n FROM marts.temporal_profile
-                   WHERE period = $period GROUP BY 1) AS t ON t.scope = a.area_id::VARCHAR
-        WHERE a.period = $period AND coalesce(t.n, -1) <> a.incidents""",
-    "area ids run from 1 in order of incidents": """
-        SELECT area_id FROM (
-            SELECT area_id, incidents, row_number() OVER (ORDER BY area_id) AS n,
-                   lag(incidents) OVER (ORDER BY area_id) AS before
-            FROM marts.hotspot_areas WHERE period = $period)
-        WHERE area_id <> n OR incidents > before""",
-    "density_cells hold every hotspot cell": """
-        SELECT g.hotspot_cells, c.n FROM marts.density_grid AS g
-        JOIN (SELECT period, count(*) FILTER (WHERE hotspot) AS n FROM marts.density_cells
-              GROUP BY 1) AS c USING (period)
-        WHERE g.period = $period AND g.hotspot_cells <> c.n""",
-    "ward_analysis adds up to the ward counts' linked incidents": """
-        SELECT a.n, m.n FROM (
-            SELECT vintage, sum(incidents) AS n FROM marts.ward_analysis
-            WHERE period = $period GROUP BY 1) AS a
-        JOIN (SELECT vintage, sum(linked_incidents) AS n FROM marts.ward_month_counts
-              WHERE month >= $start::DATE AND month < $stop::DATE GROUP BY 1) AS m USING (vintage)
-        WHERE a.n <> m.n""",
-    "ward_analysis holds every ward of its vintage": """
-        SELECT w.ward_code FROM geo.wards AS w
-        JOIN (SELECT DISTINCT vintage FROM marts.ward_analysis WHERE period = $period) USING (vintage)
-        ANTI JOIN (SELECT ward_code FROM marts.ward_analysis WHERE period = $period) USING (ward_code)""",
-}
 
 
 @dataclass(frozen=True)
@@ -208,7 +157,7 @@ def analyse_period(
     """
     started = time.perf_counter()
     _check_ready(con, vintage)
-    study_area = _force_area(con)
+    study_area = force_area(con)
     wards = _wards(con, vintage)
     history = _incidents(con, period.end)
     months = len(period.months)
@@ -244,7 +193,7 @@ def analyse_period(
     }
     with transaction(con):
         _replace(con, period, tables)
-        _replace_backtest(con, "incidents", tested, cell_m)
+        replace_backtest(con, "incidents", tested, cell_m)
     accuracy = map_accuracy(con, period)
     return {
         "period": period.label,
@@ -256,137 +205,6 @@ def analyse_period(
         "method": tested.selected.name,
         "accuracy": accuracy,
         "seconds": round(time.perf_counter() - started, 2),
-    }
-
-
-def backtest_stream(
-    con: duckdb.DuckDBPyConnection,
-    stream: str,
-    *,
-    first: str | None = None,
-    last: str | None = None,
-    coverage: float = DEFAULT_COVERAGE,
-    cell_m: float = DEFAULT_CELL_M,
-    window: int = SELECTION_WINDOW,
-    force_code: str = FORCE_CODE,
-    candidates: tuple[Method, ...] = DEFAULT_CANDIDATES,
-) -> tuple[Backtest, str]:
-    """Backtest every candidate on one stream of the warehouse and store the scores.
-
-    Parameters
-    ----------
-    stream
-        A key of :data:`STREAMS`: ``incidents`` or ``policeuk_asb``.
-    first, last
-        The months to report on (``YYYY-MM``): the scorable months from ``first`` to
-        ``last``; with ``last`` alone, the ``window`` most recent scorable months up to it;
-        with neither, the ``window`` most recent of all. No month after ``last`` is read.
-    coverage, cell_m, window, candidates
-        As for :func:`analyse_period`.
-    force_code
-        The police force area whose grid the stream is scored on.
-
-    Returns
-    -------
-    tuple
-        The :class:`~endurance.analysis.selection.Backtest` and the label under which its
-        rows were stored in ``marts.method_backtest`` (the months reported on).
-    """
-    if stream not in STREAMS:
-        raise ValueError(f"stream must be one of {', '.join(STREAMS)}, got {stream!r}")
-    if stream == "incidents":
-        _check_linked(con)
-    study_area = _force_area(con, force_code)
-    if first and last and last < first:
-        raise ValueError(f"the months to report on end ({last}) before they start ({first})")
-    upto = add_months(last, 1) if last else "9999-12"
-    frame = con.execute(STREAMS[stream][1], [f"{upto}-01"]).df()
-    if frame.empty:
-        raise LookupError(
-            f"the warehouse holds no located {STREAMS[stream][0]} to backtest: load some with "
-            "`endurance ingest` and run `endurance attribute`"
-        )
-    events = EventHistory(frame["x"], frame["y"], frame["month"], extent=study_area.bounds, cell_m=cell_m)
-    evaluate = [m for m in scorable_months(events) if m >= first] if first else None
-    tested = backtest(
-        events,
-        study=events.layout.mask_within(study_area),
-        evaluate=evaluate,
-        candidates=candidates,
-        window=window,
-        coverage=coverage,
-    )
-    if not tested.evaluated:
-        asked = " to ".join(dict.fromkeys(m for m in (first, last) if m)) or "the warehouse"
-        held = f"{events.months[0]} to {events.months[-1]}, {len(events.months)} months with data"
-        raise LookupError(
-            f"no month in {asked} can be scored: a month needs {STREAMS[stream][0]} in it and in "
-            f"some month before it (held: {held})"
-        )
-    with transaction(con):
-        label = _replace_backtest(con, stream, tested, cell_m)
-    return tested, label
-
-
-def record_backtest(
-    db_path: Path,
-    stream: str,
-    *,
-    settings: dict[str, str],
-    first: str | None = None,
-    last: str | None = None,
-    coverage: float = DEFAULT_COVERAGE,
-    cell_m: float = DEFAULT_CELL_M,
-    force_code: str = FORCE_CODE,
-    geodata_dir: Path | None = None,
-) -> dict[str, Any]:
-    """Run :func:`backtest_stream` on the warehouse at ``db_path`` and record it in the run ledger.
-
-    The official boundaries are loaded first (from ``geodata_dir``, else the other
-    routes of :func:`endurance.geography.resolve_geodata_dir`) when the warehouse holds
-    no force area yet, as after loading police.uk files alone.
-
-    Returns :meth:`Backtest.report` with the ``stream``, the ``period`` label its rows
-    are stored under in ``marts.method_backtest``, ``cell_m``, ``force_code`` and the ``run_id``.
-    """
-    record = warehouse.RunRecord(
-        flow="cli-backtest",
-        settings=settings,
-        parameters={
-            "stream": stream,
-            "from": first,
-            "to": last,
-            "coverage": coverage,
-            "cell_m": cell_m,
-            "force_code": force_code,
-        },
-    )
-    with warehouse.connect(db_path) as con:
-        warehouse.start_run(con, record)
-        try:
-            if not con.execute("SELECT count(*) FROM geo.force_areas").fetchone()[0]:  # type: ignore[index]
-                load_official_layers(con, resolve_geodata_dir(env_dir=geodata_dir))
-            tested, label = backtest_stream(
-                con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
-            )
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
-        report = tested.report()
-        record.counts["backtest"] = {
-            "period": label,
-            "selected": report["selected"]["method"],
-            "nested_pai": report["selected"]["pai"],
-            "naive_pai": report["naive"]["pai"],
-        }
-        warehouse.finish_run(con, record, status="completed")
-    return {
-        "stream": stream,
-        "period": label,
-        "cell_m": cell_m,
-        "force_code": force_code,
-        "run_id": record.run_id,
-        **report,
     }
 
 
@@ -460,31 +278,7 @@ def _check_ready(con: duckdb.DuckDBPyConnection, vintage: str) -> None:
     ).fetchone()
     if not built or not built[0]:
         raise LookupError("marts.ward_month_counts does not exist: build the marts (build_marts) first")
-    _check_linked(con)
-
-
-def _check_linked(con: duckdb.DuckDBPyConnection) -> None:
-    unlinked = con.execute(
-        "SELECT count(*) FROM staging.events AS e ANTI JOIN staging.event_groups AS g USING (event_id)"
-        " WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)"
-    ).fetchone()
-    if unlinked and unlinked[0]:
-        raise LookupError(
-            f"{unlinked[0]} incident(s) are not linked yet: "
-            "run link_events (the flow's link-events task) first"
-        )
-
-
-def _force_area(con: duckdb.DuckDBPyConnection, code: str = FORCE_CODE) -> BaseGeometry:
-    row = con.execute(
-        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [code],
-    ).fetchone()
-    if row is None:
-        loaded = con.execute("SELECT DISTINCT pfa_code FROM geo.force_areas ORDER BY 1").fetchall()
-        codes = ", ".join(r[0] for r in loaded) or "none"
-        raise LookupError(f"force area {code} is not loaded (loaded: {codes}); load the geography first")
-    return shapely.from_wkb(bytes(row[0]))
+    check_linked(con)
 
 
 def _gazetteer(con: duckdb.DuckDBPyConnection) -> dict[str, BaseGeometry]:
@@ -664,15 +458,14 @@ def _area_of_incidents(grid: DensityGrid, areas: list[HotspotArea], incidents: _
     return found
 
 
-def _change(current: int, before: int, *, known: bool) -> tuple[float | None, float | None]:
-    """Ratio minus one (None when there was nothing before) and the change test's p-value.
+def _change_and_p_value(current: int, before: int, *, known: bool) -> tuple[float | None, float | None]:
+    """Relative change (None when there was nothing before) and the change test's p-value.
 
     ``known`` is False when the warehouse holds no incidents at all in some month of
     the earlier window: its data do not cover that window, so the count there is not
     comparable and no p-value is given.
     """
-    change = current / before - 1.0 if before > 0 else None
-    return change, (change_test(current, before).p_value if known else None)
+    return relative_change(current, before), (change_test(current, before).p_value if known else None)
 
 
 def _trend(series: list[int]) -> tuple[str, float | None, float | None]:
@@ -717,10 +510,10 @@ def _hotspot_areas_frame(
         trend, tau, mk_p = _trend(monthly)
         profile = temporal_profile(history.occurred_at[mine & _in(history.month, period)])
         overlapping = _ward_overlaps(area.geometry, wards)
-        change_previous, p_previous = _change(
+        change_previous, p_previous = _change_and_p_value(
             counted["incidents"], counted["previous"], known=known["previous"]
         )
-        change_last_year, p_last_year = _change(
+        change_last_year, p_last_year = _change_and_p_value(
             counted["incidents"], counted["last_year"], known=known["last_year"]
         )
         rows.append(
@@ -787,7 +580,7 @@ def _ward_analysis_frame(
     for key in ("previous", "last_year"):
         known = _covered(months_with_data, windows[key])
         pairs = zip(table["incidents"], table[key], strict=True)
-        changes = [_change(int(c), int(b), known=known) for c, b in pairs]
+        changes = [_change_and_p_value(int(c), int(b), known=known) for c, b in pairs]
         table[f"change_{key}"] = [c for c, _ in changes]
         table[f"p_{key}"] = [p for _, p in changes]
     monthly = (
@@ -852,51 +645,10 @@ def _replace(con: duckdb.DuckDBPyConnection, period: Period, tables: dict[str, p
     for name in TABLES:
         target = quote_table(f"marts.{name}")
         con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
-        _insert(con, target, tables[name])
-    failures = []
-    values = {"period": period.label, "start": start, "stop": stop}
-    for label, query in CHECKS.items():
-        params = {k: v for k, v in values.items() if f"${k}" in query}
-        offending = con.execute(query, params).fetchmany(5)
-        if offending:
-            failures.append(f"{label}: e.g. {offending}")
-    if failures:
-        raise MartCheckError(f"hotspot analysis of {period.label} failed its checks:\n" + "\n".join(failures))
-
-
-def _insert(con: duckdb.DuckDBPyConnection, target: str, frame: pd.DataFrame) -> None:
-    if frame.empty:
-        return
-    con.register("analysis_frame", frame)
-    select = "* EXCLUDE (wkb), ST_GeomFromWKB(wkb) AS geom_4326" if "wkb" in frame.columns else "*"
-    con.execute(f"INSERT INTO {target} BY NAME SELECT {select} FROM analysis_frame")  # noqa: S608
-    con.unregister("analysis_frame")
-
-
-def backtest_label(tested: Backtest) -> str:
-    """The label a backtest's rows are stored under: the months it reports on."""
-    if not tested.evaluated:
-        return "none"
-    return Period(tested.evaluated[0], tested.evaluated[-1]).label
-
-
-def _replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backtest, cell_m: float) -> str:
-    """Replace one backtest's rows in ``marts.method_backtest`` (inside the caller's transaction)."""
-    label = backtest_label(tested)
-    key = [stream, label, tested.coverage, cell_m, tested.window]
-    con.execute(
-        "DELETE FROM marts.method_backtest WHERE stream = ? AND period = ? AND coverage = ? AND cell_m = ?"
-        " AND selection_window = ?",
-        key,
+        warehouse.insert_frame(con, target, tables[name])
+    run_checks(
+        con,
+        "hotspots",
+        heading=f"hotspot analysis of {period.label} failed its checks",
+        params={"period": period.label, "start": start, "stop": stop},
     )
-    frame = tested.scores.copy()
-    frame["in_summary"] = frame["scored_month"].isin(tested.evaluated)
-    frame["scored_month"] = pd.to_datetime(frame["scored_month"] + "-01").dt.date
-    frame.insert(0, "selection_window", tested.window)
-    frame.insert(0, "cell_m", cell_m)
-    frame.insert(0, "coverage", tested.coverage)
-    frame.insert(0, "period", label)
-    frame.insert(0, "stream", stream)
-    frame["computed_at"] = datetime.now()
-    _insert(con, "marts.method_backtest", frame)
-    return label
