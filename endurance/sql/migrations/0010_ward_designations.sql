@@ -1,6 +1,6 @@
 -- Neighbourhood-policing ward designations (Strengthen, Support, Sustain), loaded from
 -- a force-maintained CSV (geodata/ward_designations_template.csv) by
--- endurance.layers.load_designations. effective_to is the last day in force
+-- endurance.geography.load_designations. effective_to is the last day in force
 -- (inclusive); NULL means still in force. Periods of one ward never overlap.
 CREATE TABLE geo.ward_designations (
     vintage         VARCHAR NOT NULL,
