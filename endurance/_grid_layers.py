@@ -32,6 +32,7 @@ from PIL import Image
 from pyproj import Transformer
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
+from endurance._grid import Grid
 
 WEB_MERCATOR = "EPSG:3857"
 #: Most pixels one overlay may hold (about 2000 x 2000); larger grids get coarser pixels.
@@ -45,30 +46,6 @@ LatLonBounds = tuple[tuple[float, float], tuple[float, float]]
 BngBox = tuple[float, float, float, float]
 #: Keeps a pixel when true, given arrays of BNG x and y.
 PixelMask = Callable[[np.ndarray, np.ndarray], np.ndarray]
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The analysis grid: south-west corner, cell side (metres) and size in cells.
-
-    Row 0 is the southern-most row and column 0 the western-most.
-    """
-
-    origin_x: float
-    origin_y: float
-    cell_m: float
-    nx: int
-    ny: int
-
-    @property
-    def box(self) -> BngBox:
-        """The grid's extent in BNG metres."""
-        return (
-            self.origin_x,
-            self.origin_y,
-            self.origin_x + self.nx * self.cell_m,
-            self.origin_y + self.ny * self.cell_m,
-        )
 
 
 @dataclass(frozen=True)

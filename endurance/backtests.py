@@ -18,7 +18,6 @@ is a police force area, loaded with the official boundaries.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -28,10 +27,11 @@ from shapely.geometry.base import BaseGeometry
 
 from endurance import warehouse
 from endurance.analysis.density import DEFAULT_CELL_M
-from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory, Method
+from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory
 from endurance.analysis.selection import SELECTION_WINDOW, Backtest, backtest, scorable_months
-from endurance.geography import FORCE_CODE, load_official_layers, resolve_geodata_dir
+from endurance.geography import FORCE_CODE, ensure_official_layers
 from endurance.periods import Period, add_months
+from endurance.settings import Settings
 from endurance.warehouse import transaction
 
 #: Default share of the study area flagged as hotspot cells.
@@ -59,9 +59,7 @@ def backtest_stream(
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
-    window: int = SELECTION_WINDOW,
     force_code: str = FORCE_CODE,
-    candidates: tuple[Method, ...] = DEFAULT_CANDIDATES,
 ) -> tuple[Backtest, str]:
     """Backtest every candidate on one stream of the warehouse and store the scores.
 
@@ -71,9 +69,10 @@ def backtest_stream(
         A key of :data:`STREAMS`: ``incidents`` or ``policeuk_asb``.
     first, last
         The months to report on (``YYYY-MM``): the scorable months from ``first`` to
-        ``last``; with ``last`` alone, the ``window`` most recent scorable months up to it;
-        with neither, the ``window`` most recent of all. No month after ``last`` is read.
-    coverage, cell_m, window, candidates
+        ``last``; with ``last`` alone, the :data:`SELECTION_WINDOW` most recent scorable
+        months up to it; with neither, the most recent of all. No month after ``last`` is read.
+        Every method of :data:`DEFAULT_CANDIDATES` is scored.
+    coverage, cell_m
         As for :func:`endurance.hotspots.analyse_period`.
     force_code
         The police force area whose grid the stream is scored on.
@@ -104,8 +103,8 @@ def backtest_stream(
         events,
         study=events.layout.mask_within(study_area),
         evaluate=evaluate,
-        candidates=candidates,
-        window=window,
+        candidates=DEFAULT_CANDIDATES,
+        window=SELECTION_WINDOW,
         coverage=coverage,
     )
     if not tested.evaluated:
@@ -121,49 +120,33 @@ def backtest_stream(
 
 
 def record_backtest(
-    db_path: Path,
+    settings: Settings,
     stream: str,
     *,
-    settings: dict[str, str],
     first: str | None = None,
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
     force_code: str = FORCE_CODE,
-    geodata_dir: Path | None = None,
 ) -> dict[str, Any]:
-    """Run :func:`backtest_stream` on the warehouse at ``db_path`` and record it in the run ledger.
+    """Run :func:`backtest_stream` on the settings' warehouse and record it in the run ledger.
 
-    The official boundaries are loaded first (from ``geodata_dir``, else the other
-    routes of :func:`endurance.geography.resolve_geodata_dir`) when the warehouse holds
-    no force area yet, as after loading police.uk files alone.
+    The official boundaries are loaded first (from ``settings.geodata_dir``, else the
+    other routes of :func:`endurance.geography.resolve_geodata_dir`) when the warehouse
+    holds none yet, as after loading police.uk files alone.
 
     Returns :meth:`Backtest.report` with the ``stream``, the ``period`` label its rows
     are stored under in ``marts.method_backtest``, ``cell_m``, ``force_code`` and the ``run_id``.
     """
+    options = {"from": first, "to": last, "coverage": coverage, "cell_m": cell_m, "force_code": force_code}
     record = warehouse.RunRecord(
-        flow="cli-backtest",
-        settings=settings,
-        parameters={
-            "stream": stream,
-            "from": first,
-            "to": last,
-            "coverage": coverage,
-            "cell_m": cell_m,
-            "force_code": force_code,
-        },
+        flow="cli-backtest", settings=settings.describe(), parameters={"stream": stream, **options}
     )
-    with warehouse.connect(db_path) as con:
-        warehouse.start_run(con, record)
-        try:
-            if not con.execute("SELECT count(*) FROM geo.force_areas").fetchone()[0]:  # type: ignore[index]
-                load_official_layers(con, resolve_geodata_dir(env_dir=geodata_dir))
-            tested, label = backtest_stream(
-                con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
-            )
-        except Exception as exc:
-            warehouse.finish_run(con, record, status="failed", error=f"{type(exc).__name__}: {exc}")
-            raise
+    with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
+        ensure_official_layers(con, env_dir=settings.geodata_dir)
+        tested, label = backtest_stream(
+            con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
+        )
         report = tested.report()
         record.counts["backtest"] = {
             "period": label,
@@ -171,7 +154,6 @@ def record_backtest(
             "nested_pai": report["selected"]["pai"],
             "naive_pai": report["naive"]["pai"],
         }
-        warehouse.finish_run(con, record, status="completed")
     return {
         "stream": stream,
         "period": label,

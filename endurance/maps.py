@@ -60,6 +60,7 @@ from endurance import (
     warehouse,
 )
 from endurance._errors import AnalysisMissingError, NoDataError
+from endurance._grid import Grid
 from endurance.geography import FORCE_CODE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
@@ -91,7 +92,7 @@ class MapResult:
 
 @dataclass(frozen=True)
 class _Density:
-    grid: _grid_layers.Grid
+    grid: Grid
     method_label: str
     forecast_month: str
     coverage: float
@@ -125,7 +126,7 @@ def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
         [period.label],
     ).fetchnumpy()
     return _Density(
-        grid=_grid_layers.Grid(float(grid[0]), float(grid[1]), float(grid[2]), int(grid[3]), int(grid[4])),
+        grid=Grid(float(grid[0]), float(grid[1]), float(grid[2]), int(grid[3]), int(grid[4])),
         method_label=str(grid[5]),
         forecast_month=str(grid[6]),
         coverage=float(grid[7]),

@@ -46,7 +46,8 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 @contextmanager
 def _signals_unwind() -> Iterator[None]:
     """While a command runs, Ctrl-C and SIGTERM unwind it (as ``KeyboardInterrupt`` and
-    ``Terminated``) and are noted, so one swallowed on the way is raised again."""
+    ``Terminated``) and are noted, so one swallowed on the way is raised again.
+    """
     try:
         previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     except ValueError:  # not the main thread: leave signals alone
@@ -130,7 +131,8 @@ def _prepare_prefect(settings: Settings) -> None:
 
 class _OneLineReasons(logging.Filter):
     """Prefect's own reports (with tracebacks) of a run stopped by an interrupt, a full disk or a
-    reconcile failure: the command says each of those in one line of its own."""
+    reconcile failure: the command says each of those in one line of its own.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
@@ -387,15 +389,13 @@ def backtest(
     if not 10 <= cell_m <= 5_000:
         raise ValueError(f"--cell-m must be between 10 and 5000 metres, got {cell_m:g}")
     report = record_backtest(
-        settings.db_path,
+        settings,
         stream,
-        settings=settings.describe(),
         first=period_from,
         last=period_to,
         coverage=coverage,
         cell_m=cell_m,
         force_code=force_area or FORCE_CODE,
-        geodata_dir=settings.geodata_dir,
     )
     if as_json:
         print(json.dumps(report, indent=2, default=str))

@@ -9,6 +9,7 @@ import pytest
 import shapely
 
 from endurance import analysis
+from endurance._grid import Grid
 from endurance.analysis import density as density_module
 from tests._grids import grid_of
 
@@ -165,10 +166,12 @@ def test_many_points_go_through_the_fft_and_match_the_exact_sum() -> None:
     assert x.size * 11**2 > density_module.EXACT_LIMIT
     fast = analysis.kernel_density(x, y, extent=extent)
     x0, y0, nrows, ncols = fast.x0, fast.y0, *fast.shape
-    exact = density_module._quartic_sum(x, y, np.ones_like(x), x0, y0, nrows, ncols, 100.0, 400.0) * 1e6
+    exact = density_module._quartic_sum(x, y, np.ones_like(x), Grid(x0, y0, 100.0, ncols, nrows), 400.0) * 1e6
     assert np.abs(fast.values - exact).max() < 0.01 * exact.max()
     assert fast.values.sum() == pytest.approx(exact.sum(), rel=1e-3)
     # Narrow kernels stay exact whatever the count: binning would move them too much.
     narrow = analysis.kernel_density(x, y, extent=extent, bandwidth_m=200.0)
-    exact_narrow = density_module._quartic_sum(x, y, np.ones_like(x), x0, y0, nrows, ncols, 100.0, 200.0)
+    exact_narrow = density_module._quartic_sum(
+        x, y, np.ones_like(x), Grid(x0, y0, 100.0, ncols, nrows), 200.0
+    )
     np.testing.assert_allclose(narrow.values, exact_narrow * 1e6, rtol=1e-10, atol=1e-12)

@@ -41,7 +41,7 @@ def ids_where(crimes: list[dict[str, Any]], keep: Any) -> list[int]:
 
 def test_split_on_503_returns_exactly_the_crimes_inside_once(fake_api):
     fake_api.limit = 20
-    got = fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url)
+    got = fetch_street_crimes(RECTANGLE, MONTH, api=PoliceApi(fake_api.url))
 
     # By hand: 10 grid longitudes x 5 latitudes (54.565 .. 54.645) inside, plus ON_CUT.
     expected = ids_where(fake_api.crimes, lambda x, y: -1.25 <= x <= -1.05 and 54.55 <= y <= 54.65)
@@ -58,7 +58,7 @@ def test_split_on_503_returns_exactly_the_crimes_inside_once(fake_api):
 def test_split_gives_up_with_a_clear_error_at_the_depth_limit(fake_api):
     fake_api.limit = 0  # every piece holding a crime is "too busy"
     with pytest.raises(PoliceApiError, match=r"503 after cutting the area in two 2 times"):
-        fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, max_split_depth=2)
+        fetch_street_crimes(RECTANGLE, MONTH, api=PoliceApi(fake_api.url, max_split_depth=2))
 
 
 def test_a_long_outline_is_sent_as_post(fake_api):
@@ -69,7 +69,7 @@ def test_a_long_outline_is_sent_as_post(fake_api):
         for k in range(300)
     ]
     circle = Polygon(ring)
-    got = fetch_street_crimes(circle, MONTH, base_url=fake_api.url)
+    got = fetch_street_crimes(circle, MONTH, api=PoliceApi(fake_api.url))
 
     (request,) = fake_api.requests_to("/api/crimes-street/")
     assert request.method == "POST" and request.status == 200
@@ -88,7 +88,7 @@ def test_crimes_in_a_hole_are_dropped_and_lat_lon_pairs_work(fake_api):
     fake_api.limit = 200
     hole = box(-1.20, 54.57, -1.10, 54.63)
     holed = Polygon(RECTANGLE.exterior.coords, [hole.exterior.coords])
-    got = fetch_street_crimes(holed, MONTH, base_url=fake_api.url)
+    got = fetch_street_crimes(holed, MONTH, api=PoliceApi(fake_api.url))
 
     in_hole = lambda x, y: -1.20 < x < -1.10 and 54.57 < y < 54.63  # noqa: E731
     expected = ids_where(
@@ -98,23 +98,23 @@ def test_crimes_in_a_hole_are_dropped_and_lat_lon_pairs_work(fake_api):
     assert [c["id"] for c in got] == expected
 
     pairs = [(lat, lon) for lon, lat in list(RECTANGLE.exterior.coords)[:-1]]
-    by_pairs = fetch_street_crimes(pairs, MONTH, base_url=fake_api.url)
+    by_pairs = fetch_street_crimes(pairs, MONTH, api=PoliceApi(fake_api.url))
     assert len(by_pairs) == 51
 
 
 def test_category_is_passed_to_the_api(fake_api):
-    got = fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, category="anti-social-behaviour")
+    got = fetch_street_crimes(RECTANGLE, MONTH, category="anti-social-behaviour", api=PoliceApi(fake_api.url))
     assert got and {c["category"] for c in got} == {"anti-social-behaviour"}
     assert fake_api.requests_to("/api/crimes-street/anti-social-behaviour")
     with pytest.raises(ValueError, match="category must be 'all-crime' or one of"):
-        fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, category="violence")
+        fetch_street_crimes(RECTANGLE, MONTH, category="violence", api=PoliceApi(fake_api.url))
 
 
 def test_polygon_in_metres_or_swapped_is_refused_before_any_request(fake_api):
     with pytest.raises(ValueError, match="not UK longitude/latitude"):
-        fetch_street_crimes(box(445_000, 515_000, 460_000, 525_000), MONTH, base_url=fake_api.url)
+        fetch_street_crimes(box(445_000, 515_000, 460_000, 525_000), MONTH, api=PoliceApi(fake_api.url))
     with pytest.raises(ValueError, match="not UK longitude/latitude"):
-        fetch_street_crimes(box(54.55, -1.25, 54.65, -1.05), MONTH, base_url=fake_api.url)
+        fetch_street_crimes(box(54.55, -1.25, 54.65, -1.05), MONTH, api=PoliceApi(fake_api.url))
     assert fake_api.seen == []
 
 
@@ -133,7 +133,7 @@ def test_429_and_5xx_are_retried_with_backoff(fake_api, failures, sleeps):
     fake_api.failures = list(failures)
     fake_api.limit = 200
     clock = FakeClock()
-    got = fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, sleep=clock.sleep)
+    got = fetch_street_crimes(RECTANGLE, MONTH, api=PoliceApi(fake_api.url, sleep=clock.sleep))
     assert clock.sleeps == sleeps
     assert len(got) == 51
     statuses = [s.status for s in fake_api.requests_to("/api/crimes-street/")]
@@ -144,7 +144,7 @@ def test_429_gives_a_clear_error_after_max_retries(fake_api):
     fake_api.failures = [(429, None)] * 3
     clock = FakeClock()
     with pytest.raises(PoliceApiError) as info:
-        fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, sleep=clock.sleep, max_retries=2)
+        fetch_street_crimes(RECTANGLE, MONTH, api=PoliceApi(fake_api.url, sleep=clock.sleep, max_retries=2))
     message = str(info.value)
     assert "failed 3 time(s) (HTTP 429, HTTP 429, HTTP 429)" in message
     assert "max_retries=2" in message and "15 requests a second" in message
@@ -162,7 +162,7 @@ def test_a_hanging_server_times_out_and_is_reported(fake_api):
 def test_other_4xx_fail_at_once(fake_api):
     fake_api.failures = [(400, None)]
     with pytest.raises(PoliceApiError, match="HTTP 400"):
-        fetch_street_crimes(RECTANGLE, MONTH, base_url=fake_api.url, sleep=FakeClock().sleep)
+        fetch_street_crimes(RECTANGLE, MONTH, api=PoliceApi(fake_api.url, sleep=FakeClock().sleep))
     assert len(fake_api.requests_to("/api/crimes-street/")) == 1
 
 
@@ -171,14 +171,14 @@ def test_other_4xx_fail_at_once(fake_api):
 
 def test_a_month_older_than_the_api_keeps_names_the_range_and_the_archive(fake_api):
     with pytest.raises(MonthNotAvailableError) as info:
-        fetch_street_crimes(RECTANGLE, "2019-05", base_url=fake_api.url)
+        fetch_street_crimes(RECTANGLE, "2019-05", api=PoliceApi(fake_api.url))
     message = str(info.value)
     assert "2019-05" in message and "2023-01 to 2025-12" in message and ARCHIVE_URL in message
     with pytest.raises(MonthNotAvailableError, match="2026-02 is not published yet .*2023-01 to 2025-12"):
-        fetch_street_crimes(RECTANGLE, "2026-02", base_url=fake_api.url)
+        fetch_street_crimes(RECTANGLE, "2026-02", api=PoliceApi(fake_api.url))
     assert fake_api.requests_to("/api/crimes-street/") == []  # refused before asking for crimes
     with pytest.raises(ValueError, match="month must be YYYY-MM"):
-        fetch_street_crimes(RECTANGLE, "2025-6", base_url=fake_api.url)
+        fetch_street_crimes(RECTANGLE, "2025-6", api=PoliceApi(fake_api.url))
 
 
 def test_one_client_asks_for_the_months_once(fake_api):

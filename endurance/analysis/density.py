@@ -36,6 +36,7 @@ import shapely
 from scipy import ndimage, signal
 from shapely.geometry.base import BaseGeometry
 
+from endurance._grid import Grid
 from endurance.analysis.grid import _M2_PER_KM2, DensityGrid, _check_mask, _empty_grid
 
 #: Default cell size (metres): about a street block.
@@ -111,7 +112,7 @@ def kernel_density(
     window = (2 * (math.ceil(bandwidth_m / cell_m) + 1) + 1) ** 2
     by_fft = bandwidth_m >= FFT_MIN_CELLS * cell_m and xr.size * window > EXACT_LIMIT
     summed = _quartic_fft if by_fft else _quartic_sum
-    values = summed(xr, yr, w, x0, y0, nrows, ncols, cell_m, bandwidth_m) * _M2_PER_KM2
+    values = summed(xr, yr, w, Grid(x0, y0, float(cell_m), ncols, nrows), bandwidth_m) * _M2_PER_KM2
     unit = "incidents per km²"
     if period_days is not None:
         values *= DAYS_PER_MONTH / period_days
@@ -121,23 +122,14 @@ def kernel_density(
     )
 
 
-def _quartic_sum(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    x0: float,
-    y0: float,
-    nrows: int,
-    ncols: int,
-    cell: float,
-    h: float,
-) -> np.ndarray:
+def _quartic_sum(x: np.ndarray, y: np.ndarray, w: np.ndarray, cells: Grid, h: float) -> np.ndarray:
     """Sum the quartic kernels (per m²) at cell centres.
 
     Each point only reaches the cells of a small window around its own cell, so the
     loop runs over the window's offsets (81 for the defaults) and each step is one
     vectorised pass over all points: about ``n * (2h / cell)^2`` kernel evaluations.
     """
+    x0, y0, nrows, ncols, cell = cells.origin_x, cells.origin_y, cells.ny, cells.nx, cells.cell_m
     out = np.zeros(nrows * ncols)
     if x.size == 0:
         return out.reshape(nrows, ncols)
@@ -164,17 +156,7 @@ def _quartic_sum(
     return out.reshape(nrows, ncols)
 
 
-def _quartic_fft(
-    x: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    x0: float,
-    y0: float,
-    nrows: int,
-    ncols: int,
-    cell: float,
-    h: float,
-) -> np.ndarray:
+def _quartic_fft(x: np.ndarray, y: np.ndarray, w: np.ndarray, cells: Grid, h: float) -> np.ndarray:
     """Sum the quartic kernels (per m²) at cell centres by binning and FFT convolution.
 
     Points are binned to sub-cells a third of a cell wide (:data:`FFT_SUBCELLS`), on a
@@ -184,6 +166,7 @@ def _quartic_fft(
     centres. Each point moves at most half a sub-cell diagonal, so the surface matches
     :func:`_quartic_sum` closely, at a cost set by the grid, not by the number of points.
     """
+    x0, y0, nrows, ncols, cell = cells.origin_x, cells.origin_y, cells.ny, cells.nx, cells.cell_m
     factor = FFT_SUBCELLS
     fine = cell / factor
     margin = math.ceil(h / fine)

@@ -45,7 +45,8 @@ def outcome_rows(
     planted: list[str],
 ) -> list[list[str]]:
     """Enforcement outcomes: s.59 warnings and seizures following logged incidents,
-    repeat riders, arrests and charges, and tenancy actions by housing providers."""
+    repeat riders, arrests and charges, and tenancy actions by housing providers.
+    """
     end = datetime(year, 12, 31, 23, 59)
     incidents: dict[str, list[str]] = {}
     for row in incident_rows:

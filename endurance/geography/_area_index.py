@@ -36,6 +36,8 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from endurance._grid import Grid
+
 __all__ = ["AreaIndex", "Assignment"]
 
 #: Widening of every cell square (metres): far above the rounding error of a cell number
@@ -85,9 +87,7 @@ class AreaIndex:
         codes: np.ndarray,
         geoms: np.ndarray,
         tolerance_m: float | None,
-        origin: tuple[float, float],
-        cell_m: float,
-        shape: tuple[int, int],
+        grid: Grid,
         owner: np.ndarray,
         offsets: np.ndarray,
         candidates: np.ndarray,
@@ -96,9 +96,8 @@ class AreaIndex:
         self.codes = codes
         self.geoms = geoms
         self.tolerance_m = tolerance_m
-        self.cell_m = cell_m
-        self._origin = origin
-        self._shape = shape
+        self.cell_m = grid.cell_m
+        self._grid = grid
         self._owner = owner
         self._offsets = offsets
         self._candidates = candidates
@@ -194,9 +193,7 @@ class AreaIndex:
             codes=code_arr,
             geoms=geom_arr,
             tolerance_m=tolerance_m,
-            origin=(x0, y0),
-            cell_m=float(cell_m),
-            shape=(ny, nx),
+            grid=Grid(x0, y0, float(cell_m), nx, ny),
             owner=owner,
             offsets=offsets,
             candidates=area[mixed].astype(np.int32),
@@ -255,10 +252,10 @@ class AreaIndex:
 
     def _cells(self, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return each point's cell number and that cell's state (empty beyond the grid)."""
-        ny, nx = self._shape
+        ny, nx = self._grid.ny, self._grid.nx
         with np.errstate(invalid="ignore"):
-            fx = np.floor((x - self._origin[0]) / self.cell_m)
-            fy = np.floor((y - self._origin[1]) / self.cell_m)
+            fx = np.floor((x - self._grid.origin_x) / self.cell_m)
+            fy = np.floor((y - self._grid.origin_y) / self.cell_m)
             # NaN fails every comparison, so NaN coordinates land beyond the grid.
             on_grid = (fx >= 0) & (fx < nx) & (fy >= 0) & (fy < ny)
         cell = np.zeros(len(x), dtype=np.int64)

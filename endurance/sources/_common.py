@@ -288,7 +288,8 @@ def coordinate_rejects(
     rows: pd.Series,
 ) -> list[Reject]:
     """Reject rows whose coordinates are not numbers, or lie outside the force area
-    however they are read. ``fields`` maps each header name to its raw column."""
+    however they are read. ``fields`` maps each header name to its raw column.
+    """
     shown = pd.Series("", index=frame.index)
     for i, (header, column) in enumerate(fields.items()):
         shown = shown + ("" if i == 0 else ", ") + header + " " + frame[column].fillna("").map(repr)

@@ -260,13 +260,7 @@ def fetch_street_crimes(
     month: str,
     *,
     category: str = "all-crime",
-    base_url: str = BASE_URL,
-    timeout: float = 60.0,
-    max_retries: int = 5,
-    backoff: float = 1.0,
-    max_split_depth: int = 6,
-    sleep: Callable[[float], None] = time.sleep,
-    clock: Callable[[], float] = time.monotonic,
+    api: PoliceApi | None = None,
 ) -> list[dict[str, Any]]:
     """Fetch every street-level crime of one month inside an area from data.police.uk.
 
@@ -279,10 +273,9 @@ def fetch_street_crimes(
         ``YYYY-MM``; must be one the API still holds (see ``PoliceApi.check_month``).
     category
         ``all-crime`` or one category slug (a key of ``CRIME_TYPES``).
-    base_url, timeout, max_retries, backoff, max_split_depth
-        See ``PoliceApi``.
-    sleep, clock
-        Waiting and time, injectable so tests run without real waits.
+    api
+        The client to ask (its address, pacing, retries, timeouts and how deep it may
+        split a busy area); by default ``PoliceApi()``, data.police.uk at its published limits.
 
     Returns
     -------
@@ -296,17 +289,7 @@ def fetch_street_crimes(
     PoliceApiError
         When a request keeps failing after the retries or splits allowed.
     """
-    limiter = TokenBucket(RATE_PER_SECOND, BURST, clock=clock, sleep=sleep)
-    api = PoliceApi(
-        base_url,
-        timeout=timeout,
-        max_retries=max_retries,
-        backoff=backoff,
-        max_split_depth=max_split_depth,
-        limiter=limiter,
-        sleep=sleep,
-    )
-    return api.street_crimes(polygon, month, category=category)
+    return (api or PoliceApi()).street_crimes(polygon, month, category=category)
 
 
 def street_csv_name(month: str, force_slug: str = FORCE_SLUG, *, qualifiers: Iterable[str] = ()) -> str:
@@ -427,9 +410,8 @@ def fetch_policeuk_month(
     _check_month_format(month)
     _check_category(category)
     polygon = _area_from_warehouse(con, area)
-    crimes = fetch_street_crimes(
-        polygon, month, category=category, base_url=base_url, timeout=timeout, max_retries=max_retries
-    )
+    api = PoliceApi(base_url, timeout=timeout, max_retries=max_retries)
+    crimes = fetch_street_crimes(polygon, month, category=category, api=api)
     # "api" keeps the name apart from the archive file for the same month, which must
     # not be taken for a re-issue of it (the archive carries LSOA codes the API lacks).
     qualifiers = ["api", *(q for q in (area, None if category == "all-crime" else category) if q)]
