@@ -30,6 +30,7 @@ from pathlib import Path
 from _incidents import stage_incidents
 
 from endurance import _assets, _browser, geography, hotspots, linking, maps, marts, warehouse
+from endurance._publish import Stamp
 from endurance.demo.geography import DemoGeography
 from endurance.geography import attribution
 from endurance.periods import Period
@@ -88,7 +89,7 @@ def bench_size(geodata: Path, n: int, folder: Path, geo: DemoGeography, base: Pa
         ).fetchone()
         path = folder / f"map_{n}.html"
         started = time.perf_counter()
-        result = maps.build_hotspot_map(con, path, period=PERIOD, vintage="2024", run_id="bench")
+        result = maps.build_hotspot_map(con, path, period=PERIOD, vintage="2024", stamp=Stamp("bench"))
         built = time.perf_counter() - started
     render = _first_render_ms(path)
     raw_bytes = int(raw[0]) if raw and raw[0] else 0

@@ -18,9 +18,31 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from endurance import _process
+from endurance.settings import DEFAULT_MARKING
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What an output says of itself: the run that made it, when, its marking and data label.
+
+    The map's title block and the briefing pack print all four; the data label
+    ("SYNTHETIC DEMO DATA") is also set whenever the warehouse holds synthetic rows.
+    """
+
+    run_id: str
+    marking: str = DEFAULT_MARKING
+    data_label: str | None = None
+    generated_at: datetime = field(default_factory=datetime.now)
+
+    @property
+    def generated(self) -> str:
+        """Return when the output was made, to the minute (``YYYY-MM-DD HH:MM``)."""
+        return f"{self.generated_at:%Y-%m-%d %H:%M}"
 
 
 def _partial(path: Path, pid: int, *, keep_suffix: bool) -> Path:

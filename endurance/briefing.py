@@ -31,8 +31,8 @@ from __future__ import annotations
 import base64
 import json
 import tempfile
-from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,7 @@ import pandas as pd
 
 from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts
 from endurance._errors import ArgumentError, NotLoadedError
+from endurance._publish import Stamp
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -419,12 +420,9 @@ def _heat_colour(value: int, top: int) -> str:
 def render_briefing_html(
     data: BriefingData,
     *,
-    marking: str,
-    run_id: str,
+    stamp: Stamp,
     map_png: Path | None,
     map_html_name: str | None,
-    data_label: str | None = None,
-    generated_at: datetime | None = None,
 ) -> str:
     """Return the pack as one self-contained HTML page (images inlined as data URIs)."""
     top = max((max(row) for row in data.profile), default=0)
@@ -436,10 +434,10 @@ def render_briefing_html(
         .get_template("briefing.html.j2")
         .render(
             d=data,
-            marking=marking,
-            run_id=run_id,
-            data_label=data_label,
-            generated_at=(generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M"),
+            marking=stamp.marking,
+            run_id=stamp.run_id,
+            data_label=stamp.data_label,
+            generated_at=stamp.generated,
             weekdays=WEEKDAYS,
             heat=[[_heat_colour(v, top) for v in row] for row in data.profile],
             monthly_chart=_chart_data_uri(data.monthly, "Off-road-bike incidents logged per month", 720, 220),
@@ -480,9 +478,7 @@ def write_briefing(
     meeting: Meeting,
     *,
     vintage: str,
-    run_id: str,
-    marking: str,
-    data_label: str | None = None,
+    stamp: Stamp,
     share_c: bool = False,
     render: bool = True,
 ) -> BriefingResult:
@@ -490,11 +486,12 @@ def write_briefing(
 
     ``con`` must be writable: what the pack reads (attribution, links, marts, the period's
     hotspot analysis) is brought up to date first, each only where it is older than the
-    staged rows. ``render=False`` skips Chromium (HTML only, no images of the map).
+    staged rows. ``render=False`` skips Chromium (HTML only, no images of the map). The
+    pack and its map carry ``stamp``: the run, its marking and data label.
     """
     # Attribution, links, marts and the period's analysis as the staged rows are now.
-    freshness.refresh(con, period=meeting.period, vintage=vintage, run_id=run_id)
-    data_label = marts.data_label(con, data_label)  # demo rows held: the pack says so
+    freshness.refresh(con, period=meeting.period, vintage=vintage, run_id=stamp.run_id)
+    stamp = replace(stamp, data_label=marts.data_label(con, stamp.data_label))  # demo rows held: it says so
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = f"briefing_{meeting.day.isoformat()}"
     map_html = out_dir / f"{stem}_map.html"
@@ -503,9 +500,7 @@ def write_briefing(
         map_html,
         period=meeting.period,
         vintage=vintage,
-        run_id=run_id,
-        data_label=data_label,
-        marking=marking,
+        stamp=stamp,
     )
     map_png = out_dir / f"{stem}_map.png" if render else None
     if map_png is not None:
@@ -514,14 +509,7 @@ def write_briefing(
     html_path = out_dir / f"{stem}.html"
     _publish.write_text(
         html_path,
-        render_briefing_html(
-            data,
-            marking=marking,
-            run_id=run_id,
-            map_png=map_png,
-            map_html_name=map_html.name,
-            data_label=data_label,
-        ),
+        render_briefing_html(data, stamp=stamp, map_png=map_png, map_html_name=map_html.name),
     )
     pdf = png = None
     if render:

@@ -38,7 +38,6 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +60,11 @@ from endurance import (
 )
 from endurance._errors import AnalysisMissingError, NoDataError
 from endurance._grid import Grid
+from endurance._publish import Stamp
 from endurance.geography import FORCE_CODE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
-from endurance.settings import DEFAULT_MARKING, Settings
+from endurance.settings import Settings
 from endurance.warehouse import sql_text
 
 log = logging.getLogger(__name__)
@@ -482,11 +482,8 @@ def build_hotspot_map(
     *,
     period: Period,
     vintage: str,
-    run_id: str,
-    data_label: str | None = None,
+    stamp: Stamp,
     online_tiles: bool = False,
-    generated_at: datetime | None = None,
-    marking: str = DEFAULT_MARKING,
     lad_code: str | None = None,
 ) -> MapResult:
     """Write the hotspot map for ``period`` to ``path`` and return what it holds.
@@ -502,16 +499,13 @@ def build_hotspot_map(
         Whole months to map.
     vintage
         Ward boundary vintage to shade and name (stated on the map).
-    run_id
-        The run that produced the map, printed in the title block.
-    data_label
-        A line shown prominently, e.g. "SYNTHETIC DEMO DATA".
+    stamp
+        The run that produced the map and when, printed in the title block; its
+        protective marking, printed at the top and bottom (empty for none); and its data
+        label, shown prominently (e.g. "SYNTHETIC DEMO DATA", also set whenever the
+        warehouse holds synthetic rows).
     online_tiles
         Add OpenStreetMap background tiles (needs internet when the map is opened).
-    generated_at
-        When the map was made (default: now).
-    marking
-        Protective marking printed at the top and bottom (empty for none).
     lad_code
         Map one local authority only: its wards, zoomed to it, and the incidents,
         density and hotspots within it.
@@ -524,7 +518,8 @@ def build_hotspot_map(
         If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists them).
     """
     _check_publishable(con, period, vintage)
-    data_label = marts.data_label(con, data_label)  # a warehouse with demo rows says so on every map
+    # A warehouse with demo rows says so on every map.
+    stamp = replace(stamp, data_label=marts.data_label(con, stamp.data_label))
     area = _area(con, vintage, lad_code)
     data = _gather(con, period, vintage, area)
     inline = _assets.assets_available()
@@ -532,10 +527,8 @@ def build_hotspot_map(
         log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
     fmap = _base_map(data.bounds, online_tiles=online_tiles)
     drawn = _add_layers(fmap, data, period, vintage, area)
-    title = _title_lines(
-        con, data, period, vintage, area, data_label=data_label, generated_at=generated_at, run_id=run_id
-    )
-    _add_page(fmap, title, drawn, data.density, vintage, marking=marking, inline=inline)
+    title = _title_lines(con, data, period, vintage, area, stamp)
+    _add_page(fmap, title, drawn, data.density, vintage, marking=stamp.marking, inline=inline)
     _write_map(fmap, path, inline=inline)
     return MapResult(path, path.stat().st_size, inline, drawn.layers, data.incidents, lad_code)
 
@@ -653,14 +646,10 @@ def _title_lines(
     period: Period,
     vintage: str,
     area: _Area,
-    *,
-    data_label: str | None,
-    generated_at: datetime | None,
-    run_id: str,
+    stamp: Stamp,
 ) -> list[str]:
     """Write the title block's lines: what, where, how many, which method, sources, provenance."""
     density = data.density
-    generated = (generated_at or datetime.now()).strftime("%Y-%m-%d %H:%M")
     located = "" if area.lad_code else f", {density.incidents:,} of them at a point in density and areas"
     where = f", {area.lad_name}" if area.lad_name else ""
     analysed = marts.period_incidents(con, period, vintage, lad_code=area.lad_code)  # as the briefing says
@@ -671,7 +660,7 @@ def _title_lines(
     )
     return [
         f"Operation Endurance: off-road bike hotspots{where}, {period.start} to {period.end}",
-        *([data_label] if data_label else []),
+        *([stamp.data_label] if stamp.data_label else []),
         f"{analysed:,} incidents (off-road-bike incidents and shareable intelligence reports, each "
         f"incident counted once) in the wards{located}; {data.incidents:,} control-room incidents in "
         "the counts per 100 m square. No incident point is in this file.",
@@ -681,7 +670,7 @@ def _title_lines(
         _map_page.pai_line(hotspots.map_accuracy(con, period), force_wide=bool(area.lad_code)),
         "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
-        f"Generated {generated} by run {run_id}.",
+        f"Generated {stamp.generated} by run {stamp.run_id}.",
     ]
 
 
@@ -777,10 +766,8 @@ def publish_map(
             path,
             period=period,
             vintage=vintage,
-            run_id=record.run_id,
-            data_label=data_label,
+            stamp=Stamp(record.run_id, settings.marking, data_label),
             online_tiles=online_tiles,
-            marking=settings.marking,
             lad_code=lad_code,
         )
         picture = render_png(path, path.with_suffix(".png")) if png else None

@@ -18,6 +18,7 @@ from prefect.runtime import flow_run
 
 from endurance import briefing, freshness, warehouse
 from endurance._errors import ArgumentError
+from endurance._publish import Stamp
 from endurance.ledger import recorded_run
 from endurance.settings import Settings
 from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
@@ -39,9 +40,7 @@ def write_pack(
             settings.out_dir / "briefings",
             meeting,
             vintage=settings.output_vintage,
-            run_id=run_id,
-            marking=settings.marking,
-            data_label=data_label,
+            stamp=Stamp(run_id, settings.marking, data_label),
             share_c=settings.share_handling_c,
         )
         built = freshness.built_from(con, period=meeting.period, vintage=settings.output_vintage)

@@ -16,6 +16,7 @@ from prefect import flow, get_run_logger, task
 
 from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import ArgumentError, BrowserMissingError
+from endurance._publish import Stamp
 from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
@@ -135,9 +136,7 @@ def write_map(
             out_path,
             period=period,
             vintage=vintage,
-            run_id=run_id,
-            data_label=data_label,
-            marking=marking,
+            stamp=Stamp(run_id, marking, data_label),
         )
     png: dict[str, object] = {"path": None}
     try:

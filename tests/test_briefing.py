@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from endurance import briefing, hotspots, linking, marts, warehouse
+from endurance._publish import Stamp
 from endurance.geography import attribution
 from endurance.periods import Period
 from endurance.sources import outcomes
@@ -204,12 +205,9 @@ def _hostile_data() -> briefing.BriefingData:
 def test_every_text_field_is_escaped():
     page = briefing.render_briefing_html(
         _hostile_data(),
-        marking="<b>OFFICIAL</b>",
-        run_id="<i>run</i>",
+        stamp=Stamp("<i>run</i>", "<b>OFFICIAL</b>", "<script>label</script>", datetime(2025, 7, 8, 7, 0)),
         map_png=None,
         map_html_name='"><script>x</script>',
-        data_label="<script>label</script>",
-        generated_at=datetime(2025, 7, 8, 7, 0),
     )
     assert "<script" not in page
     assert "&lt;script&gt;alert(" in page

@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from endurance import _browser, maps, warehouse
+from endurance._publish import Stamp
 from endurance.periods import Period
 from tests._demo import MAP_LAYERS
 
@@ -148,7 +149,7 @@ def test_hostile_names_run_no_script(page, demo_run, tmp_path):
         con.execute("UPDATE geo.wards SET ward_name = '<img src=x onerror=alert(1)>' WHERE vintage = '2024'")
         con.execute("UPDATE marts.hotspot_areas SET name = '<img src=x onerror=alert(2)>'")
         path = maps.build_hotspot_map(
-            con, tmp_path / "m.html", period=Period("2025-01", "2025-12"), vintage="2024", run_id="r"
+            con, tmp_path / "m.html", period=Period("2025-01", "2025-12"), vintage="2024", stamp=Stamp("r")
         ).path
     _open(page, path)
     shown = []

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from endurance import exports, freshness, maps, warehouse
 from endurance._errors import StaleDataError
+from endurance._publish import Stamp
 from endurance.periods import Period
 from pipelines.cli import app
 from tests._demo import HARTLEPOOL, new_incidents
@@ -83,7 +84,11 @@ def test_no_output_is_written_from_derived_data_older_than_the_staged_rows(demo_
     with warehouse.connect(demo_copy, read_only=True) as con:
         with pytest.raises(StaleDataError, match=r"run `endurance map --from 2025-01 --to 2025-12` first"):
             maps.build_hotspot_map(
-                con, tmp_path / "m.html", period=Period("2025-01", "2025-12"), vintage="2024", run_id="r"
+                con,
+                tmp_path / "m.html",
+                period=Period("2025-01", "2025-12"),
+                vintage="2024",
+                stamp=Stamp("r"),
             )
         with pytest.raises(StaleDataError, match="run `endurance export wards` first"):
             exports.export_ward_summaries(

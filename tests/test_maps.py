@@ -12,6 +12,7 @@ from PIL import Image
 
 from endurance import _assets, _grid_layers, _map_page, maps, warehouse
 from endurance._errors import AnalysisMissingError, BrowserMissingError
+from endurance._publish import Stamp
 from endurance.periods import Period
 from tests._demo import MAP_LAYERS
 
@@ -184,7 +185,9 @@ def test_missing_chromium_names_the_fix(tmp_path):
 def test_without_npm_assets_the_map_falls_back_to_cdn_and_says_so(demo_run, tmp_path, monkeypatch):
     monkeypatch.setattr(_assets, "assets_available", lambda *a: False)
     with warehouse.connect(demo_run["db"], read_only=True) as con:
-        result = maps.build_hotspot_map(con, tmp_path / "m.html", period=YEAR, vintage="2024", run_id="r")
+        result = maps.build_hotspot_map(
+            con, tmp_path / "m.html", period=YEAR, vintage="2024", stamp=Stamp("r")
+        )
     text = result.path.read_text()
     assert not result.self_contained
     assert _assets.LEAFLET.url in text and _assets.MARKERCLUSTER.url in text and "npm ci" in text
@@ -196,7 +199,7 @@ def test_a_period_not_analysed_is_a_clear_error(demo_run, tmp_path):
         pytest.raises(AnalysisMissingError, match="analyse_period"),
     ):
         maps.build_hotspot_map(
-            con, tmp_path / "m.html", period=Period("2025-06", "2025-06"), vintage="2024", run_id="r"
+            con, tmp_path / "m.html", period=Period("2025-06", "2025-06"), vintage="2024", stamp=Stamp("r")
         )
 
 
@@ -221,9 +224,7 @@ def test_hostile_text_is_escaped(demo_run, tmp_path):
             tmp_path / "m.html",
             period=YEAR,
             vintage="2024",
-            run_id="<i>run</i>",
-            data_label="<b>label</b>",
-            marking="<script>alert(4)</script>",
+            stamp=Stamp("<i>run</i>", "<script>alert(4)</script>", "<b>label</b>"),
         )
     text = result.path.read_text()
     for raw in ("<img src=x", "<script>alert(", "<b>label", "<b>19", "<i>run"):
@@ -269,16 +270,18 @@ def test_every_hotspot_area_of_the_period_is_on_the_map(demo_run):
 
 def test_a_map_of_one_authority_holds_only_its_wards_and_incidents(demo_run, tmp_path):
     with warehouse.connect(demo_run["db"], read_only=True) as con:
-        whole = maps.build_hotspot_map(con, tmp_path / "all.html", period=YEAR, vintage="2024", run_id="r")
+        whole = maps.build_hotspot_map(
+            con, tmp_path / "all.html", period=YEAR, vintage="2024", stamp=Stamp("r")
+        )
         one = maps.build_hotspot_map(
-            con, tmp_path / "mbro.html", period=YEAR, vintage="2024", run_id="r", lad_code="E06000002"
+            con, tmp_path / "mbro.html", period=YEAR, vintage="2024", stamp=Stamp("r"), lad_code="E06000002"
         )
         wards = dict(
             con.execute("SELECT ward_code, lad_code FROM geo.wards WHERE vintage = '2024'").fetchall()
         )
         with pytest.raises(ValueError, match=r"valid codes: E06000001 \(Hartlepool\), E06000002"):
             maps.build_hotspot_map(
-                con, tmp_path / "x.html", period=YEAR, vintage="2024", run_id="r", lad_code="E06000099"
+                con, tmp_path / "x.html", period=YEAR, vintage="2024", stamp=Stamp("r"), lad_code="E06000099"
             )
     text = one.path.read_text()
     shown = set(re.findall(r'"ward_code": "(E05\d{6})"', text))
@@ -304,7 +307,9 @@ def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
     linking.link_events(geo_con, rules=())  # each incident its own: linking is not under test
     marts.build_marts(geo_con)
     hotspots.analyse_period(geo_con, YEAR, vintage="2024")
-    result = maps.build_hotspot_map(geo_con, tmp_path / "m.html", period=YEAR, vintage="2024", run_id="r")
+    result = maps.build_hotspot_map(
+        geo_con, tmp_path / "m.html", period=YEAR, vintage="2024", stamp=Stamp("r")
+    )
     print(f"map of {result.incidents:,} incidents: {result.bytes:,} bytes")
     assert result.incidents == 100_000
     assert result.bytes <= 3_000_000

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from endurance import briefing, marts, warehouse
+from endurance._publish import Stamp
 from endurance.periods import Period
 from tests._demo import new_incidents
 
@@ -78,7 +79,7 @@ def test_a_warehouse_holding_demo_rows_marks_every_output_whoever_writes_it(
     with warehouse.connect(db) as con:
         meeting = briefing.plan_meeting(con, date(2026, 1, 6))
         pack = briefing.write_briefing(
-            con, tmp_path / "briefings", meeting, vintage="2024", run_id="r", marking="OFFICIAL", render=False
+            con, tmp_path / "briefings", meeting, vintage="2024", stamp=Stamp("r", "OFFICIAL"), render=False
         )
         assert (
             marts.SYNTHETIC_LABEL in pack.html.read_text()
