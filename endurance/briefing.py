@@ -40,7 +40,7 @@ import duckdb
 import jinja2
 import pandas as pd
 
-from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts
+from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts, warehouse
 from endurance._errors import ArgumentError, NotLoadedError
 from endurance._publish import Stamp
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
@@ -129,11 +129,6 @@ class BriefingData:
     sources: list[str] = field(default_factory=list)
 
 
-def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
 def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
     period = meeting.period
     # The same figure, from the same query, as the map's title: marts.period_incidents.
@@ -182,7 +177,7 @@ def _chart_data_uri(counts: list[tuple[str, int]], title: str, width: int, heigh
 
 
 def _hotspots(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[dict[str, Any]]:
-    rows = _records(
+    rows = warehouse.records(
         con.execute(
             "SELECT area_id, name, ward_names, area_km2, incidents, previous, last_year, change_previous,"
             " p_previous, change_last_year, p_last_year, trend, peak_days, peak_hours, monthly"
@@ -217,7 +212,7 @@ def _profile(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[lis
 
 def _wards(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> list[dict[str, Any]]:
     _, after = meeting.period.bounds
-    return _records(
+    return warehouse.records(
         con.execute(
             """
             WITH in_force AS (
@@ -309,7 +304,7 @@ def _intelligence(con: duckdb.DuckDBPyConnection, meeting: Meeting, share_c: boo
 
 def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]:
     """Files and rows loaded since the last meeting, rejects by reason, unlocated shares."""
-    files = _records(
+    files = warehouse.records(
         con.execute(
             """
             SELECT count(*)::INTEGER AS files, coalesce(sum(rows_in), 0)::INTEGER AS rows_in,
@@ -321,7 +316,7 @@ def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]
             [meeting.since, meeting.day],
         )
     )[0]
-    totals = _records(
+    totals = warehouse.records(
         con.execute(
             "SELECT count(*)::INTEGER AS files, coalesce(sum(rows_in), 0)::INTEGER AS rows_in,"
             " coalesce(sum(rows_staged), 0)::INTEGER AS staged,"
@@ -334,7 +329,7 @@ def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]
         "SELECT reason, count(*)::INTEGER FROM ops.rejects GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     start, after = meeting.period.bounds
-    unlocated = _records(
+    unlocated = warehouse.records(
         con.execute(
             """
             SELECT category, sum(events)::INTEGER AS events, sum(unlocated)::INTEGER AS unlocated,

@@ -282,8 +282,7 @@ def _ward_rows(
             "period": period.label,
         },
     )
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse.records(cursor)
 
 
 def ward_summary_rows(

@@ -105,9 +105,7 @@ class _Density:
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cursor = con.execute(sql_text(f"maps/{name}.sql"), params)
-    columns = [d[0] for d in cursor.description]
-    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse.records(con.execute(sql_text(f"maps/{name}.sql"), params))
 
 
 def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:

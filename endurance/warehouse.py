@@ -234,6 +234,12 @@ def sql_text(relative: str) -> str:
     return (_SQL_ROOT / relative).read_text(encoding="utf-8")
 
 
+def records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return the rows of an executed query as dictionaries keyed by column name."""
+    names = [column[0] for column in cursor.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def quote_identifier(name: str) -> str:
     """Quote a SQL identifier (one part) for DuckDB."""
     return '"' + name.replace('"', '""') + '"'
