@@ -150,7 +150,9 @@ def incomplete_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def _roll_back_file(con: duckdb.DuckDBPyConnection, sha256: str, source: str, path: str, why: str) -> dict:
+def _roll_back_file(
+    con: duckdb.DuckDBPyConnection, sha256: str, source: str, path: str, why: str
+) -> dict[str, Any]:
     """Remove every row of one file and its record."""
     removed: dict[str, int] = {}
     for name, raw, staging, restricted in _sources():

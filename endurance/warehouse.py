@@ -44,9 +44,9 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 
 from endurance import _lock, _process
-from endurance._errors import WarehouseError, is_interrupt
+from endurance._errors import WarehouseError, WarehouseLockedError, is_interrupt
 from endurance._files import sha256_file
-from endurance._lock import WarehouseLockedError, lock_path_for
+from endurance._lock import lock_path_for
 from endurance.settings import Settings
 
 if TYPE_CHECKING:

@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -144,7 +144,8 @@ class EventHistory:
 
     def counts(self, month: str) -> np.ndarray:
         """Events per cell in one month (events outside the grid are left out)."""
-        return self._stack(0.0)[self._row[month]].reshape(self.shape)
+        layer: np.ndarray = self._stack(0.0)[self._row[month]]
+        return layer.reshape(self.shape)
 
     def smoothed(self, month: str, bandwidth_m: float) -> np.ndarray:
         """One month's events spread by the quartic kernel, as expected events per cell.
@@ -153,14 +154,16 @@ class EventHistory:
         """
         if not bandwidth_m > 0:
             raise ValueError(f"bandwidth_m must be positive, got {bandwidth_m}")
-        return self._stack(bandwidth_m)[self._row[month]].reshape(self.shape)
+        layer: np.ndarray = self._stack(bandwidth_m)[self._row[month]]
+        return layer.reshape(self.shape)
 
     def weighted(self, weights: dict[str, float], *, bandwidth_m: float = 0.0) -> np.ndarray:
         """Sum of the months' layers times their weights: counts, or smoothed at ``bandwidth_m``."""
         vector = np.zeros(len(self.months), dtype=np.float32)
         for month, weight in weights.items():
             vector[self._row[month]] = weight
-        return (vector @ self._stack(bandwidth_m)).astype(float).reshape(self.shape)
+        total: np.ndarray = vector @ self._stack(bandwidth_m)
+        return total.astype(float).reshape(self.shape)
 
     def total(self) -> int:
         """Located events held."""
@@ -174,7 +177,8 @@ class EventHistory:
         """Return ``compute()``, computed once per ``key`` for this history (a fitted model, say)."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        # The memo holds values of many types; the one under ``key`` came from ``compute``.
+        return cast(_T, self._memo[key])
 
     def _stack(self, bandwidth_m: float) -> np.ndarray:
         """One flat layer per month with data: counts (bandwidth 0) or smoothed counts."""
@@ -207,8 +211,8 @@ def _ages(months: Sequence[str], target: str) -> np.ndarray:
 
 def _decay_weights(months: Sequence[str], target: str, half_life: float) -> np.ndarray:
     """``0.5 ** (age / half_life)`` for each month, normalised to sum to one."""
-    weights = 0.5 ** (_ages(months, target) / half_life)
-    return weights / weights.sum()
+    weights: np.ndarray = 0.5 ** (_ages(months, target) / half_life)
+    return weights / float(weights.sum())
 
 
 def _even(months: Sequence[str]) -> dict[str, float]:
@@ -449,7 +453,7 @@ class SelfExciting(_Candidate):
         counts, months = _present_stack(history, used)
         ages = _month_index(target) - months
         # The excitation of the target month: every earlier month's counts, decayed by age.
-        excitation = (fitted.beta ** (ages - 1)) @ counts
+        excitation: np.ndarray = (fitted.beta ** (ages - 1)) @ counts
         return fitted.mu + (fitted.theta * (1 - fitted.beta) * excitation).reshape(history.shape)
 
     def fit_parameters(self, history: EventHistory, target: str) -> SelfExcitingFit:
