@@ -47,7 +47,7 @@ from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehou
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
-from endurance.privacy import SECONDARY, neutralise_formula, suppress_groups
+from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
 from endurance.settings import Settings
 from endurance.warehouse import sql_text
 
@@ -663,17 +663,17 @@ def export_ward_summaries(
     *,
     period: Period,
     vintage: str,
-    threshold: int,
+    sharing: SharingRules,
     run_id: str,
     formats: Sequence[str] = ("csv",),
     lad: str | None = None,
-    share_handling_c: bool = False,
 ) -> list[Path]:
     """Write ward summaries: one file per local authority and format, and the force-wide file.
 
     Files are named ``<lad_code>_<period>.<format>`` and ``force_<period>.<format>``, e.g.
     ``E06000001_2025-01_to_2025-12.xlsx``. With ``lad`` set to an authority code (not
-    ``"all"``), only that authority's files are written. ``con`` must be writable when the
+    ``"all"``), only that authority's files are written. ``sharing`` sets the suppression
+    threshold and the intelligence handling codes counted. ``con`` must be writable when the
     period has not been analysed yet: its tasking hotspot areas come from the analysis.
 
     Raises
@@ -697,9 +697,9 @@ def export_ward_summaries(
         con,
         period=period,
         vintage=vintage,
-        threshold=threshold,
+        threshold=sharing.threshold,
         run_id=run_id,
-        share_handling_c=share_handling_c,
+        share_handling_c=sharing.share_handling_c,
     )
     scopes = (
         [summary.for_lad(code) for code in lads] + [summary]
@@ -767,11 +767,10 @@ def run_ward_export(
                 out,
                 period=chosen,
                 vintage=settings.output_vintage,
-                threshold=settings.suppression_threshold,
+                sharing=SharingRules(settings.suppression_threshold, settings.share_handling_c),
                 run_id=record.run_id,
                 formats=wanted,
                 lad=lad,
-                share_handling_c=settings.share_handling_c,
             )
             record.outputs = [warehouse.output_file(p) for p in paths]
             record.counts = {"period": chosen.label, "files": len(paths), **refreshed}

@@ -49,6 +49,24 @@ def neutralise_formula(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SharingRules:
+    """What a partner output may disclose: how small counts are hidden, which codes count.
+
+    Attributes
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are shown as ``<threshold``
+        (``Settings.suppression_threshold``).
+    share_handling_c
+        Count intelligence with handling code C as well as P; only where an
+        information-sharing agreement covers it (``Settings.share_handling_c``).
+    """
+
+    threshold: int
+    share_handling_c: bool = False
+
+
+@dataclass(frozen=True)
 class SuppressedColumn:
     """A column of counts as it may be published, with its total."""
 
