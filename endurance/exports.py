@@ -251,7 +251,7 @@ class WardSummary:
         return f"{self.scope}_{self.period.label}"
 
     def for_lad(self, lad_code: str) -> WardSummary:
-        """The rows of one local authority (its wards and its total), cells unchanged."""
+        """Return the rows of one local authority (its wards and its total), cells unchanged."""
         rows = [r for r in self.rows if r["lad_code"] == lad_code and r["row_type"] != "force total"]
         if not rows:
             raise ExportError(f"no wards of local authority {lad_code!r} in the summary")
@@ -303,7 +303,7 @@ def _cell(shown: str) -> Cell:
 
 
 def _difference(current: Cell, comparison: Cell) -> Cell:
-    """``current - comparison`` of two shown counts; n/a or suppressed when either is not a number."""
+    """Return ``current - comparison`` of two shown counts; n/a or suppressed when either is not a number."""
     if comparison == NOT_AVAILABLE:
         return NOT_AVAILABLE
     if isinstance(current, int) and isinstance(comparison, int):
@@ -496,7 +496,7 @@ def _tasking_note(con: duckdb.DuckDBPyConnection, period: Period) -> str:
 
 
 def notes(summary: WardSummary) -> list[tuple[str, str]]:
-    """What a reader needs to use the figures: period, vintage, rules, sources, run."""
+    """Return what a reader needs to use the figures: period, vintage, rules, sources, run."""
     t = summary.threshold
     period = summary.period
 

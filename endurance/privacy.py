@@ -106,7 +106,7 @@ class _Tree:
             stack.extend(reversed(self.children[node]))
 
     def bounds(self, node: int, hidden: set[int]) -> Interval:
-        """What a reader knows of ``node`` from its own cell."""
+        """Return what a reader knows of ``node`` from its own cell."""
         value = self.values[node]
         if node not in hidden:
             return (value, value)
@@ -117,7 +117,7 @@ class _Tree:
         return (self.threshold, math.inf)
 
     def feasible(self, hidden: set[int]) -> list[Interval]:
-        """The values each node can take given everything published (exact on a tree)."""
+        """Return the values each node can take given everything published (exact on a tree)."""
         own = [self.bounds(n, hidden) for n in range(len(self.values))]
         below = list(own)  # from the node's own cell and its subtree
         for node in reversed(self.order):
@@ -151,7 +151,7 @@ class _Tree:
         return high > low
 
     def _partner(self, node: int, hidden: set[int]) -> int | None:
-        """A cell to hide so that ``node`` gets closer to safe; None when nothing can help."""
+        """Return a cell to hide so that ``node`` gets closer to safe; None when nothing can help."""
         level = node
         while True:
             parent = self.parents[level]

@@ -111,7 +111,7 @@ def bring_up_to_date(
 
 @task(name="describe-built-from", timeout_seconds=60)
 def describe_built_from(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
-    """What the derived tables the outputs read were built from, for the run record."""
+    """Return what the derived tables the outputs read were built from, for the run record."""
     with warehouse.connect(db_path, read_only=True) as con:
         return freshness.built_from(con, period=period, vintage=vintage)
 

@@ -65,7 +65,7 @@ def stage_incidents(con, where, counts_by_month):
 
 
 def stage_scenario(con, vintage="2024", designation="Strengthen"):
-    """A hand-worked quarter in Redcar and Cleveland; no other authority has anything."""
+    """Stage a hand-worked quarter in Redcar and Cleveland; no other authority has anything."""
     at = interior_points(con, vintage, [ESTON, GRANGETOWN, NORMANBY])
     for month in ("2025-04", "2025-05", "2025-06"):
         stage_incidents(con, at[ESTON], {month: 2})
