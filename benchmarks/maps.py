@@ -54,7 +54,7 @@ def _first_render_ms(path: Path) -> float:
 
 
 def _bare_page(folder: Path) -> Path:
-    """A page with the inlined Leaflet assets and an empty map that marks itself ready."""
+    """Return a page with the inlined Leaflet assets and an empty map that marks itself ready."""
     text = (
         f'<html><head><link rel="stylesheet" href="{_assets.LEAFLET_CSS.url}"/>'
         f'<script src="{_assets.LEAFLET.url}"></script></head>'

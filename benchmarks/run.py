@@ -209,7 +209,7 @@ def _map_points(geodata: Path, rng: np.random.Generator, n: int = 7000) -> pd.Da
 
 
 def _slots(frame: pd.DataFrame, weights: np.ndarray, size: int, key: str) -> pd.DataFrame:
-    """A sampling table: rows of ``frame`` repeated in proportion to ``weights``, numbered ``key``."""
+    """Return a sampling table: rows of ``frame`` repeated in proportion to ``weights``, numbered ``key``."""
     counts = np.maximum(1, np.round(weights / np.sum(weights) * size)).astype(int)
     out = frame.loc[frame.index.repeat(counts)].reset_index(drop=True)
     out.insert(0, key, np.arange(len(out), dtype=np.int32))

@@ -83,7 +83,7 @@ _CSS_URL = re.compile(r"url\((?P<q>['\"]?)(?P<ref>images/[^)'\"]+)(?P=q)\)")
 
 
 def assets_available(node_modules: Path = NODE_MODULES) -> bool:
-    """True when every pinned asset file is present (``npm ci`` has run)."""
+    """Return True when every pinned asset file is present (``npm ci`` has run)."""
     return all((node_modules / a.path).is_file() for a in ALL)
 
 

@@ -82,7 +82,7 @@ def class_raster(grid: Grid, cols: np.ndarray, rows: np.ndarray, classes: np.nda
 
 
 def _mercator_box(box: BngBox) -> tuple[float, float, float, float]:
-    """The Mercator box holding a BNG box (its edges are curved in Mercator: densify)."""
+    """Return the Mercator box holding a BNG box (its edges are curved in Mercator: densify)."""
     xmin, ymin, xmax, ymax = box
     t = np.linspace(0.0, 1.0, 65)
     xs = np.concatenate(

@@ -44,7 +44,7 @@ class ProcessId:
 
 
 def _start_ticks(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot, from ``/proc/<pid>/stat``."""
+    """Return the process's start time in clock ticks since boot, from ``/proc/<pid>/stat``."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text()
     except OSError:
@@ -67,7 +67,7 @@ def _started(pid: int) -> str:
 
 
 def current() -> ProcessId:
-    """This process."""
+    """Return this process."""
     return ProcessId(os.getpid(), socket.gethostname(), _started(os.getpid()))
 
 
@@ -86,7 +86,7 @@ def is_alive(pid: int, *, started: str = "") -> bool:
 
 
 def command_line(pid: int) -> str:
-    """The program and first argument of ``pid`` (e.g. ``endurance runs``), or "" when unknown."""
+    """Return the program and first argument of ``pid`` (e.g. ``endurance runs``), or "" when unknown."""
     try:
         parts = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0")
     except OSError:
@@ -102,7 +102,9 @@ def command_line(pid: int) -> str:
 
 
 def lock_holders(path: Path, kind: str = "FLOCK") -> list[tuple[int, bool]] | None:
-    """Processes holding locks of ``kind`` on ``path`` as ``(pid, exclusive)``, from ``/proc/locks``.
+    """Return the processes holding locks of ``kind`` on ``path``, from ``/proc/locks``.
+
+    Each is ``(pid, exclusive)``.
 
     ``kind`` is ``FLOCK`` (``flock``, the warehouse lock) or ``POSIX`` (``fcntl``, DuckDB's
     own lock on its file). None when the system does not say (no ``/proc/locks``).

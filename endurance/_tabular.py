@@ -156,7 +156,7 @@ def _xlsx_notes(
 
 
 def layer_name(text: str) -> str:
-    """A GeoPackage table name from ``text``: letters, digits and underscores only."""
+    """Return a GeoPackage table name from ``text``: letters, digits and underscores only."""
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
 

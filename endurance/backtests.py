@@ -165,7 +165,7 @@ def record_backtest(
 
 
 def backtest_label(tested: Backtest) -> str:
-    """The label a backtest's rows are stored under: the months it reports on."""
+    """Return the label a backtest's rows are stored under: the months it reports on."""
     if not tested.evaluated:
         return "none"
     return Period(tested.evaluated[0], tested.evaluated[-1]).label

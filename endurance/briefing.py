@@ -64,6 +64,7 @@ class Meeting:
 
     @property
     def last_28_days(self) -> date:
+        """The first day of the 28 days up to the meeting (the meeting day not included)."""
         return self.day - timedelta(days=28)
 
 
@@ -464,6 +465,7 @@ class BriefingResult:
     map_png: Path | None
 
     def files(self) -> list[Path]:
+        """Return the files written, leaving out the PDF and PNGs when they were not made."""
         return [p for p in (self.html, self.pdf, self.png, self.map_html, self.map_png) if p is not None]
 
 

@@ -47,7 +47,7 @@ from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehou
 from endurance._errors import ExportError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
-from endurance.privacy import SECONDARY, neutralise_formula, suppress_groups
+from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
 from endurance.settings import Settings
 from endurance.warehouse import sql_text
 
@@ -251,7 +251,7 @@ class WardSummary:
         return f"{self.scope}_{self.period.label}"
 
     def for_lad(self, lad_code: str) -> WardSummary:
-        """The rows of one local authority (its wards and its total), cells unchanged."""
+        """Return the rows of one local authority (its wards and its total), cells unchanged."""
         rows = [r for r in self.rows if r["lad_code"] == lad_code and r["row_type"] != "force total"]
         if not rows:
             raise ExportError(f"no wards of local authority {lad_code!r} in the summary")
@@ -302,7 +302,7 @@ def _cell(shown: str) -> Cell:
 
 
 def _difference(current: Cell, comparison: Cell) -> Cell:
-    """``current - comparison`` of two shown counts; n/a or suppressed when either is not a number."""
+    """Return ``current - comparison`` of two shown counts; n/a or suppressed when either is not a number."""
     if comparison == NOT_AVAILABLE:
         return NOT_AVAILABLE
     if isinstance(current, int) and isinstance(comparison, int):
@@ -495,7 +495,7 @@ def _tasking_note(con: duckdb.DuckDBPyConnection, period: Period) -> str:
 
 
 def notes(summary: WardSummary) -> list[tuple[str, str]]:
-    """What a reader needs to use the figures: period, vintage, rules, sources, run."""
+    """Return what a reader needs to use the figures: period, vintage, rules, sources, run."""
     t = summary.threshold
     period = summary.period
 
@@ -662,17 +662,17 @@ def export_ward_summaries(
     *,
     period: Period,
     vintage: str,
-    threshold: int,
+    sharing: SharingRules,
     run_id: str,
     formats: Sequence[str] = ("csv",),
     lad: str | None = None,
-    share_handling_c: bool = False,
 ) -> list[Path]:
     """Write ward summaries: one file per local authority and format, and the force-wide file.
 
     Files are named ``<lad_code>_<period>.<format>`` and ``force_<period>.<format>``, e.g.
     ``E06000001_2025-01_to_2025-12.xlsx``. With ``lad`` set to an authority code (not
-    ``"all"``), only that authority's files are written. ``con`` must be writable when the
+    ``"all"``), only that authority's files are written. ``sharing`` sets the suppression
+    threshold and the intelligence handling codes counted. ``con`` must be writable when the
     period has not been analysed yet: its tasking hotspot areas come from the analysis.
 
     Raises
@@ -696,9 +696,9 @@ def export_ward_summaries(
         con,
         period=period,
         vintage=vintage,
-        threshold=threshold,
+        threshold=sharing.threshold,
         run_id=run_id,
-        share_handling_c=share_handling_c,
+        share_handling_c=sharing.share_handling_c,
     )
     scopes = (
         [summary.for_lad(code) for code in lads] + [summary]
@@ -766,11 +766,10 @@ def run_ward_export(
                 out,
                 period=chosen,
                 vintage=settings.output_vintage,
-                threshold=settings.suppression_threshold,
+                sharing=SharingRules(settings.suppression_threshold, settings.share_handling_c),
                 run_id=record.run_id,
                 formats=wanted,
                 lad=lad,
-                share_handling_c=settings.share_handling_c,
             )
             record.outputs = [warehouse.output_file(p) for p in paths]
             record.counts = {"period": chosen.label, "files": len(paths), **refreshed}

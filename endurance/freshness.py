@@ -49,9 +49,11 @@ class Watermark:
     layers_digest: str
 
     def same_inputs(self, other: Watermark) -> bool:
+        """Return True when ``other`` was taken from the same staged rows and boundary layers."""
         return (self.staged_digest, self.layers_digest) == (other.staged_digest, other.layers_digest)
 
     def describe(self) -> dict[str, Any]:
+        """Return the watermark as plain values for a run record, digests shortened to 12 characters."""
         loaded = f"{self.last_loaded_at:%Y-%m-%d %H:%M:%S}" if self.last_loaded_at else None
         return {
             "staged_files": self.staged_files,
@@ -63,7 +65,7 @@ class Watermark:
 
 
 def current(con: duckdb.DuckDBPyConnection) -> Watermark:
-    """The warehouse's inputs now."""
+    """Return the warehouse's inputs now."""
     row = con.execute(
         """
         SELECT count(*) FILTER (WHERE superseded_by IS NULL),
@@ -93,7 +95,7 @@ class Built:
 
 
 def built(con: duckdb.DuckDBPyConnection, name: str, scope: str = "") -> Built | None:
-    """The record of a derived table (``scope``: '' or ``<period>|<vintage>`` for an analysis)."""
+    """Return the record of a derived table (``scope``: '' or ``<period>|<vintage>`` for an analysis)."""
     row = con.execute(
         "SELECT built_at, run_id, staged_files, staged_rows, last_loaded_at, staged_digest, layers_digest"
         " FROM ops.derived_state WHERE name = ? AND scope = ?",
@@ -159,7 +161,7 @@ def _analysed_at(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -
 def stale(
     con: duckdb.DuckDBPyConnection, *, period: Period | None = None, vintage: str | None = None
 ) -> list[str]:
-    """The derived tables a publication would read that are older than the warehouse's inputs.
+    """Return the derived tables a publication would read that are older than the warehouse's inputs.
 
     With ``period`` and ``vintage``, the period's analysis too (``analysis``), when it has
     been made; an analysis never made is not stale but missing (its reader says so).
@@ -250,7 +252,7 @@ def analyse(
 def built_from(
     con: duckdb.DuckDBPyConnection, *, period: Period | None = None, vintage: str | None = None
 ) -> dict[str, Any]:
-    """What the derived tables a publication reads were built from, for the run record."""
+    """Return what the derived tables a publication reads were built from, for the run record."""
     shown: dict[str, Any] = {}
     names = [(step, "") for step in STEPS]
     if period is not None and vintage is not None:

@@ -253,7 +253,7 @@ def map_accuracy(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, An
 
 
 def _plain(name: str) -> str:
-    """A candidate's description in plain words, or its name when it is no longer a candidate."""
+    """Return a candidate's description in plain words, or its name when it is no longer a candidate."""
     try:
         return method_from_name(name).describe()
     except ValueError:
@@ -446,7 +446,7 @@ def _density_cells_frame(
 
 
 def _area_of_incidents(grid: DensityGrid, areas: list[HotspotArea], incidents: _Incidents) -> np.ndarray:
-    """The area id (1 = first area) holding each incident's cell, 0 for none."""
+    """Return the area id (1 = first area) holding each incident's cell, 0 for none."""
     nrows, ncols = grid.shape
     area_of_cell = np.zeros(nrows * ncols, dtype=np.int64)
     for number, area in enumerate(areas, start=1):
@@ -553,7 +553,7 @@ def _hotspot_areas_frame(
 
 
 def _areas_by_ward(areas: list[HotspotArea], wards: _Wards) -> dict[str, str]:
-    """The hotspot areas overlapping each ward (in area order), as ``'; '``-joined names."""
+    """Return the hotspot areas overlapping each ward (in area order), as ``'; '``-joined names."""
     found: dict[str, list[str]] = {}
     for area in areas:
         for code in _ward_overlaps(area.geometry, wards)["ward_code"]:

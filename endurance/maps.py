@@ -45,6 +45,7 @@ import duckdb
 import folium
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 
 from endurance import (
     _assets,
@@ -183,8 +184,8 @@ def _area(con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None) ->
         shapely.prepare(geometry)
 
     def keep(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        inside = shapely.contains_xy(target, x, y)
-        shore = ~inside & shapely.contains_xy(near, x, y)
+        inside: NDArray[np.bool_] = shapely.contains_xy(target, x, y)
+        shore: NDArray[np.bool_] = ~inside & shapely.contains_xy(near, x, y)
         shore[shore] &= ~shapely.contains_xy(land, x[shore], y[shore])
         if shore.any():
             points = shapely.points(x[shore], y[shore])

@@ -93,7 +93,7 @@ def period_incidents(
 
 
 def synthetic_label(con: duckdb.DuckDBPyConnection) -> str | None:
-    """The synthetic-data label when the warehouse holds any current file from the demo, else None."""
+    """Return the synthetic-data label when the warehouse holds any current file from the demo, else None."""
     row = con.execute(
         "SELECT count(*) FROM ops.files AS f JOIN ops.synthetic_files AS s USING (sha256)"
         " WHERE f.superseded_by IS NULL AND f.rows_staged > 0"
@@ -102,7 +102,7 @@ def synthetic_label(con: duckdb.DuckDBPyConnection) -> str | None:
 
 
 def data_label(con: duckdb.DuckDBPyConnection, given: str | None = None) -> str | None:
-    """The label an output carries: ``given``, and the synthetic label whenever synthetic rows are held."""
+    """Return the label an output carries: ``given``, and the synthetic label if synthetic rows are held."""
     synthetic = synthetic_label(con)
     if synthetic is None or (given and "SYNTHETIC" in given.upper()):
         return given

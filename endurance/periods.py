@@ -30,6 +30,7 @@ def _month_index(text: str) -> int:
 
 
 def check_month(value: str, name: str) -> str:
+    """Return ``value`` if it is a month written ``YYYY-MM``, else raise PeriodError naming ``name``."""
     if not _MONTH.match(value):
         raise PeriodError(f"{name} must be a month written YYYY-MM, got {value!r}")
     return value
@@ -58,11 +59,11 @@ class Period:
         return self.start if self.start == self.end else f"{self.start} to {self.end}"
 
     def previous(self) -> Period:
-        """The period of the same length ending the month before this one starts."""
+        """Return the period of the same length ending the month before this one starts."""
         return self.shifted(-len(self.months))
 
     def year_earlier(self) -> Period:
-        """The same months a year earlier."""
+        """Return the same months a year earlier."""
         return self.shifted(-12)
 
     @property

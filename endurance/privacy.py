@@ -49,6 +49,24 @@ def neutralise_formula(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class SharingRules:
+    """What a partner output may disclose: how small counts are hidden, which codes count.
+
+    Attributes
+    ----------
+    threshold
+        Counts from 1 to ``threshold - 1`` are shown as ``<threshold``
+        (``Settings.suppression_threshold``).
+    share_handling_c
+        Count intelligence with handling code C as well as P; only where an
+        information-sharing agreement covers it (``Settings.share_handling_c``).
+    """
+
+    threshold: int
+    share_handling_c: bool = False
+
+
+@dataclass(frozen=True)
 class SuppressedColumn:
     """A column of counts as it may be published, with its total."""
 
@@ -88,7 +106,7 @@ class _Tree:
             stack.extend(reversed(self.children[node]))
 
     def bounds(self, node: int, hidden: set[int]) -> Interval:
-        """What a reader knows of ``node`` from its own cell."""
+        """Return what a reader knows of ``node`` from its own cell."""
         value = self.values[node]
         if node not in hidden:
             return (value, value)
@@ -99,7 +117,7 @@ class _Tree:
         return (self.threshold, math.inf)
 
     def feasible(self, hidden: set[int]) -> list[Interval]:
-        """The values each node can take given everything published (exact on a tree)."""
+        """Return the values each node can take given everything published (exact on a tree)."""
         own = [self.bounds(n, hidden) for n in range(len(self.values))]
         below = list(own)  # from the node's own cell and its subtree
         for node in reversed(self.order):
@@ -133,7 +151,7 @@ class _Tree:
         return high > low
 
     def _partner(self, node: int, hidden: set[int]) -> int | None:
-        """A cell to hide so that ``node`` gets closer to safe; None when nothing can help."""
+        """Return a cell to hide so that ``node`` gets closer to safe; None when nothing can help."""
         level = node
         while True:
             parent = self.parents[level]

@@ -55,10 +55,11 @@ class Recovery:
 
     @property
     def changed(self) -> bool:
+        """Whether the recovery rolled back, removed or marked anything."""
         return bool(self.files_rolled_back or self.orphan_rows or self.runs_interrupted)
 
     def message(self) -> str:
-        """The one line that says what was done."""
+        """Return the one line that says what was done."""
         parts = []
         orphans = sum(self.orphan_rows.values())
         if orphans:
@@ -85,7 +86,7 @@ def _sources() -> list[tuple[str, str, str, str | None]]:
 
 
 def _per_file(tables: list[str]) -> str:
-    """SQL counting rows per file across ``tables`` (each file lives in one of them)."""
+    """Return SQL counting rows per file across ``tables`` (each file lives in one of them)."""
     counted = " UNION ALL ".join(
         f"SELECT file_sha256 AS sha256, count(*) AS n FROM {quote_table(t)} GROUP BY 1"  # noqa: S608 (quoted)
         for t in tables
@@ -107,7 +108,7 @@ def _delete_orphans(con: duckdb.DuckDBPyConnection, tables: list[str], found: Re
 
 
 def incomplete_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str, str]]:
-    """Recorded files whose rows do not add up to their record: (sha256, source, path, why)."""
+    """Return the recorded files whose rows do not add up to their record: (sha256, source, path, why)."""
     sources = _sources()
     raw = _per_file([r for _, r, _, _ in sources])
     staged = _per_file([s for _, _, s, _ in sources])
@@ -150,7 +151,9 @@ def incomplete_files(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str
     return [(r[0], r[1], r[2], r[3]) for r in rows]
 
 
-def _roll_back_file(con: duckdb.DuckDBPyConnection, sha256: str, source: str, path: str, why: str) -> dict:
+def _roll_back_file(
+    con: duckdb.DuckDBPyConnection, sha256: str, source: str, path: str, why: str
+) -> dict[str, Any]:
     """Remove every row of one file and its record."""
     removed: dict[str, int] = {}
     for name, raw, staging, restricted in _sources():

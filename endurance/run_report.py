@@ -152,7 +152,7 @@ def run_summary_markdown(
 
 
 def _hotspot_method(summary: object) -> list[str]:
-    """The map's method and its tested accuracy against the naive baseline, when the run analysed."""
+    """Return the map's method and its tested accuracy against the naive baseline, when the run analysed."""
     if not isinstance(summary, Mapping) or not isinstance(summary.get("accuracy"), Mapping):
         return []
     accuracy = summary["accuracy"]

@@ -185,10 +185,12 @@ class Settings:
 
     @property
     def maps_dir(self) -> Path:
+        """Where maps are written: ``maps`` under ``out_dir``."""
         return self.out_dir / "maps"
 
     @property
     def exports_dir(self) -> Path:
+        """Where council exports are written: ``exports`` under ``out_dir``."""
         return self.out_dir / "exports"
 
     @property

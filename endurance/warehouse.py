@@ -44,9 +44,9 @@ from typing import TYPE_CHECKING, Any, cast
 import duckdb
 
 from endurance import _lock, _process
-from endurance._errors import WarehouseError, is_interrupt
+from endurance._errors import WarehouseError, WarehouseLockedError, is_interrupt
 from endurance._files import sha256_file
-from endurance._lock import WarehouseLockedError, lock_path_for
+from endurance._lock import lock_path_for
 from endurance.settings import Settings
 
 if TYPE_CHECKING:
@@ -352,7 +352,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 
 def _as_interrupt(exc: BaseException, message: str) -> BaseException:
-    """The interrupt behind DuckDB's "Query interrupted" (a SIGTERM stays a SIGTERM)."""
+    """Return the interrupt behind DuckDB's "Query interrupted" (a SIGTERM stays a SIGTERM)."""
     cause = exc.__context__ or exc.__cause__
     return cause if cause is not None and not isinstance(cause, Exception) else KeyboardInterrupt(message)
 
@@ -406,7 +406,7 @@ def start_run(con: duckdb.DuckDBPyConnection, record: RunRecord) -> None:
 
 
 def files_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict[str, Any]]:
-    """The files a run loaded, as the warehouse holds them (``ops.files``), in the ledger's input shape."""
+    """Return the files a run loaded, as ``ops.files`` holds them, in the ledger's input shape."""
     rows = con.execute(
         "SELECT path, sha256, source, rows_in, rows_staged, rows_rejected, rows_duplicate"
         " FROM ops.files WHERE run_id = ? ORDER BY loaded_at, path",

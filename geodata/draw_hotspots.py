@@ -153,6 +153,7 @@ def _coast_band(coastline: shapely.LineString, ends: list[tuple[float, float]]) 
 
 
 def draw(geodata_dir: Path) -> dict:
+    """Return the hotspots as a GeoJSON feature collection in WGS84, each drawn by its kind."""
     wards = gpd.read_file(geodata_dir / "cleveland_wards_2024.geojson").to_crs(27700)
     land = unary_union(wards.geometry)
     coastline = max(

@@ -48,7 +48,7 @@ def write_pack(
 
 
 def _run_day() -> date:
-    """The run's scheduled day in London (today when run outside Prefect)."""
+    """Return the run's scheduled day in London (today when run outside Prefect)."""
     scheduled = flow_run.get_scheduled_start_time()
     return (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
 

@@ -45,8 +45,10 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 @contextmanager
 def _signals_unwind() -> Iterator[None]:
-    """While a command runs, Ctrl-C and SIGTERM unwind it (as ``KeyboardInterrupt`` and
-    ``Terminated``) and are noted, so one swallowed on the way is raised again.
+    """Make Ctrl-C and SIGTERM unwind a running command, and note them.
+
+    They unwind it as ``KeyboardInterrupt`` and ``Terminated``; being noted, one swallowed
+    on the way is raised again.
     """
     try:
         previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -130,8 +132,10 @@ def _prepare_prefect(settings: Settings) -> None:
 
 
 class _OneLineReasons(logging.Filter):
-    """Prefect's own reports (with tracebacks) of a run stopped by an interrupt, a full disk or a
-    reconcile failure: the command says each of those in one line of its own.
+    """A log filter for Prefect's own reports of a run stopped by an interrupt, full disk or failed reconcile.
+
+    Prefect reports them with tracebacks; the command says each of those in one line of its
+    own, so the filter drops them.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -148,7 +152,7 @@ class _OneLineReasons(logging.Filter):
 
 @contextmanager
 def _flow_runs(settings: Settings) -> Iterator[None]:
-    """A Prefect API for this command's flow runs: `endurance serve`'s, or one that dies with us."""
+    """Yield a Prefect API for this command's flow runs: `endurance serve`'s, or one that dies with us."""
     _prepare_prefect(settings)
     from pipelines.serve import flow_api  # imported late: Prefect reads PREFECT_HOME on import
 
@@ -231,7 +235,7 @@ def demo(
 
 
 def _first_meeting_after(day: date) -> date:
-    """The first tasking-meeting day after ``day`` (the configured weekday)."""
+    """Return the first tasking-meeting day after ``day`` (the configured weekday)."""
     weekday = Settings.from_env().briefing_weekday
     return day + timedelta(days=(weekday - day.weekday() - 1) % 7 + 1)
 
@@ -879,7 +883,7 @@ app.add_typer(export_app, name="export")
 
 
 def _export_period(period_from: str | None, period_to: str | None, period: str | None) -> Period | None:
-    """The period asked for by --from/--to or --period; None for the latest twelve months."""
+    """Return the period asked for by --from/--to or --period; None for the latest twelve months."""
     if period and (period_from or period_to):
         raise ValueError("give either --period or --from and --to, not both")
     if period:

@@ -87,7 +87,7 @@ def weekly_schedule(day: str, time: str) -> Schedule:
 
 
 def briefing_schedules(settings: Settings) -> list[Schedule]:
-    """The weekly briefing's schedule, from ENDURANCE_BRIEFING_DAY and ENDURANCE_BRIEFING_TIME."""
+    """Return the weekly briefing's schedule, from ENDURANCE_BRIEFING_DAY and ENDURANCE_BRIEFING_TIME."""
     return [weekly_schedule(settings.briefing_day, settings.briefing_time)]
 
 

@@ -21,6 +21,7 @@ from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
 from endurance.periods import Period, check_month, latest_period
+from endurance.privacy import SharingRules
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
 from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
@@ -110,7 +111,7 @@ def bring_up_to_date(
 
 @task(name="describe-built-from", timeout_seconds=60)
 def describe_built_from(db_path: Path, period: Period, vintage: str) -> dict[str, Any]:
-    """What the derived tables the outputs read were built from, for the run record."""
+    """Return what the derived tables the outputs read were built from, for the run record."""
     with warehouse.connect(db_path, read_only=True) as con:
         return freshness.built_from(con, period=period, vintage=vintage)
 
@@ -175,10 +176,9 @@ def write_exports(
             out_dir,
             period=period,
             vintage=vintage,
-            threshold=threshold,
+            sharing=SharingRules(threshold, share_handling_c),
             run_id=run_id,
             formats=formats,
-            share_handling_c=share_handling_c,
         )
     return [warehouse.output_file(p) for p in paths]
 

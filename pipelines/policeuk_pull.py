@@ -19,8 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import Task, flow, task
-from prefect.client.schemas.objects import TaskRun
-from prefect.states import State
+from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import exponential_backoff
 
 from endurance import warehouse

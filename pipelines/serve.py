@@ -118,11 +118,12 @@ class PrefectServer:
 
     @classmethod
     def for_command(cls, home: Path) -> PrefectServer:
-        """A temporary server on a free port for the flow runs of one command."""
+        """Return a temporary server on a free port for the flow runs of one command."""
         return cls(_free_port(), home, temporary=True)
 
     @property
     def api_url(self) -> str:
+        """The URL of this server's Prefect API, on its port."""
         return api_url(self.port)
 
     def _command(self) -> tuple[list[str], dict[str, str]]:

@@ -110,7 +110,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path, prefec
 
 @pytest.fixture
 def demo_copy(demo_run: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, geodata_dir: Path) -> Path:
-    """A private copy of the demo warehouse, named by the ENDURANCE_* settings (outputs in tmp_path)."""
+    """Return a private copy of the demo warehouse, named by ENDURANCE_* settings (outputs in tmp_path)."""
     db = tmp_path / "endurance.duckdb"
     db.write_bytes(demo_run["db"].read_bytes())
     monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path))
@@ -121,7 +121,10 @@ def demo_copy(demo_run: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, g
 
 
 def new_incidents(db: Path, folder: Path, n: int = 3) -> Path:
-    """A control-room log of ``n`` off-road-bike incidents in Hartlepool in August 2025, far apart in time."""
+    """Write a control-room log of ``n`` off-road-bike incidents in Hartlepool in August 2025; return it.
+
+    The incidents are far apart in time.
+    """
     with warehouse.connect(db, read_only=True) as con:
         x, y = con.execute(
             "SELECT ST_X(p), ST_Y(p) FROM (SELECT ST_PointOnSurface(geom_27700) AS p FROM geo.wards"

@@ -69,7 +69,7 @@ def make_crime(i: int, lon: float, lat: float) -> dict[str, Any]:
 
 
 def synthetic_crimes() -> list[dict[str, Any]]:
-    """A 10 x 9 grid over Cleveland (lon -1.245..-1.065, lat 54.525..54.685) plus ON_CUT."""
+    """Return a 10 x 9 grid over Cleveland (lon -1.245..-1.065, lat 54.525..54.685) plus ON_CUT."""
     points = [(-1.245 + 0.02 * i, 54.525 + 0.02 * j) for i in range(10) for j in range(9)]
     points.append(ON_CUT)
     return [make_crime(n, lon, lat) for n, (lon, lat) in enumerate(points)]
@@ -176,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def fake_api() -> Iterator[FakeApi]:
-    """A local HTTP server speaking the data.police.uk API, on a free port."""
+    """Yield a local HTTP server speaking the data.police.uk API, on a free port."""
     api = FakeApi(crimes=synthetic_crimes(), months=list(MONTHS))
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.api = api  # type: ignore[attr-defined]

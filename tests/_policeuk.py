@@ -11,7 +11,7 @@ CRIMES = ("Anti-social behaviour", "Burglary", "Criminal damage and arson", "Veh
 
 
 def policeuk_file(path: Path, rows: int, *, seed: int = 1, month: str = "2025-05") -> Path:
-    """A police.uk street-level file of ``rows`` distinct rows inside Cleveland."""
+    """Return a police.uk street-level file of ``rows`` distinct rows inside Cleveland."""
     rng = random.Random(seed)
     lines = [",".join(policeuk.HEADER)]
     for i in range(rows):

@@ -75,7 +75,7 @@ def stage_points(con, points, *, created_at="2025-06-01 19:00"):
 
 
 def incident(ref, x, y, at):
-    """A staged off-road-bike incident-log row ``INC:<ref>`` at a point and time."""
+    """Return a staged off-road-bike incident-log row ``INC:<ref>`` at a point and time."""
     return {
         "event_id": f"INC:{ref}",
         "incident_ref": ref,
@@ -91,7 +91,7 @@ def incident(ref, x, y, at):
 
 
 def report(ref, x, y, at, handling="P"):
-    """A staged community intelligence report ``INT:<ref>`` at a point and time."""
+    """Return a staged community intelligence report ``INT:<ref>`` at a point and time."""
     return {
         "event_id": f"INT:{ref}",
         "intel_ref": ref,

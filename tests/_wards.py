@@ -20,7 +20,7 @@ HEADER = ",".join(DESIGNATION_COLUMNS)
 
 
 def four_wards_frame(geodata_dir: Path) -> gpd.GeoDataFrame:
-    """The four wards in British National Grid with ONS 2024 field names and no LAD fields."""
+    """Return the four wards in British National Grid with ONS 2024 field names and no LAD fields."""
     frame = gpd.read_file(geodata_dir / "cleveland_wards_2024.geojson")
     frame = frame[frame["ward_name"].isin(WARDS)].to_crs(27700)
     assert len(frame) == 4

@@ -37,7 +37,7 @@ def _geodata_dir() -> Path | None:
 
 @pytest.fixture(scope="session")
 def geodata_dir() -> Path:
-    """The official boundaries (../shared/geodata or ENDURANCE_GEODATA)."""
+    """Return the official boundaries (../shared/geodata or ENDURANCE_GEODATA)."""
     folder = _geodata_dir()
     if folder is None:
         pytest.skip("official boundaries not available: set ENDURANCE_GEODATA")
@@ -46,7 +46,7 @@ def geodata_dir() -> Path:
 
 @pytest.fixture
 def con() -> Iterator[duckdb.DuckDBPyConnection]:
-    """An empty in-memory warehouse, migrated, with spatial loaded."""
+    """Yield an empty in-memory warehouse, migrated, with spatial loaded."""
     connection = warehouse.connect(":memory:")
     yield connection
     connection.close()
@@ -54,7 +54,7 @@ def con() -> Iterator[duckdb.DuckDBPyConnection]:
 
 @pytest.fixture(scope="session")
 def geo_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
-    """A warehouse file with every official layer and the gazetteer loaded."""
+    """Return a warehouse file with every official layer and the gazetteer loaded."""
     path = tmp_path_factory.mktemp("geo") / "boundaries.duckdb"
     with warehouse.connect(path) as connection:
         geography.load_official_layers(connection, geodata_dir)
@@ -64,7 +64,7 @@ def geo_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
 
 @pytest.fixture
 def geo_con(geo_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A private writable copy of the geography warehouse for one test."""
+    """Yield a private writable copy of the geography warehouse for one test."""
     copy = tmp_path / "warehouse.duckdb"
     copy.write_bytes(geo_db.read_bytes())
     connection = warehouse.connect(copy)
@@ -93,7 +93,7 @@ class SmallDisk:
 
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
-    """A 16 MB tmpfs mounted for one test (needs the right to mount; skipped without it)."""
+    """Yield a 16 MB tmpfs mounted for one test (needs the right to mount; skipped without it)."""
     path = tmp_path / "disk"
     path.mkdir()
     mounted = subprocess.run(

@@ -38,7 +38,7 @@ def offline_context():
 
 @pytest.fixture
 def page(offline_context):
-    """A fresh page (network closed) that records console errors, failed requests and dialogs."""
+    """Yield a fresh page (network closed) that records console errors, failed requests and dialogs."""
     page = offline_context.new_page()
     page.problems = {"errors": [], "failed": [], "dialogs": []}
     page.on("console", lambda m: page.problems["errors"].append(m.text) if m.type == "error" else None)

@@ -14,7 +14,7 @@ from tests._wards import designations_csv, four_wards_frame
 
 @pytest.fixture(scope="module")
 def four_wards(geodata_dir: Path) -> gpd.GeoDataFrame:
-    """The four wards in British National Grid with ONS 2024 field names and no LAD fields."""
+    """Return the four wards in British National Grid with ONS 2024 field names and no LAD fields."""
     return four_wards_frame(geodata_dir)
 
 

@@ -30,7 +30,7 @@ def served(tmp_path_factory):
 
 
 def fire_dates(schedule, start: datetime, end: datetime) -> list[datetime]:
-    """The dates Prefect's scheduler service computes for a declared schedule."""
+    """Return the dates Prefect's scheduler service computes for a declared schedule."""
     server_schedule = CronSchedule(cron=schedule.cron, timezone=schedule.timezone, day_or=schedule.day_or)
     return [d.astimezone(LONDON) for d in asyncio.run(server_schedule.get_dates(start=start, end=end))]
 

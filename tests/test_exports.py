@@ -15,6 +15,7 @@ from endurance import exports, hotspots, linking, marts
 from endurance._errors import ExportError
 from endurance.geography import attribution, importing
 from endurance.periods import parse_period
+from endurance.privacy import SharingRules
 from tests._disclosure import assert_nothing_derivable
 from tests._staging import stage_rows
 
@@ -22,6 +23,7 @@ Q3 = parse_period("2025-Q3")
 ESTON, GRANGETOWN, NORMANBY = "E05012441", "E05012442", "E05012450"
 REDCAR = "E06000003"
 MARKERS = ("<5", "[c]", "[x]")
+RULES = SharingRules(threshold=5)  # the default threshold; handling code P only
 
 
 def read_csv(path):
@@ -63,7 +65,7 @@ def stage_incidents(con, where, counts_by_month):
 
 
 def stage_scenario(con, vintage="2024", designation="Strengthen"):
-    """A hand-worked quarter in Redcar and Cleveland; no other authority has anything."""
+    """Stage a hand-worked quarter in Redcar and Cleveland; no other authority has anything."""
     at = interior_points(con, vintage, [ESTON, GRANGETOWN, NORMANBY])
     for month in ("2025-04", "2025-05", "2025-06"):
         stage_incidents(con, at[ESTON], {month: 2})
@@ -199,7 +201,7 @@ def test_tasking_hotspots_come_from_the_map_s_analysis_of_the_period(geo_con, tm
     assert {r["tasking_hotspots"] for r in before.rows} == {""}
     assert before.tasking.startswith("The period has not been analysed")
     # Writing the files analyses the quarter first: its hotspot areas reach the wards.
-    exports.export_ward_summaries(geo_con, tmp_path, period=Q3, vintage="2024", threshold=5, run_id="r")
+    exports.export_ward_summaries(geo_con, tmp_path, period=Q3, vintage="2024", sharing=RULES, run_id="r")
     rows = {r["ward_code"]: r for r in read_csv(tmp_path / f"E06000003_{Q3.label}.csv")}
     areas = geo_con.execute(
         "SELECT ward_code, hotspot_areas FROM marts.ward_analysis WHERE period = ? AND hotspot_areas <> ''",
@@ -242,23 +244,25 @@ def test_a_quarter_with_no_loaded_previous_quarter_shows_not_available(geo_con):
 def test_bad_format_lad_or_period_is_refused_with_what_is_valid(geo_con, tmp_path):
     stage_scenario(geo_con)
     tmp_path = tmp_path / "out"
-    common = {"period": Q3, "vintage": "2024", "threshold": 5, "run_id": "r"}
+    common = {"period": Q3, "vintage": "2024", "run_id": "r"}
     with pytest.raises(ExportError, match="'pdf'; valid formats: csv, xlsx, gpkg"):
-        exports.export_ward_summaries(geo_con, tmp_path, formats=("csv", "pdf"), **common)
+        exports.export_ward_summaries(geo_con, tmp_path, formats=("csv", "pdf"), sharing=RULES, **common)
     with pytest.raises(ExportError, match=r"'E06000099'; valid: E06000001 \(Hartlepool\), .*or all"):
-        exports.export_ward_summaries(geo_con, tmp_path, lad="E06000099", **common)
+        exports.export_ward_summaries(geo_con, tmp_path, lad="E06000099", sharing=RULES, **common)
     with pytest.raises(ExportError, match="no off-road-bike incidents are loaded for 2023-01 to 2023-12"):
-        exports.build_ward_summary(geo_con, **{**common, "period": parse_period("2023")})
+        exports.build_ward_summary(geo_con, threshold=5, **{**common, "period": parse_period("2023")})
     assert not tmp_path.exists()  # nothing written on a refusal
 
 
 def test_one_authority_writes_only_its_files_with_the_force_wide_cells(geo_con, tmp_path):
     stage_scenario(geo_con)
     tmp_path = tmp_path / "out"
-    common = {"period": Q3, "vintage": "2024", "threshold": 5, "run_id": "r"}
-    paths = exports.export_ward_summaries(geo_con, tmp_path, lad=REDCAR, formats=FORMATS_ALL, **common)
+    common = {"period": Q3, "vintage": "2024", "run_id": "r"}
+    paths = exports.export_ward_summaries(
+        geo_con, tmp_path, lad=REDCAR, formats=FORMATS_ALL, sharing=RULES, **common
+    )
     assert [p.name for p in paths] == [f"{REDCAR}_2025-07_to_2025-09.{f}" for f in FORMATS_ALL]
-    force = exports.build_ward_summary(geo_con, **common)
+    force = exports.build_ward_summary(geo_con, threshold=5, **common)
     expected = [{k: str(v) for k, v in r.items()} for r in force.rows if r["lad_code"] == REDCAR]
     assert read_csv(paths[0]) == expected
 
@@ -290,7 +294,7 @@ def test_hostile_text_is_neutralised_in_every_format(geo_con, tmp_path, geodata_
     stage_scenario(geo_con, vintage="hostile", designation="-Support+1")  # the loader would refuse it
     out = tmp_path / "out"
     paths = exports.export_ward_summaries(
-        geo_con, out, lad=REDCAR, period=Q3, vintage="hostile", threshold=5, run_id="r", formats=FORMATS_ALL
+        geo_con, out, lad=REDCAR, period=Q3, vintage="hostile", sharing=RULES, run_id="r", formats=FORMATS_ALL
     )
     text_columns = [c.name for c in exports.COLUMNS if c.kind == "text"]
     csv_rows = read_csv(paths[0])
@@ -490,7 +494,7 @@ def test_the_run_ledger_lists_every_export(demo_run):
 def test_a_rewritten_file_replaces_the_old_one_whole(geo_con, tmp_path):
     stage_scenario(geo_con)
     tmp_path = tmp_path / "out"
-    common = {"period": Q3, "vintage": "2024", "threshold": 5, "lad": REDCAR, "formats": FORMATS_ALL}
+    common = {"period": Q3, "vintage": "2024", "sharing": RULES, "lad": REDCAR, "formats": FORMATS_ALL}
     first = exports.export_ward_summaries(geo_con, tmp_path, run_id="first", **common)
     second = exports.export_ward_summaries(geo_con, tmp_path, run_id="second", **common)
     assert first == second

@@ -14,6 +14,7 @@ from endurance import exports, freshness, maps, warehouse
 from endurance._errors import StaleDataError
 from endurance._publish import Stamp
 from endurance.periods import Period
+from endurance.privacy import SharingRules
 from pipelines.cli import app
 from tests._demo import HARTLEPOOL, new_incidents
 
@@ -92,7 +93,13 @@ def test_no_output_is_written_from_derived_data_older_than_the_staged_rows(demo_
             )
         with pytest.raises(StaleDataError, match="run `endurance export wards` first"):
             exports.export_ward_summaries(
-                con, tmp_path, period=Q3, vintage="2024", threshold=5, run_id="r", formats=("csv",)
+                con,
+                tmp_path,
+                period=Q3,
+                vintage="2024",
+                sharing=SharingRules(5),
+                run_id="r",
+                formats=("csv",),
             )
     assert not (tmp_path / "m.html").exists() and not list(tmp_path.glob("*.csv"))
     with warehouse.connect(demo_copy) as con:

@@ -192,7 +192,7 @@ def test_members_equals_st_intersects_on_the_hotspots(geo_con):
 
 @pytest.fixture(scope="module")
 def cleveland(geo_db):
-    """The force area and one index per ward vintage, built once for the property test."""
+    """Return the force area and one index per ward vintage, built once for the property test."""
     from endurance import warehouse
 
     with warehouse.connect(geo_db, read_only=True) as con:

@@ -17,7 +17,7 @@ from endurance.geography import fetch, official
 
 @pytest.fixture
 def mirror(tmp_path, geodata_dir):
-    """A local HTTP server serving copies of the shared official fetch."""
+    """Yield a local HTTP server serving copies of the shared official fetch."""
     root = tmp_path / "mirror"
     root.mkdir()
     for entry in fetch.read_manifest():

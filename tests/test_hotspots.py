@@ -117,7 +117,7 @@ class Case:
 
 @pytest.fixture(scope="module")
 def case_db(geo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, Case]]:
-    """A warehouse holding the hand-built case, attributed, linked, with marts built and analysed.
+    """Yield a warehouse holding the hand-built case, attributed, linked, with marts built and analysed.
 
     - The cluster, inside the Eston Hills: 1, 2, ... 6 incidents in April ... September 2025
       (21), all on Saturday evenings at 19:00 or 19:45; 7 in the previous six months; none a
@@ -170,7 +170,7 @@ def case_con(case_db: tuple[Path, Case]) -> Iterator[duckdb.DuckDBPyConnection]:
 
 
 def _table(con: duckdb.DuckDBPyConnection, name: str) -> pd.DataFrame:
-    """A mart's rows for reading in a test (hotspot polygons left out)."""
+    """Return a mart's rows for reading in a test (hotspot polygons left out)."""
     columns = "* EXCLUDE (geom_4326)" if name == "hotspot_areas" else "*"
     return con.execute(f"SELECT {columns} FROM marts.{name}").df()
 

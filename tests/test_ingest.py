@@ -46,7 +46,7 @@ def _ingest(db: Path, out: Path, geodata_dir: Path, csv: Path) -> subprocess.Com
 
 
 def _one_line(done_out: str) -> str:
-    """The one line a command printed (fails when it printed more)."""
+    """Return the one line a command printed (fails when it printed more)."""
     lines = [line for line in done_out.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in done_out, lines
     return lines[0]

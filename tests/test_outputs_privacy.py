@@ -14,9 +14,11 @@ def partner_outputs(out):
 
 
 def readable_text(path):
-    """Everything a partner can read in ``path``: cells of a workbook, attributes of a
-    GeoPackage (every layer and table), the text of a PDF's pages, the text of anything
-    else. PNGs are pictures of the HTML scanned here, so only their bytes are scanned.
+    """Return everything a partner can read in ``path``.
+
+    That is the cells of a workbook, the attributes of a GeoPackage (every layer and table),
+    the text of a PDF's pages, the text of anything else. PNGs are pictures of the HTML
+    scanned here, so only their bytes are scanned.
     """
     if path.suffix == ".xlsx":
         book = openpyxl.load_workbook(path)

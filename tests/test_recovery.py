@@ -209,7 +209,7 @@ def _kill_at_commit(db: Path, csv: Path, geodata_dir: Path) -> bool:
 
 
 def _before_recovery(db: Path) -> tuple[int, int, int]:
-    """What DuckDB itself gives back after the kill: files recorded, raw rows, staged rows."""
+    """Return what DuckDB itself gives back after the kill: files recorded, raw rows, staged rows."""
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as raw:

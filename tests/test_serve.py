@@ -32,7 +32,7 @@ def free_port() -> int:
 
 
 def serve_env(tmp_path: Path, geodata_dir: Path, db: Path | None = None, **extra: str) -> dict[str, str]:
-    """The environment of an `endurance serve` of the test's own: its folder, Prefect home and port."""
+    """Return the environment of an `endurance serve` of the test's own: its folder, Prefect home and port."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env |= {
         "ENDURANCE_OUT": str(tmp_path),

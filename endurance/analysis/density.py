@@ -33,6 +33,7 @@ from typing import Any, Literal
 
 import numpy as np
 import shapely
+from numpy.typing import NDArray
 from scipy import ndimage, signal
 from shapely.geometry.base import BaseGeometry
 
@@ -180,7 +181,9 @@ def _quartic_fft(x: np.ndarray, y: np.ndarray, w: np.ndarray, cells: Grid, h: fl
     kernel = np.where(d2 < h * h, 3.0 / (math.pi * h * h) * (1.0 - d2 / (h * h)) ** 2, 0.0)
     spread = signal.fftconvolve(binned.reshape(fr_n, fc_n), kernel, mode="same")
     centre = margin + factor // 2
-    out = spread[centre : centre + nrows * factor : factor, centre : centre + ncols * factor : factor]
+    out: NDArray[np.float64] = spread[
+        centre : centre + nrows * factor : factor, centre : centre + ncols * factor : factor
+    ]
     # FFT round-off leaves tiny negative values where nothing reaches.
     return np.clip(out, 0.0, None)
 

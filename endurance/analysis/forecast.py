@@ -52,7 +52,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import numpy as np
 
@@ -137,14 +137,15 @@ class EventHistory:
         return [m for m in self.months if m < target]
 
     def events_in(self, month: str) -> tuple[np.ndarray, np.ndarray]:
-        """The x and y of the events of one month with data."""
+        """Return the x and y of the events of one month with data."""
         k = self._row[month]
         rows = self._order[self._starts[k] : self._starts[k + 1]]
         return self.x[rows], self.y[rows]
 
     def counts(self, month: str) -> np.ndarray:
         """Events per cell in one month (events outside the grid are left out)."""
-        return self._stack(0.0)[self._row[month]].reshape(self.shape)
+        layer: np.ndarray = self._stack(0.0)[self._row[month]]
+        return layer.reshape(self.shape)
 
     def smoothed(self, month: str, bandwidth_m: float) -> np.ndarray:
         """One month's events spread by the quartic kernel, as expected events per cell.
@@ -153,28 +154,31 @@ class EventHistory:
         """
         if not bandwidth_m > 0:
             raise ValueError(f"bandwidth_m must be positive, got {bandwidth_m}")
-        return self._stack(bandwidth_m)[self._row[month]].reshape(self.shape)
+        layer: np.ndarray = self._stack(bandwidth_m)[self._row[month]]
+        return layer.reshape(self.shape)
 
     def weighted(self, weights: dict[str, float], *, bandwidth_m: float = 0.0) -> np.ndarray:
         """Sum of the months' layers times their weights: counts, or smoothed at ``bandwidth_m``."""
         vector = np.zeros(len(self.months), dtype=np.float32)
         for month, weight in weights.items():
             vector[self._row[month]] = weight
-        return (vector @ self._stack(bandwidth_m)).astype(float).reshape(self.shape)
+        total: np.ndarray = vector @ self._stack(bandwidth_m)
+        return total.astype(float).reshape(self.shape)
 
     def total(self) -> int:
         """Located events held."""
         return int(self.x.size)
 
     def memoised(self, name: str) -> dict[str, Any]:
-        """What :meth:`memo` holds under keys ``(name, ...)``, by the key's second part."""
+        """Return what :meth:`memo` holds under keys ``(name, ...)``, by the key's second part."""
         return {key[1]: value for key, value in self._memo.items() if key[0] == name}
 
     def memo(self, key: tuple[str, str], compute: Callable[[], _T]) -> _T:
         """Return ``compute()``, computed once per ``key`` for this history (a fitted model, say)."""
         if key not in self._memo:
             self._memo[key] = compute()
-        return self._memo[key]
+        # The memo holds values of many types; the one under ``key`` came from ``compute``.
+        return cast(_T, self._memo[key])
 
     def _stack(self, bandwidth_m: float) -> np.ndarray:
         """One flat layer per month with data: counts (bandwidth 0) or smoothed counts."""
@@ -207,8 +211,8 @@ def _ages(months: Sequence[str], target: str) -> np.ndarray:
 
 def _decay_weights(months: Sequence[str], target: str, half_life: float) -> np.ndarray:
     """``0.5 ** (age / half_life)`` for each month, normalised to sum to one."""
-    weights = 0.5 ** (_ages(months, target) / half_life)
-    return weights / weights.sum()
+    weights: np.ndarray = 0.5 ** (_ages(months, target) / half_life)
+    return weights / float(weights.sum())
 
 
 def _even(months: Sequence[str]) -> dict[str, float]:
@@ -226,14 +230,22 @@ class Method(Protocol):
     family: ClassVar[str]
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The method's short name (``kde(400m, 3mo)``), unique among candidates."""
+        ...
 
     @property
-    def params(self) -> dict[str, float]: ...
+    def params(self) -> dict[str, float]:
+        """The parameters the method was made with, by name; its short name shows them."""
+        ...
 
-    def describe(self) -> str: ...
+    def describe(self) -> str:
+        """Return the method in plain words, its parameters written out."""
+        ...
 
-    def fit(self, history: EventHistory, target: str) -> np.ndarray: ...
+    def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return the forecast for month ``target`` per grid cell, from the months before it only."""
+        ...
 
 
 def _check_positive(**values: float) -> None:
@@ -284,12 +296,15 @@ class NaiveCounts(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """The number of months counted."""
         return {"months": self.months}
 
     def describe(self) -> str:
+        """Return the method in plain words, with how many months it counts."""
         return f"counts of the last {self.months} months (the naive baseline)"
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return each cell's mean count over the last ``months`` months with data before ``target``."""
         used = history.before(target)[-self.months :]
         if not used:
             return np.zeros(history.shape)
@@ -308,12 +323,15 @@ class DecayedCounts(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """The half-life of a month's weight, in months."""
         return {"half_life": self.half_life}
 
     def describe(self) -> str:
+        """Return the method in plain words, with its half-life."""
         return f"counts over all history, halving in weight {_every(self.half_life)}"
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return each cell's counts before ``target``, a month's weight halving every ``half_life``."""
         used = history.before(target)
         if not used:
             return np.zeros(history.shape)
@@ -333,12 +351,15 @@ class KernelDensity(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """The bandwidth in metres and the number of months smoothed."""
         return {"bandwidth_m": self.bandwidth_m, "months": self.months}
 
     def describe(self) -> str:
+        """Return the method in plain words, with its months and bandwidth."""
         return f"kernel density of the last {self.months} months, {self.bandwidth_m:g} m bandwidth"
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return the mean of the last ``months`` months with data before ``target``, kernel-smoothed."""
         used = history.before(target)[-self.months :]
         if not used:
             return np.zeros(history.shape)
@@ -358,15 +379,18 @@ class ProspectiveKDE(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """The bandwidth in metres and the half-life of a month's weight, in months."""
         return {"bandwidth_m": self.bandwidth_m, "half_life": self.half_life}
 
     def describe(self) -> str:
+        """Return the method in plain words, with its bandwidth and half-life."""
         return (
             f"prospective kernel density: {self.bandwidth_m:g} m bandwidth over all history, "
             f"halving in weight {_every(self.half_life)}"
         )
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return the age-weighted counts of every month before ``target``, smoothed by the quartic kernel."""
         used = history.before(target)
         if not used:
             return np.zeros(history.shape)
@@ -389,15 +413,18 @@ class Blend(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """The half-life, the bandwidth and the share of the smoothed part."""
         return {"half_life": self.half_life, "bandwidth_m": self.bandwidth_m, "share": self.share}
 
     def describe(self) -> str:
+        """Return the method in plain words, with its half-life, share and bandwidth."""
         return (
             f"counts over all history halving in weight {_every(self.half_life)}, "
             f"plus {self.share:.0%} of the same smoothed at {self.bandwidth_m:g} m"
         )
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return ``1 - share`` of the decayed counts plus ``share`` of the prospective density."""
         counts = DecayedCounts(self.half_life).fit(history, target)
         smooth = ProspectiveKDE(self.bandwidth_m, self.half_life).fit(history, target)
         return (1 - self.share) * counts + self.share * smooth
@@ -436,12 +463,15 @@ class SelfExciting(_Candidate):
 
     @property
     def params(self) -> dict[str, float]:
+        """No parameters (an empty mapping): ``mu``, ``theta`` and ``beta`` are fitted to each history."""
         return {}
 
     def describe(self) -> str:
+        """Return the method in plain words."""
         return "self-exciting point process (each event raises its cell's rate for months after)"
 
     def fit(self, history: EventHistory, target: str) -> np.ndarray:
+        """Return each cell's expected count in ``target``: background plus earlier months' excitation."""
         used = history.before(target)
         if not used:
             return np.zeros(history.shape)
@@ -449,7 +479,7 @@ class SelfExciting(_Candidate):
         counts, months = _present_stack(history, used)
         ages = _month_index(target) - months
         # The excitation of the target month: every earlier month's counts, decayed by age.
-        excitation = (fitted.beta ** (ages - 1)) @ counts
+        excitation: np.ndarray = (fitted.beta ** (ages - 1)) @ counts
         return fitted.mu + (fitted.theta * (1 - fitted.beta) * excitation).reshape(history.shape)
 
     def fit_parameters(self, history: EventHistory, target: str) -> SelfExcitingFit:
@@ -477,7 +507,7 @@ def _latest_fit(history: EventHistory, name: str, target: str) -> SelfExcitingFi
 
 
 def _present_stack(history: EventHistory, months: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Counts of the given months (one flat row each) and their calendar month numbers."""
+    """Return the counts of the given months (one flat row each) and their calendar month numbers."""
     stack = np.stack([history.counts(m).ravel() for m in months])
     return stack, np.array([_month_index(m) for m in months])
 
@@ -510,7 +540,7 @@ def _fit_self_exciting(
     tolerance: float,
     start: SelfExcitingFit | None = None,
 ) -> SelfExcitingFit:
-    """Expectation maximisation for ``lambda[j, n] = mu[n] + theta * (1 - beta) * S[j, n]``.
+    """Fit ``lambda[j, n] = mu[n] + theta * (1 - beta) * S[j, n]`` by expectation maximisation.
 
     E-step: each month's count in a cell is shared between background and triggering
     in proportion to ``mu`` and ``theta * (1 - beta) * S``; M-step: ``mu`` is the

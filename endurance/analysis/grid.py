@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import shapely
@@ -86,7 +86,7 @@ class DensityGrid:
         rows, cols = self._cells(mask)
         xmin = self.x0 + cols * self.cell_m
         ymin = self.y0 + rows * self.cell_m
-        return shapely.box(xmin, ymin, xmin + self.cell_m, ymin + self.cell_m)
+        return cast(np.ndarray, shapely.box(xmin, ymin, xmin + self.cell_m, ymin + self.cell_m))
 
     def cell_of(self, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
         """Return the row and column of the cell holding each point, -1 outside the grid."""

@@ -1,4 +1,4 @@
-"""Choose the map's method by how well each candidate predicted, with no peeking.
+r"""Choose the map's method by how well each candidate predicted, with no peeking.
 
 A hotspot map is a bet on where next month's incidents will fall. Each candidate method
 of :mod:`endurance.analysis.forecast` is judged the way the map is used: *rolling
@@ -8,7 +8,7 @@ on ``m``'s events, at a fixed share of the study area (5 % by default).
 Scores per method and month
     *Hit rate* ``n / N``: the share of the month's events in the flagged cells.
     *PAI* ``(n / N) / (a / A)``: the hit rate over the flagged share of the area.
-    *PEI\\** ``n / n*``: the hit rate over the best any ``a`` cells could have done that
+    *PEI\** ``n / n*``: the hit rate over the best any ``a`` cells could have done that
     month (the ``a`` busiest cells in hindsight), so 1 is perfect whatever the month.
     *Stability*: the share of flagged cells that were also flagged for the month before
     (a patrol plan that moves every month is harder to run), NaN when the month before
@@ -170,7 +170,7 @@ class Backtest:
         return table.reset_index().rename(columns={"index": "method"})
 
     def report(self) -> dict[str, Any]:
-        """The backtest as plain values for scripts (``endurance backtest --json``).
+        """Return the backtest as plain values for scripts (``endurance backtest --json``).
 
         Keys: ``months`` (evaluated, ``YYYY-MM``), ``coverage``, ``window``,
         ``candidates`` (one object per candidate: ``method``, ``family``, ``params``,
@@ -290,7 +290,7 @@ def backtest(
 
 
 def _months_needed(every: list[str], procedure: list[str], window: int) -> list[str]:
-    """The months the procedure runs on and the ``window`` scorable months before each."""
+    """Return the months the procedure runs on and the ``window`` scorable months before each."""
     needed = set(procedure)
     for month in procedure:
         needed.update(_window_before(every, month, window))
@@ -298,7 +298,7 @@ def _months_needed(every: list[str], procedure: list[str], window: int) -> list[
 
 
 def _window_before(every: list[str], month: str, window: int) -> list[str]:
-    """The ``window`` most recent scorable months before ``month``."""
+    """Return the ``window`` most recent scorable months before ``month``."""
     return [m for m in every if m < month][-window:]
 
 
@@ -307,7 +307,7 @@ def _month_before(month: str) -> str:
 
 
 def _select(scores: pd.DataFrame, candidates: Sequence[Method], months: Sequence[str]) -> Method:
-    """The candidate with the best mean PAI over ``months`` (ties to the simpler); naive with none."""
+    """Return the candidate with the best mean PAI over ``months`` (ties to the simpler); naive with none."""
     if not months:
         return _baseline(candidates)
     rows = scores[scores["scored_month"].isin(months) & (scores["method"] != NESTED)]

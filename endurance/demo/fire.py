@@ -52,7 +52,7 @@ FIRE_KINDS = [
 
 
 def _code_cell(code: str, labels: dict[str, str], rng: np.random.Generator) -> str:
-    """A code-list cell as exports write it: mostly the label, sometimes the code."""
+    """Return a code-list cell as exports write it: mostly the label, sometimes the code."""
     return labels[code] if rng.random() < 0.8 else code
 
 

@@ -8,6 +8,7 @@ anonymous shared map points ("On or near ..."), and some rows have no location.
 from __future__ import annotations
 
 import hashlib
+from typing import TypedDict
 
 import numpy as np
 import shapely
@@ -42,7 +43,17 @@ OUTCOMES = [
 ]
 
 
-def map_points(geo: DemoGeography, rng: np.random.Generator, n: int = 4000) -> dict:
+class MapPoints(TypedDict):
+    """The shared map points: where each is, its street and LSOA, and those near a hotspot."""
+
+    xy: np.ndarray
+    name: list[str]
+    lsoa_code: list[str]
+    lsoa_name: list[str]
+    near_hotspot: np.ndarray
+
+
+def map_points(geo: DemoGeography, rng: np.random.Generator, n: int = 4000) -> MapPoints:
     """Anonymous shared map points, as police.uk snaps every crime to one of them."""
     pick = rng.integers(0, len(geo.lsoas), size=n)
     xy = np.vstack([random_points(geo.lsoas.geometry.iloc[i], 1, rng) for i in pick])
@@ -58,12 +69,13 @@ def map_points(geo: DemoGeography, rng: np.random.Generator, n: int = 4000) -> d
 
 
 def policeuk_rows(
-    geo: DemoGeography, year: int, month: int, rng: np.random.Generator, map_points: dict
+    geo: DemoGeography, year: int, month: int, rng: np.random.Generator, map_points: MapPoints
 ) -> list[list[str]]:
     """Return one month's street-level rows: ASB and crimes snapped to the shared map points."""
     n_asb = int(1400 * MONTH_WEIGHTS[month - 1] / MONTH_WEIGHTS.mean() * rng.uniform(0.9, 1.1))
     n_crime = int(4200 * rng.uniform(0.92, 1.08))
-    xy, names, lsoa_code, lsoa_name = (map_points[k] for k in ("xy", "name", "lsoa_code", "lsoa_name"))
+    xy, names = map_points["xy"], map_points["name"]
+    lsoa_code, lsoa_name = map_points["lsoa_code"], map_points["lsoa_name"]
     near_hotspot = map_points["near_hotspot"]
     lon, lat = lonlat_from_bng(xy[:, 0], xy[:, 1])
     rows = []

@@ -77,6 +77,7 @@ class AttributionSummary:
     hotspot_links: int
 
     def describe(self) -> dict[str, object]:
+        """Return the counts as plain values for a run record, layers in name order."""
         return {"areas": dict(sorted(self.by_layer.items())), "event_hotspots": self.hotspot_links}
 
 

@@ -287,8 +287,9 @@ def coordinate_rejects(
     located: Located,
     rows: pd.Series,
 ) -> list[Reject]:
-    """Reject rows whose coordinates are not numbers, or lie outside the force area
-    however they are read. ``fields`` maps each header name to its raw column.
+    """Reject rows whose coordinates are not numbers, or lie outside the force area however read.
+
+    ``fields`` maps each header name to its raw column.
     """
     shown = pd.Series("", index=frame.index)
     for i, (header, column) in enumerate(fields.items()):

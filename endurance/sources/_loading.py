@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,7 +186,8 @@ def load_file(
     display: str | None = None,
 ) -> FileLoad:
     """Load one file of ``source`` into raw, staging and the quarantine, reconciled."""
-    custom = getattr(source, "load", None)
+    # A source whose files are not plain tables (police.uk) brings its own loader.
+    custom: Callable[..., FileLoad] | None = getattr(source, "load", None)
     if custom is not None:
         return custom(con, path, ctx, run_id=run_id, name=name, display=display, mapping=mapping)
     start = begin_file(con, path, source.NAME, name=name, display=display, synthetic=ctx.synthetic)

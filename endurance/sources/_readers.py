@@ -79,7 +79,7 @@ class ColumnMapping:
         return cls(columns, source)
 
     def problems(self, header: list[str], columns: list[str]) -> list[str]:
-        """What is wrong with this mapping for a file whose own header is ``header``, read as ``columns``."""
+        """Return what is wrong with this mapping for a file with ``header``, read as ``columns``."""
         found = []
         for mine, theirs in self.columns.items():
             if mine not in columns:

@@ -69,7 +69,7 @@ class _Counter:
         self.pending_close: int | None = None  # a quote ended the last block: closing, or half a pair?
 
     def _quoted_spans(self, data: np.ndarray, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """Starts and ends (global offsets) of the quoted stretches in ``data``."""
+        """Return the starts and ends (global offsets) of the quoted stretches in ``data``."""
         starts, ends = [], []
         if self.in_quotes:
             starts.append(offset - 1)

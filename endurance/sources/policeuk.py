@@ -77,7 +77,7 @@ ENVELOPE = {"min_lon": -8.8, "max_lon": 2.1, "min_lat": 49.8, "max_lat": 56.0}
 
 
 def _columns_struct(path: Path, header: list[str]) -> str:
-    """The ``columns`` argument for read_csv: the file's own order, our raw names."""
+    """Return the ``columns`` argument for read_csv: the file's own order, our raw names."""
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise InputError(path, [f"missing column {name!r}" for name in missing])
@@ -145,7 +145,7 @@ def _insert_raw(con: duckdb.DuckDBPyConnection, sha256: str, *, malformed: int, 
 
 
 def _in_file(read: str, skipped: bool) -> str:
-    """SQL for a row's number in the file itself, from its number in the file as read.
+    """Return SQL for a row's number in the file itself, from its number in the file as read.
 
     Oversized records were set aside before reading (temp table puk_skipped, numbered in
     the file): a row read as number r is r plus those set aside before it, that is
