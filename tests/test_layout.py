@@ -30,7 +30,10 @@ def library_modules() -> list[Path]:
 def test_the_rule_is_checked_on_real_imports(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text(
-        "import os\n\ndef f():\n    from pipelines.nightly import nightly\n    from endurance import warehouse\n"
+        "import os\n\n"
+        "def f():\n"
+        "    from pipelines.nightly import nightly\n"
+        "    from endurance import warehouse\n"
     )
     assert imported_modules(sample) == {
         "os",
