@@ -174,6 +174,8 @@ def rejected_rows(
     """Return ``(reason, message)`` of rejected input rows, by file and row, of one run's files or all."""
     if limit < 1:
         raise ArgumentError(f"--limit must be a number of rows, 1 or more; got {limit}")
+    if run_id is not None:
+        run_id = run_by_id(con, run_id).run_id  # an unknown run is named, not shown as "no rejects"
     return con.execute(
         "SELECT r.reason, r.message FROM ops.rejects AS r"
         " JOIN ops.files AS f ON f.sha256 = r.file_sha256"

@@ -194,6 +194,9 @@ def recent_links(
     """Return links as ``(rule, event_a, event_b, distance_m, hours_apart)``, of one rule or all."""
     if limit < 1:
         raise ArgumentError(f"--limit must be a number of links, 1 or more; got {limit}")
+    names = sorted({r.name for r in DEFAULT_RULES} | set(links_by_rule(con)))
+    if rule is not None and rule not in names:
+        raise ArgumentError(f"--rule must be one of {', '.join(names)}; got {rule!r}")
     return con.execute(
         "SELECT rule, event_a, event_b, distance_m, hours_apart FROM staging.event_links"
         " WHERE ? IS NULL OR rule = ? ORDER BY rule, event_a, event_b LIMIT ?",

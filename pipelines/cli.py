@@ -34,6 +34,7 @@ from endurance._errors import (
     is_interrupt,
     no_room,
 )
+from endurance._publish import check_writable
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
@@ -355,8 +356,9 @@ def brief(
     """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
     day = _date(meeting, "--meeting")
     assert day is not None
+    previous = _date(since, "--since")  # both dates checked before Prefect starts
     with _flow_runs(Settings.from_env()):
-        result = _run_briefing(day, _date(since, "--since"), label)
+        result = _run_briefing(day, previous, label)
     console.print(
         f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
         f"run {result['run_id']}:"
@@ -615,6 +617,7 @@ def serve(
     Run button (or `endurance trigger`). Ctrl-C stops serving and the server.
     """
     settings = Settings.from_env()
+    _check_port(port)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # flow run logs reach the UI
     _prepare_prefect(settings)
     from pipelines.serve import serve_with_server
@@ -622,6 +625,11 @@ def serve(
     with suppress(KeyboardInterrupt):  # Ctrl-C while the server was starting: it has been stopped
         serve_with_server(settings, port or settings.prefect_port)
     console.print("stopped serving; the Prefect server is stopped")
+
+
+def _check_port(port: int | None) -> None:
+    if port is not None and not 1 <= port <= 65535:
+        raise ArgumentError(f"--port must be a TCP port from 1 to 65535, got {port}")
 
 
 @app.command()
@@ -646,6 +654,7 @@ def trigger(
     Prints the flow run id and its link in the Prefect UI.
     """
     settings = Settings.from_env()
+    _check_port(port)
     _prepare_prefect(settings)
     from pipelines.trigger import parse_parameters, trigger_deployment
 
@@ -735,9 +744,12 @@ def fetch_policeuk(
     from endurance.sources.policeuk_api import fetch_policeuk_month
 
     settings = Settings.from_env()
+    check_month(month, "MONTH")
+    folder = out or settings.out_dir / "policeuk"
+    check_writable(folder, "--out")  # before the API is asked for a month of crimes
     with warehouse.connect(settings.db_path) as con:
         geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
-        path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
+        path = fetch_policeuk_month(con, month, folder, area=area)
     console.print(f"wrote {path}")
 
 
@@ -896,6 +908,9 @@ def geodata_fetch(
     """
     from endurance.geography import fetch_official_layers
 
+    Settings.from_env()  # a bad setting is refused by every command, before any download
+    if dest is not None:
+        check_writable(dest, "--dest")
     results = fetch_official_layers(dest, base_url=base_url)
     for item in results:
         console.print(f"{item.status:10} {item.path} (sha256 {item.sha256[:16]})", highlight=False)
@@ -965,6 +980,8 @@ def export_wards(
 
     settings = Settings.from_env()
     chosen = _export_period(period_from, period_to, period)
+    if out is not None:
+        check_writable(out, "--out")
     result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
     console.print(f"run {result.run_id}: ward summaries {result.period.describe()}", highlight=False)
     for path in result.paths:  # whole paths, never cut to the terminal's width
