@@ -715,7 +715,7 @@ def ingest(
             progress=advance,
         )
     # A record per file rather than a table, so every count reads whole at 80 columns and in a log.
-    _say(f"run {run_id}: {len(loads)} file(s)")
+    _say(f"run {run_id} read {len(loads)} file(s)")
     for load in loads:
         _say(f"{Path(load.path).name} ({load.source}, {load.status})")
         _say(f"  {_reconciliation(vars(load))}; unlocated {load.unlocated:,}")
