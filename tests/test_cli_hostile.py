@@ -67,7 +67,7 @@ def _hostile_values(param: Any) -> list[str]:
     """Values of the parameter's type that no command may accept quietly."""
     kind = param.bare_type()
     if kind in ("int", "float"):
-        return ["-1"]
+        return ["-1", "abc"]  # a negative number; not a number at all (the parser's usage error)
     if "Path" in kind:
         return ["/proc/x.html", "{binary}", "{binary}/x.csv"]  # unwritable, binary, under a file
     if kind == "bool" or getattr(param, "is_flag", False):
