@@ -250,6 +250,6 @@ def waiting_message(db_path: Path, lock_path: Path, wait: float, *, writing: boo
     """Say who holds the warehouse and how long this process will wait for it."""
     who = holder_description(lock_path, writing=writing)
     return (
-        f"waiting for warehouse {db_path}: it is held by {who}; waiting up to {wait:g} s in all "
+        f"warehouse {db_path} is held by {who}; this command waits up to {wait:g} s in all "
         "(ENDURANCE_LOCK_WAIT)"
     )
