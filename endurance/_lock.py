@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import sys
@@ -45,6 +46,10 @@ from endurance._errors import WarehouseError, WarehouseLockedError
 
 #: How often a waiting connection tries the lock again, in seconds.
 POLL_SECONDS = 0.1
+#: After this many seconds a waiting connection says (once, as a warning) who it waits for.
+NOTICE_AFTER_SECONDS = 2.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -107,12 +112,17 @@ def acquire(lock_path: Path, *, exclusive: bool, wait: float, db_path: Path) -> 
     lock_path.parent.mkdir(parents=True, exist_ok=True)
     key = str(lock_path.resolve())
     started = time.monotonic()
+    noticed = False
     while True:
         if _try_acquire(key, exclusive=exclusive):
             return WarehouseLock(key, exclusive=exclusive)
         waited = time.monotonic() - started
         if waited >= wait:
             raise WarehouseLockedError(locked_message(db_path, lock_path, wait, writing=exclusive))
+        if not noticed and waited >= NOTICE_AFTER_SECONDS:
+            # A silent wait of minutes looks like a hang: say once who holds it and for how long we wait.
+            noticed = True
+            log.warning(waiting_message(db_path, lock_path, wait, writing=exclusive))
         time.sleep(min(POLL_SECONDS, wait - waited))
 
 
@@ -233,4 +243,13 @@ def locked_message(db_path: Path, lock_path: Path, wait: float, *, writing: bool
     return (
         f"warehouse {db_path} is busy: waited {wait:g} s for its lock {lock_path}, held by {who}. "
         "Try again when that finishes, or wait longer with ENDURANCE_LOCK_WAIT (seconds)."
+    )
+
+
+def waiting_message(db_path: Path, lock_path: Path, wait: float, *, writing: bool) -> str:
+    """Say who holds the warehouse and how long this process will wait for it."""
+    who = holder_description(lock_path, writing=writing)
+    return (
+        f"warehouse {db_path} is held by {who}; this command waits up to {wait:g} s in all "
+        "(ENDURANCE_LOCK_WAIT)"
     )

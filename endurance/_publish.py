@@ -23,6 +23,7 @@ from datetime import datetime
 from pathlib import Path
 
 from endurance import _process
+from endurance._errors import ArgumentError
 from endurance.settings import DEFAULT_MARKING
 
 
@@ -43,6 +44,23 @@ class Stamp:
     def generated(self) -> str:
         """Return when the output was made, to the minute (``YYYY-MM-DD HH:MM``)."""
         return f"{self.generated_at:%Y-%m-%d %H:%M}"
+
+
+def check_writable(folder: Path, option: str) -> None:
+    """Refuse, before any work, a folder that cannot be created or written (``/proc``, read-only).
+
+    A probe file is created and removed: asking the system for permissions says yes to root
+    even where nothing can be written.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / f".endurance-probe.{os.getpid()}.partial"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ArgumentError(f"{option}: cannot write to the folder {folder} ({reason})") from None
 
 
 def _partial(path: Path, pid: int, *, keep_suffix: bool) -> Path:

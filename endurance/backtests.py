@@ -207,13 +207,12 @@ def force_area(con: duckdb.DuckDBPyConnection, code: str = FORCE_CODE) -> BaseGe
 
 
 def check_linked(con: duckdb.DuckDBPyConnection) -> None:
-    """Raise LookupError when an incident or shareable report is not linked yet (link_events first)."""
+    """Raise LookupError when an incident or shareable report is not linked yet (`endurance attribute` links)."""
     unlinked = con.execute(
         "SELECT count(*) FROM staging.events AS e ANTI JOIN staging.event_groups AS g USING (event_id)"
         " WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)"
     ).fetchone()
     if unlinked and unlinked[0]:
         raise LookupError(
-            f"{unlinked[0]} incident(s) are not linked yet: "
-            "run link_events (the flow's link-events task) first"
+            f"{unlinked[0]} incident(s) are not linked yet: run `endurance attribute` first (it links them)"
         )

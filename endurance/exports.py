@@ -44,7 +44,7 @@ import geopandas as gpd
 import shapely
 
 from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehouse
-from endurance._errors import ExportError
+from endurance._errors import ExportError, NotLoadedError
 from endurance._tabular import Cell, Column
 from endurance.periods import Period, latest_period
 from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
@@ -631,6 +631,15 @@ def ward_polygons(con: duckdb.DuckDBPyConnection, vintage: str) -> gpd.GeoDataFr
 
 def local_authorities(con: duckdb.DuckDBPyConnection, vintage: str) -> dict[str, str]:
     """Local authority codes and names with wards of ``vintage`` in the marts."""
+    built = con.execute(
+        "SELECT 1 FROM information_schema.tables"
+        " WHERE table_schema = 'marts' AND table_name = 'ward_month_counts'"
+    ).fetchone()
+    if not built:  # a warehouse with boundaries only: nothing to export, and says so in one line
+        raise NotLoadedError(
+            "no ward counts are built yet: load incidents and run `endurance attribute` "
+            "(or `endurance run`) first"
+        )
     rows = con.execute(
         "SELECT DISTINCT lad_code, lad_name FROM marts.ward_month_counts WHERE vintage = ? ORDER BY 1",
         [vintage],

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 
 from endurance import warehouse
-from endurance._errors import EnduranceError, RunNotFoundError
+from endurance._errors import ArgumentError, EnduranceError, RunNotFoundError
 from endurance.warehouse import RunRecord
 
 log = logging.getLogger(__name__)
@@ -136,6 +136,8 @@ def _run(row: tuple[Any, ...]) -> LedgerRun:
 
 def recent_runs(con: duckdb.DuckDBPyConnection, last: int = 10) -> list[LedgerRun]:
     """Return the ``last`` most recent runs, newest first."""
+    if last < 1:
+        raise ArgumentError(f"--last must be a number of runs, 1 or more; got {last}")
     rows = con.execute(
         f"SELECT {_COLUMNS} FROM ops.runs ORDER BY started_at DESC LIMIT ?",  # noqa: S608
         [last],
@@ -170,6 +172,10 @@ def rejected_rows(
     con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, limit: int = 20
 ) -> list[tuple[str, str]]:
     """Return ``(reason, message)`` of rejected input rows, by file and row, of one run's files or all."""
+    if limit < 1:
+        raise ArgumentError(f"--limit must be a number of rows, 1 or more; got {limit}")
+    if run_id is not None:
+        run_id = run_by_id(con, run_id).run_id  # an unknown run is named, not shown as "no rejects"
     return con.execute(
         "SELECT r.reason, r.message FROM ops.rejects AS r"
         " JOIN ops.files AS f ON f.sha256 = r.file_sha256"

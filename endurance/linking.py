@@ -22,6 +22,7 @@ import duckdb
 import pandas as pd
 
 from endurance import freshness
+from endurance._errors import ArgumentError
 from endurance.geography import FORCE_CODE
 from endurance.warehouse import sql_text, transaction
 
@@ -191,6 +192,11 @@ def recent_links(
     con: duckdb.DuckDBPyConnection, *, rule: str | None = None, limit: int = 20
 ) -> list[tuple[str, str, str, float, float | None]]:
     """Return links as ``(rule, event_a, event_b, distance_m, hours_apart)``, of one rule or all."""
+    if limit < 1:
+        raise ArgumentError(f"--limit must be a number of links, 1 or more; got {limit}")
+    names = sorted({r.name for r in DEFAULT_RULES} | set(links_by_rule(con)))
+    if rule is not None and rule not in names:
+        raise ArgumentError(f"--rule must be one of {', '.join(names)}; got {rule!r}")
     return con.execute(
         "SELECT rule, event_a, event_b, distance_m, hours_apart FROM staging.event_links"
         " WHERE ? IS NULL OR rule = ? ORDER BY rule, event_a, event_b LIMIT ?",

@@ -61,7 +61,7 @@ from endurance import (
 )
 from endurance._errors import AnalysisMissingError, NoDataError
 from endurance._grid import Grid
-from endurance._publish import Stamp
+from endurance._publish import Stamp, check_writable
 from endurance.geography import FORCE_CODE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
@@ -749,6 +749,7 @@ def publish_map(
     vintage = settings.output_vintage
     suffix = f"_{lad_code}" if lad_code else ""
     path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
+    check_writable(path.parent, "--out" if out else "ENDURANCE_OUT")  # before minutes of analysis
     record = warehouse.RunRecord(
         flow="cli-map",
         settings=settings.describe(),

@@ -20,11 +20,21 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Column, Table
 from typer.core import TyperGroup
 
 from endurance import _process, geography, warehouse
-from endurance._errors import EnduranceError, ReconcileError, Terminated, by_sigterm, is_interrupt, no_room
+from endurance._errors import (
+    ArgumentError,
+    EnduranceError,
+    ReconcileError,
+    Terminated,
+    by_sigterm,
+    is_interrupt,
+    no_room,
+)
+from endurance._publish import check_writable
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings
@@ -75,7 +85,7 @@ class _Commands(TyperGroup):
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
-            with _signals_unwind():
+            with _signals_unwind(), _lock_notices():
                 return super().invoke(ctx)
         except typer.Exit:
             raise
@@ -103,6 +113,8 @@ class _Commands(TyperGroup):
                 raise typer.Exit(1) from None
             if isinstance(exc, EnduranceError | ValueError | LookupError):
                 raise _fail(exc) from None
+            if isinstance(exc, OSError):  # a path that cannot be read or written: the user's to fix
+                raise _fail(_os_message(exc)) from None
             raise
 
 
@@ -117,9 +129,40 @@ console = Console()
 DEMO_LABEL = SYNTHETIC_LABEL
 
 
-def _fail(exc: Exception) -> typer.Exit:
-    console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+def _fail(exc: Exception | str) -> typer.Exit:
+    # soft_wrap: one line however narrow the terminal, so `grep ^error:` finds all of it
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     return typer.Exit(code=1)
+
+
+def _os_message(exc: OSError) -> str:
+    """Name the path and the system's reason: 'cannot use /proc/x.html: No such file or directory'."""
+    path = exc.filename2 or exc.filename
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return f"cannot use {path}: {reason}" if path else reason
+
+
+class _ConsoleLines(logging.Handler):
+    """Print a library warning (a wait for the warehouse lock) as one line of the command's output."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        console.print(f"[yellow]waiting:[/] {escape(record.getMessage())}", highlight=False, soft_wrap=True)
+
+
+@contextmanager
+def _lock_notices() -> Iterator[None]:
+    """While a command runs, a connection waiting for the warehouse lock says so (after two seconds)."""
+    from endurance import _lock
+
+    logger = logging.getLogger(_lock.__name__)
+    handler, propagate = _ConsoleLines(logging.WARNING), logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _prepare_prefect(settings: Settings) -> None:
@@ -147,6 +190,10 @@ class _OneLineReasons(logging.Filter):
         exc = record.exc_info[1] if record.exc_info else None
         if exc is not None and (is_interrupt(exc) or no_room(exc) or isinstance(exc, ReconcileError)):
             return False
+        if exc is not None and isinstance(exc, EnduranceError | ValueError | LookupError | OSError):
+            return False  # a refusal, which the command prints as its one `error:` line
+        if text.startswith("Finished in state Failed("):
+            return False  # the state line repeats what the command says (one line, or its traceback)
         return not (no_room(Exception(text)) or "rows do not reconcile" in text)
 
 
@@ -181,9 +228,19 @@ def _run_flow(
     )
 
 
-def _print_result(result: dict[str, Any], started: float) -> None:
+def _ledger_seconds(settings: Settings, run_id: str) -> float | None:
+    """How long the run took by the run ledger's clock, the one `endurance runs` shows."""
+    from endurance import ledger
+
+    with warehouse.connect(settings.db_path, read_only=True) as con:
+        return ledger.run_by_id(con, run_id).seconds
+
+
+def _print_result(result: dict[str, Any], settings: Settings) -> None:
     counts = result["inputs"]
-    console.print(f"run {result['run_id']} finished in {time.perf_counter() - started:.1f} s")
+    seconds = _ledger_seconds(settings, result["run_id"])
+    took = "-" if seconds is None else f"{seconds:.1f}"
+    console.print(f"run {result['run_id']} finished in {took} s (as `endurance runs` records it)")
     console.print(f"files {counts['files']}, of which already loaded (skipped) {counts['already_loaded']}")
     console.print(
         f"rows in {counts['rows_in']:,} = staged {counts['staged']:,} + rejected "
@@ -220,7 +277,10 @@ def demo(
     """Generate the synthetic demo inputs and run the whole pipeline on them."""
     from endurance.demo import generate_demo_inputs
 
-    started = time.perf_counter()
+    if not 1900 <= year <= 2100:
+        raise ArgumentError(f"--year must be a calendar year from 1900 to 2100, got {year}")
+    if seed < 0:
+        raise ArgumentError(f"--seed must be a whole number, 0 or more; got {seed}")
     settings = Settings.from_env()
     folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
     inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
@@ -229,7 +289,7 @@ def demo(
         result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
         meeting = _first_meeting_after(date(year, 12, 31))
         pack = _run_briefing(meeting, None, DEMO_LABEL)
-    _print_result(result, started)
+    _print_result(result, settings)
     console.print(f"briefing for the meeting of {meeting} (run {pack['run_id']}):")
     _print_outputs(pack["outputs"])
 
@@ -253,10 +313,20 @@ def run(
     period_to: str = typer.Option(None, "--to", help="Last month to report, YYYY-MM."),
 ) -> None:
     """Run the nightly flow on your own input files."""
-    started = time.perf_counter()
-    with _flow_runs(Settings.from_env()):
+    settings = Settings.from_env()
+    _check_months(period_from, period_to)  # before Prefect starts: a typo costs no flow run
+    with _flow_runs(settings):
         result = _run_flow(input_dir, period_from, period_to, None)
-    _print_result(result, started)
+    _print_result(result, settings)
+
+
+def _check_months(period_from: str | None, period_to: str | None) -> None:
+    """Refuse a --from or --to not written YYYY-MM, or a period that ends before it starts."""
+    for value, option in ((period_from, "--from"), (period_to, "--to")):
+        if value is not None:
+            check_month(value, option)
+    if period_from and period_to:
+        Period(period_from, period_to)  # says so when it ends before it starts
 
 
 def _date(value: str | None, option: str) -> date | None:
@@ -290,8 +360,9 @@ def brief(
     """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
     day = _date(meeting, "--meeting")
     assert day is not None
+    previous = _date(since, "--since")  # both dates checked before Prefect starts
     with _flow_runs(Settings.from_env()):
-        result = _run_briefing(day, _date(since, "--since"), label)
+        result = _run_briefing(day, previous, label)
     console.print(
         f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
         f"run {result['run_id']}:"
@@ -327,6 +398,7 @@ def map_command(
     from endurance.maps import publish_map
     from endurance.periods import Period
 
+    _check_months(period_from, period_to)
     settings = Settings.from_env()
     started = time.perf_counter()
     result = publish_map(
@@ -381,11 +453,7 @@ def backtest(
     from endurance.geography import FORCE_CODE
 
     settings = Settings.from_env()
-    for value, option in ((period_from, "--from"), (period_to, "--to")):
-        if value is not None:
-            check_month(value, option)
-    if period_from and period_to:
-        Period(period_from, period_to)  # says so when it ends before it starts
+    _check_months(period_from, period_to)
     if stream not in STREAMS:
         raise ValueError(f"--stream must be one of {', '.join(STREAMS)}, got {stream!r}")
     if not 0 < coverage <= 1:
@@ -455,6 +523,23 @@ def _print_backtest(report: dict[str, Any]) -> None:
     )
 
 
+def _say(line: str) -> None:
+    """Print a line of a record, wrapped only between words: a number or a name is never cut."""
+    console.print(line, highlight=False, markup=False, overflow="fold")
+
+
+def _count(value: object) -> str:
+    return f"{value:,}" if isinstance(value, int) else str(value if value is not None else "-")
+
+
+def _reconciliation(counts: dict[str, Any]) -> str:
+    """``in 2,068 = staged 2,050 + rejected 15 + duplicate 3``, the counts of a file or a run."""
+    return (
+        f"in {_count(counts.get('rows_in'))} = staged {_count(counts.get('staged'))} + rejected "
+        f"{_count(counts.get('rejected'))} + duplicate {_count(counts.get('duplicate'))}"
+    )
+
+
 @app.command()
 def runs(
     last: int = typer.Option(10, "--last", help="How many recent runs to show."),
@@ -471,28 +556,19 @@ def runs(
             _print_run(ledger.run_by_id(con, run_id), settings)
             return
         recent = ledger.recent_runs(con, last)
-    table = Table(
-        Column("run", no_wrap=True),
-        "flow",
-        Column("started", no_wrap=True),
-        "seconds",
-        Column("status", no_wrap=True),
-        "rows in / staged / rejected / dup",
-        "outputs",
-    )
+    # One record of two lines per run, not a table: at 80 columns or in a cron mail a table
+    # cut names and counts ("2,068…"); a record wraps between words and keeps every number whole.
     for item in recent:
-        inputs = item.counts.get("inputs", {})
-        summary = " / ".join(str(inputs.get(k, "-")) for k in ("rows_in", "staged", "rejected", "duplicate"))
-        table.add_row(
-            item.run_id,
-            item.flow if not item.deployment else f"{item.flow} ({item.deployment})",
-            f"{item.started_at:%Y-%m-%d %H:%M}",
-            "-" if item.seconds is None else f"{item.seconds:.1f}",
-            item.status,
-            summary,
-            str(len(item.outputs)),
-        )
-    console.print(table)
+        flow = item.flow if not item.deployment else f"{item.flow} (deployment {item.deployment})"
+        _say(f"{item.run_id}  {item.status}  {flow}")
+        took = "running" if item.seconds is None else f"{item.seconds:.1f} s"
+        detail = [f"started {item.started_at:%Y-%m-%d %H:%M}, {took}"]
+        if item.counts.get("inputs"):
+            detail.append("rows " + _reconciliation(item.counts["inputs"]))
+        detail.append(f"{len(item.outputs)} output(s)")
+        _say("  " + "; ".join(detail))
+    if not recent:
+        _say("no runs recorded yet")
 
 
 def _print_run(item: LedgerRun, settings: Settings) -> None:
@@ -520,22 +596,16 @@ def _print_run(item: LedgerRun, settings: Settings) -> None:
         )
     for line in lines:
         console.print(line, highlight=False, markup=False, soft_wrap=True)
-    inputs = Table(
-        "input file", "source", "status", "in", "staged", "rejected", "dup", "sha256", title="inputs"
-    )
+    _say(f"inputs: {len(item.inputs)} file(s)")
     for i in item.inputs:
-        inputs.add_row(
-            Path(str(i.get("path", ""))).name,
-            str(i.get("source", "")),
-            str(i.get("status", "")),
-            *(str(i.get(k, "")) for k in ("rows_in", "staged", "rejected", "duplicate")),
-            str(i.get("sha256", "")),
-        )
-    console.print(inputs)
-    outputs = Table("output file", "bytes", "sha256", title="outputs")
+        _say(f"  {Path(str(i.get('path', ''))).name} ({i.get('source', '')}, {i.get('status', '')})")
+        _say("    " + _reconciliation(i))
+        _say(f"    sha256 {i.get('sha256', '')}")
+    _say(f"outputs: {len(item.outputs)} file(s)")
     for o in item.outputs:
-        outputs.add_row(str(o.get("path", "")), str(o.get("bytes", "")), str(o.get("sha256", "")))
-    console.print(outputs)
+        size = o.get("bytes")
+        _say(f"  {o.get('path', '')} ({_count(size)} bytes)")
+        _say(f"    sha256 {o.get('sha256', '')}")
     console.print("counts: " + json.dumps(item.counts, indent=2, default=str), highlight=False, markup=False)
 
 
@@ -551,6 +621,7 @@ def serve(
     Run button (or `endurance trigger`). Ctrl-C stops serving and the server.
     """
     settings = Settings.from_env()
+    _check_port(port)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")  # flow run logs reach the UI
     _prepare_prefect(settings)
     from pipelines.serve import serve_with_server
@@ -558,6 +629,11 @@ def serve(
     with suppress(KeyboardInterrupt):  # Ctrl-C while the server was starting: it has been stopped
         serve_with_server(settings, port or settings.prefect_port)
     console.print("stopped serving; the Prefect server is stopped")
+
+
+def _check_port(port: int | None) -> None:
+    if port is not None and not 1 <= port <= 65535:
+        raise ArgumentError(f"--port must be a TCP port from 1 to 65535, got {port}")
 
 
 @app.command()
@@ -582,6 +658,7 @@ def trigger(
     Prints the flow run id and its link in the Prefect UI.
     """
     settings = Settings.from_env()
+    _check_port(port)
     _prepare_prefect(settings)
     from pipelines.trigger import parse_parameters, trigger_deployment
 
@@ -641,31 +718,14 @@ def ingest(
             mapping_path=mapping,
             progress=advance,
         )
-    table = Table(
-        "file",
-        "source",
-        "status",
-        "in",
-        "staged",
-        "rejected",
-        "duplicate",
-        "unlocated",
-        "rejected by reason",
-        title=f"run {run_id}",
-    )
+    # A record per file rather than a table, so every count reads whole at 80 columns and in a log.
+    _say(f"run {run_id} read {len(loads)} file(s)")
     for load in loads:
-        table.add_row(
-            Path(load.path).name,
-            load.source,
-            load.status,
-            f"{load.rows_in:,}",
-            f"{load.staged:,}",
-            f"{load.rejected:,}",
-            f"{load.duplicate:,}",
-            f"{load.unlocated:,}",
-            ", ".join(f"{k} {v}" for k, v in sorted(load.rejects_by_reason.items())),
-        )
-    console.print(table)
+        _say(f"{Path(load.path).name} ({load.source}, {load.status})")
+        _say(f"  {_reconciliation(vars(load))}; unlocated {load.unlocated:,}")
+        if load.rejects_by_reason:
+            reasons = ", ".join(f"{k} {v:,}" for k, v in sorted(load.rejects_by_reason.items()))
+            _say(f"  rejected by reason: {reasons}")
     totals = reconcile(loads)
     console.print(
         f"rows in {totals['rows_in']:,} = staged {totals['staged']:,} + rejected "
@@ -688,9 +748,12 @@ def fetch_policeuk(
     from endurance.sources.policeuk_api import fetch_policeuk_month
 
     settings = Settings.from_env()
+    check_month(month, "MONTH")
+    folder = out or settings.out_dir / "policeuk"
+    check_writable(folder, "--out")  # before the API is asked for a month of crimes
     with warehouse.connect(settings.db_path) as con:
         geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
-        path = fetch_policeuk_month(con, month, out or settings.out_dir / "policeuk", area=area)
+        path = fetch_policeuk_month(con, month, folder, area=area)
     console.print(f"wrote {path}")
 
 
@@ -849,6 +912,9 @@ def geodata_fetch(
     """
     from endurance.geography import fetch_official_layers
 
+    Settings.from_env()  # a bad setting is refused by every command, before any download
+    if dest is not None:
+        check_writable(dest, "--dest")
     results = fetch_official_layers(dest, base_url=base_url)
     for item in results:
         console.print(f"{item.status:10} {item.path} (sha256 {item.sha256[:16]})", highlight=False)
@@ -918,6 +984,8 @@ def export_wards(
 
     settings = Settings.from_env()
     chosen = _export_period(period_from, period_to, period)
+    if out is not None:
+        check_writable(out, "--out")
     result = run_ward_export(settings, lad=lad, period=chosen, formats=formats.split(","), out_dir=out)
     console.print(f"run {result.run_id}: ward summaries {result.period.describe()}", highlight=False)
     for path in result.paths:  # whole paths, never cut to the terminal's width

@@ -21,5 +21,6 @@ def test_unlinked_incidents_are_refused_before_a_backtest(con):
         " row_number, created_at, opening_code, is_off_road_bike)"
         " VALUES ('INC:1', '1', 's', 1, TIMESTAMP '2025-01-01', 'X', TRUE)"
     )
-    with pytest.raises(LookupError, match="1 incident\\(s\\) are not linked yet"):
+    with pytest.raises(LookupError, match="1 incident\\(s\\) are not linked yet") as refused:
         backtests.backtest_stream(con, "incidents")
+    assert "run `endurance attribute` first" in str(refused.value)  # a command, not a task's name

@@ -272,3 +272,31 @@ def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(d
     assert page.count("<td>2025-") >= 6  # one row per month tested
     assert f'<td class="n">{warnings}</td></tr>' in page
     assert f"{shareable} in the period" in page
+
+
+def test_a_pack_renders_when_the_naive_baseline_could_not_be_scored():
+    from dataclasses import replace
+
+    accuracy = {
+        "method": "kde",
+        "label": "kernel density",
+        "forecast_month": "2024-06",
+        "coverage": 0.05,
+        "backtest_from": "2024-04",
+        "backtest_to": "2024-05",
+        "months": 2,
+        "window": 6,
+        "nested_pai": 3.2,
+        "nested_hit_rate": None,
+        "naive_pai": None,
+        "naive_hit_rate": None,
+        "by_month": [{"month": "2024-05", "method": "kde", "incidents": 0, "pai": None, "naive_pai": None}],
+    }
+    page = briefing.render_briefing_html(
+        replace(_hostile_data(), pai=accuracy),
+        stamp=Stamp("run1", "OFFICIAL", None, datetime(2024, 6, 4, 7, 0)),
+        map_png=None,
+        map_html_name="map.html",
+    )
+    assert "<b>3.2</b>, against n/a for the naive baseline" in page
+    assert "an unknown share of the incidents" in page

@@ -389,3 +389,127 @@ def test_a_flow_run_that_fills_the_disk_ends_in_one_line(demo_run, geo_db, geoda
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert done.returncode == 1 and len(lines) == 1, lines
     assert lines[0].startswith("error: no room left to write (disk full)")
+
+
+def _error_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("error:")]
+
+
+def test_an_error_is_one_line_even_at_80_columns(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("ENDURANCE_BRIEFING_DAY", "Funday")
+    result = runner.invoke(app, ["settings"])
+    assert result.exit_code == 1
+    (line,) = _error_lines(result.output)
+    assert line.startswith("error: ENDURANCE_BRIEFING_DAY must be a day of the week (Monday,")
+    assert line.endswith("Sunday); got 'Funday'")  # not wrapped onto a second line
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["run", "--input", "{tmp}", "--from", "2025-13"],
+            "--from must be a month written YYYY-MM, got '2025-13'",
+        ),
+        (
+            ["run", "--input", "{tmp}", "--from", "2025-06", "--to", "2025-01"],
+            "ends (2025-01) before it starts",
+        ),
+        (
+            ["brief", "--meeting", "2026-01-06", "--since", "2025-13"],
+            "--since must be a date written YYYY-MM-DD",
+        ),
+        (["demo", "--year", "-1"], "--year must be a calendar year from 1900 to 2100, got -1"),
+        (["demo", "--seed", "-1"], "--seed must be a whole number, 0 or more; got -1"),
+    ],
+)
+def test_flow_commands_check_their_arguments_before_prefect_starts(tmp_path, monkeypatch, args, message):
+    import pipelines.cli as cli
+
+    def no_flows(settings):
+        raise AssertionError("Prefect was started for a refused argument")
+
+    monkeypatch.setattr(cli, "_flow_runs", no_flows)
+    result = runner.invoke(app, [a.format(tmp=tmp_path) for a in args])
+    assert result.exit_code == 1, result.output
+    assert _error_lines(result.output) == [f"error: {message}"] or message in _error_lines(result.output)[0]
+
+
+def test_geodata_import_of_a_plain_csv_says_it_holds_no_geometry(geo_db, tmp_path, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(geo_db.read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    (tmp_path / "some.csv").write_text("a,b\n1,2\n")
+    result = runner.invoke(app, ["geodata", "import", "ward", str(tmp_path / "some.csv"), "--vintage", "x"])
+    assert result.exit_code == 1 and "Traceback" not in result.output, result.output
+    assert "the file holds no geometry" in result.output and len(_error_lines(result.output)) == 1
+
+
+def test_runs_and_ingest_keep_every_number_whole_at_80_columns_and_piped(
+    demo_run, geo_db, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("COLUMNS", "80")  # CliRunner's output is a pipe, as under cron
+    monkeypatch.setenv("ENDURANCE_DB", str(demo_run["db"]))
+    counts = demo_run["result"]["inputs"]
+    listed = runner.invoke(app, ["runs", "--last", "5"])
+    full = runner.invoke(app, ["runs", "--id", demo_run["result"]["run_id"]])
+    db = tmp_path / "w.duckdb"
+    db.write_bytes(geo_db.read_bytes())
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    log = next((demo_run["out"] / "demo-inputs").rglob("synthetic_incident_log_*.csv"))
+    loaded = runner.invoke(app, ["ingest", "auto", str(log)])
+    for result in (listed, full, loaded):
+        assert result.exit_code == 0, result.output
+        assert "…" not in result.output
+    text = " ".join(listed.output.split())  # a record may wrap between words, never inside one
+    for key in ("rows_in", "staged", "rejected", "duplicate"):
+        assert f"{key.replace('_', ' ') if key == 'rows_in' else key} {counts[key]:,}" in text
+    assert f"in {counts['rows_in']:,} = staged {counts['staged']:,}" in text
+    assert all(len(line) <= 80 for line in listed.output.splitlines())
+    assert "synthetic_incident_log_2025.csv (incident_log, loaded)" in full.output
+    with_sha = [line.strip() for line in full.output.splitlines() if line.strip().startswith("sha256 ")]
+    assert with_sha and all(len(line) == len("sha256 ") + 64 for line in with_sha)
+    assert "synthetic_incident_log_2025.csv (incident_log, loaded)" in loaded.output
+    assert "in 4,333 = staged 4,322 + rejected 10 + duplicate 1" in " ".join(loaded.output.split())
+
+
+def test_the_run_summary_takes_its_seconds_from_the_ledger(demo_run, monkeypatch):
+    import pipelines.cli as cli
+    from endurance import ledger, warehouse
+    from endurance.settings import Settings
+
+    monkeypatch.setenv("ENDURANCE_DB", str(demo_run["db"]))
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        seconds = ledger.run_by_id(con, demo_run["result"]["run_id"]).seconds
+    with cli.console.capture() as captured:
+        cli._print_result(demo_run["result"], Settings.from_env())
+    first = captured.get().splitlines()[0]
+    assert (
+        first
+        == f"run {demo_run['result']['run_id']} finished in {seconds:.1f} s (as `endurance runs` records it)"
+    )
+
+
+@pytest.mark.slow
+def test_a_briefing_before_the_data_start_is_one_error_line(demo_run, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "endurance.duckdb"
+    db.write_bytes(demo_run["db"].read_bytes())
+    env = {**os.environ, "ENDURANCE_OUT": str(tmp_path), "ENDURANCE_DB": str(db), "COLUMNS": "80"}
+    env.pop("PREFECT_API_URL", None)  # its own throwaway server, as a user's command gets
+    done = subprocess.run(
+        [sys.executable, "-m", "pipelines.cli", "brief", "--meeting", "2024-06-04"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert "Traceback" not in output and "Finished in state" not in output, output
+    (line,) = _error_lines(output)
+    assert "no off-road-bike incidents are loaded for 2023-06 to 2024-05" in line

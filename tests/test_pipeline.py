@@ -77,6 +77,9 @@ def test_run_ledger_records_inputs_outputs_and_status(demo_run):
     assert len(first_inputs) == 16 and all(len(i["sha256"]) == 64 for i in first_inputs)
     outputs = json.loads(runs[0][3])
     assert any(o["path"].endswith(".html") for o in outputs)
+    png = demo_run["result"]["map"]["png"]
+    if png.get("path"):  # the map's PNG is a file the run wrote, listed like the others
+        assert [o["sha256"] for o in outputs if o["path"] == png["path"]] == [png["sha256"]]
     for suffix in (".csv", ".xlsx", ".gpkg"):  # four authorities and force-wide
         assert sum(o["path"].endswith(suffix) for o in outputs) == 5
     assert runs[0][0] == demo_run["result"]["run_id"]

@@ -125,6 +125,23 @@ def test_unrecognised_file_in_a_folder_stops_the_load_before_anything_lands(tmp_
     assert geo_con.execute("SELECT count(*) FROM ops.files").fetchone()[0] == 0
 
 
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        (b"", "the file is empty (no header row)"),
+        (b"\r\n\r\n", "the file is empty (no header row)"),
+        # a PNG renamed .csv: every byte decodes as Windows-1252 but for the NULs
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01", "the file is binary, not a CSV text export"),
+    ],
+)
+def test_an_empty_or_binary_file_is_called_so_not_near_a_source(tmp_path, content, said):
+    path = tmp_path / "upload.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        sources.detect_source(path)
+    assert said in str(info.value) and "closest is" not in str(info.value)
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
 def test_exports_in_each_encoding_load(tmp_path, geo_con, encoding):
     row = incident("ENC-1", location="Café on Eston Moor £5")

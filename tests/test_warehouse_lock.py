@@ -171,3 +171,19 @@ def test_memory_warehouses_take_no_lock(tmp_path, monkeypatch):
     with warehouse.connect(":memory:") as con:
         assert isinstance(con, duckdb.DuckDBPyConnection)
     assert not list(tmp_path.iterdir())
+
+
+def test_a_command_waiting_for_the_lock_says_who_holds_it_after_two_seconds(db, monkeypatch):
+    monkeypatch.setenv("ENDURANCE_DB", str(db))
+    monkeypatch.setenv("ENDURANCE_LOCK_WAIT", "30")
+    monkeypatch.setenv("COLUMNS", "80")
+    holder = Holder(db, "write", 3.5)
+    result = CliRunner().invoke(app, ["runs"])
+    holder.wait_released()
+    assert result.exit_code == 0, result.output
+    waiting = [line for line in result.output.splitlines() if line.startswith("waiting:")]
+    assert len(waiting) == 1, result.output  # said once, on one line, before the command's output
+    assert f"pid {holder.process.pid}" in waiting[0] and "holder-run-1" in waiting[0]
+    assert waiting[0].startswith(f"waiting: warehouse {db} is held by a writer: pid {holder.process.pid}")
+    assert waiting[0].endswith("this command waits up to 30 s in all (ENDURANCE_LOCK_WAIT)")
+    assert result.output.index("waiting:") < result.output.index("holder-run-1  ")

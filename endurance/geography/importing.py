@@ -148,10 +148,24 @@ def _read_any_crs(path: Path) -> gpd.GeoDataFrame:
         raise InputError(path, ["file does not exist"])
     try:
         frame = gpd.read_file(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, OSError) as exc:
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        OSError,
+        UnicodeDecodeError,
+    ) as exc:
         raise InputError(
             path, [f"cannot be read as a GeoJSON, GeoPackage or Shapefile layer: {exc}"]
         ) from exc
+    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame.columns:
+        # GDAL reads a CSV as a table without geometry: say what was expected instead of failing later
+        raise InputError(
+            path,
+            [
+                "the file holds no geometry (a plain table such as a CSV?): give a GeoJSON, "
+                "GeoPackage or Shapefile layer of polygons"
+            ],
+        )
     if frame.crs is None:
         raise InputError(
             path,

@@ -118,6 +118,14 @@ def decode(path: Path, data: bytes) -> str:
     raise InputError(path, [f"not readable as any of {', '.join(ENCODINGS)}"])
 
 
+def _refuse_empty_or_binary(path: Path, start: bytes) -> None:
+    """Say plainly that a text file is empty or binary, rather than naming the closest source."""
+    if not start.strip():
+        raise InputError(path, ["the file is empty (no header row): nothing to load"])
+    if b"\0" in start:  # no CSV export holds a NUL byte; images, archives and databases do
+        raise InputError(path, ["the file is binary, not a CSV text export: nothing to load"])
+
+
 def read_header(path: Path, mapping: ColumnMapping | None = None) -> list[str]:
     """Return the column names of a file (after mapping), whatever its format."""
     suffix = path.suffix.lower()
@@ -127,7 +135,9 @@ def read_header(path: Path, mapping: ColumnMapping | None = None) -> list[str]:
         header = _jsonl_keys(path, limit=50)
     else:
         with open(path, "rb") as handle:
-            first = handle.readline()
+            start = handle.read(8192)
+        _refuse_empty_or_binary(path, start)
+        first = start.split(b"\n", 1)[0]
         try:
             header = [h.strip() for h in next(csv.reader([decode(path, first).strip("\r\n")]), [])]
         except csv.Error as exc:
