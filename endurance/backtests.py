@@ -207,7 +207,10 @@ def force_area(con: duckdb.DuckDBPyConnection, code: str = FORCE_CODE) -> BaseGe
 
 
 def check_linked(con: duckdb.DuckDBPyConnection) -> None:
-    """Raise LookupError when an incident or shareable report is not linked yet (`endurance attribute` links)."""
+    """Raise LookupError when an incident or shareable report is not linked yet.
+
+    ``endurance attribute`` links them.
+    """
     unlinked = con.execute(
         "SELECT count(*) FROM staging.events AS e ANTI JOIN staging.event_groups AS g USING (event_id)"
         " WHERE e.category = 'off_road_bike' OR (e.category = 'community_intelligence' AND e.shareable)"

@@ -132,7 +132,7 @@ def test_every_command_is_covered():
 
 @pytest.fixture
 def hostile_env(geo_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A small warehouse (boundaries only) the ENDURANCE_* settings point at, outputs in tmp_path."""
+    """Return a small warehouse (boundaries only) the ENDURANCE_* settings point at, outputs in tmp_path."""
     db = tmp_path / "endurance.duckdb"
     db.write_bytes(geo_db.read_bytes())
     monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path))
