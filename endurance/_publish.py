@@ -15,6 +15,7 @@ picks the GeoPackage driver from ``.gpkg``).
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -60,6 +61,8 @@ def check_writable(folder: Path, option: str) -> None:
         probe.unlink()
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
+        if exc.errno == errno.ENOENT and folder.is_dir():  # /proc and the like: there, but no new files
+            reason = "the system allows no new files there"
         raise ArgumentError(f"{option}: cannot write to the folder {folder} ({reason})") from None
 
 

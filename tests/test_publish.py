@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from endurance import _publish
+from endurance._errors import ArgumentError
 from pipelines.cli import app
 
 
@@ -44,6 +45,7 @@ WRITER = r"""
 import sys, time
 from pathlib import Path
 from endurance import _publish
+from endurance._errors import ArgumentError
 with _publish.publishing(Path(sys.argv[1])) as partial, open(partial, "w") as handle:
     handle.write("half a map")
     handle.flush()
@@ -88,3 +90,12 @@ def test_the_map_command_on_a_full_disk_keeps_the_old_map_and_says_so_in_one_lin
     assert len(lines) == 1 and lines[0].startswith("error: no room left to write (disk full)"), second.output
     assert digest(target) == before  # the good map is still there, whole
     assert sorted(p.name for p in small_disk.path.iterdir()) == ["filler", "map.html"]
+
+
+def test_a_folder_that_takes_no_files_is_refused_with_a_reason_that_fits(tmp_path):
+    with pytest.raises(ArgumentError, match=r"^--out: cannot write to the folder /proc \(the system"):
+        _publish.check_writable(Path("/proc"), "--out")
+    under_a_file = tmp_path / "a-file"
+    under_a_file.write_text("x")
+    with pytest.raises(ArgumentError, match=r"cannot write to the folder .*a-file/sub \(Not a directory\)"):
+        _publish.check_writable(under_a_file / "sub", "--out")
