@@ -799,6 +799,7 @@ def publish_map(
     lad_code: str | None = None,
     out: Path | None = None,
     online_tiles: bool = False,
+    tiles: str | None = None,
     png: bool = False,
     data_label: str | None = None,
 ) -> MapResult:
@@ -806,15 +807,23 @@ def publish_map(
 
     The map uses the settings' ward vintage and marking; it is written to ``out``, by
     default ``<maps_dir>/hotspots_<period>[_<lad_code>].html``. The run is recorded in
-    ``ops.runs`` as ``cli-map`` and its id printed on the map.
+    ``ops.runs`` as ``cli-map`` and its id printed on the map. ``tiles`` (a tile server's
+    URL template) defaults to the settings' (``ENDURANCE_TILES``).
     """
+    tiles = tiles or settings.tiles
     vintage = settings.output_vintage
     suffix = f"_{lad_code}" if lad_code else ""
     path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
     record = warehouse.RunRecord(
         flow="cli-map",
         settings=settings.describe(),
-        parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
+        parameters={
+            "period": period.label,
+            "lad": lad_code,
+            "out": str(path),
+            "online_tiles": online_tiles,
+            "tiles": tiles,
+        },
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
         _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
@@ -829,6 +838,7 @@ def publish_map(
             vintage=vintage,
             stamp=Stamp(record.run_id, settings.marking, data_label),
             online_tiles=online_tiles,
+            tiles=tiles,
             lad_code=lad_code,
         )
         picture = render_png(path, path.with_suffix(".png")) if png else None
