@@ -179,7 +179,8 @@ class PageBehaviour(MacroElement):
     ``labels`` are dicts ``{text, lat, lon, kind, min_zoom, max_zoom, layer}`` in priority
     order (text already escaped); a label is shown at zooms from ``min_zoom`` to
     ``max_zoom`` while its ``layer`` (a key of ``layers``, or none) is on, unless a label
-    earlier in the list already covers its place, so labels never overlap at any zoom.
+    earlier in the list already covers its place, so labels never overlap at any zoom
+    (nor lie half under the title block or legend).
     ``layers`` maps the keys of the legend sections to their Leaflet layers: the body gets
     the class ``endurance-off-<key>`` while a layer is off. ``window.endurancePrint()``
     switches the page to the print mode of ``render_png``: no zoom buttons or layer control,
@@ -207,7 +208,11 @@ class PageBehaviour(MacroElement):
                 }).addTo(map);
             });
             function place() {
+                // The title block and legend are taken ground: no label half under them.
                 var zoom = map.getZoom(), taken = [];
+                document.querySelectorAll('details.endurance-box').forEach(function (box) {
+                    taken.push(box.getBoundingClientRect());
+                });
                 labels.forEach(function (l) {
                     var el = l.marker.getElement();
                     var on = zoom >= l.min_zoom && zoom <= l.max_zoom
@@ -237,6 +242,9 @@ class PageBehaviour(MacroElement):
             map.on('zoomend moveend overlayadd overlayremove', sync);
             Object.keys(layers).forEach(function (key) {
                 layers[key].on('add remove', sync);
+            });
+            document.querySelectorAll('details.endurance-box').forEach(function (box) {
+                box.addEventListener('toggle', sync);
             });
             if (window.innerWidth < {{ this.fold_below[0] }}
                 || window.innerHeight < {{ this.fold_below[1] }}) {
