@@ -8,10 +8,14 @@ that comes from data is escaped here or by the caller before it reaches HTML.
 from __future__ import annotations
 
 import html
+import json
 import math
 import warnings
 from typing import Any
 
+import shapely
+
+from endurance._leaflet import MAX_ZOOM
 from endurance.periods import Period
 
 #: Five-class sequential palette (ColorBrewer Blues) for the ward shading: cool colours,
@@ -260,3 +264,50 @@ def pai_line(accuracy: dict[str, Any] | None, *, force_wide: bool = False) -> st
         f"against {figure(accuracy.get('naive_hit_rate'), '.0%')} at {figure(accuracy['coverage'], '.0%')} "
         "of the area."
     )
+
+
+#: Zooms at which labels appear: authority (town) names while the view is wide, ward
+#: names from the zoom at which the force fills a large screen, hotspot names always for
+#: the busiest areas and from a street-level zoom for the rest. Wherever two labels
+#: would overlap, the earlier kind wins (authorities, hotspots, then wards by incidents).
+LABEL_ZOOMS = {"lad": (0, 12), "area": (0, MAX_ZOOM), "area_minor": (12, MAX_ZOOM), "ward": (11, MAX_ZOOM)}
+#: Hotspot areas labelled at every zoom (the busiest first).
+LABELLED_AREAS = 10
+
+
+def labels(wards: list[dict[str, Any]], areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Place names for the map in priority order: authorities, hotspot areas, wards.
+
+    Each label stands at a point inside its polygon (``representative_point``); an
+    authority's polygon is the union of its wards. Text is escaped.
+    """
+
+    def label(text: str, shape: Any, kind: str, zooms: str, layer: str | None) -> dict[str, Any]:
+        point = shape.representative_point()
+        low, high = LABEL_ZOOMS[zooms]
+        return {
+            "text": html.escape(text),
+            "lat": round(point.y, 5),
+            "lon": round(point.x, 5),
+            "kind": kind,
+            "min_zoom": low,
+            "max_zoom": high,
+            "layer": layer,
+        }
+
+    shapes = [shapely.geometry.shape(json.loads(w["geometry"])) for w in wards]
+    by_lad: dict[str, list[Any]] = {}
+    for ward, shape in zip(wards, shapes, strict=True):
+        by_lad.setdefault(ward["lad_name"], []).append(shape)
+    found = [
+        label(name, shapely.union_all(parts), "lad", "lad", None) for name, parts in sorted(by_lad.items())
+    ]
+    busiest = sorted(areas, key=lambda a: -int(a["incidents"]))
+    found += [
+        label(a["name"], shapely.geometry.shape(json.loads(a["geometry"])), "area",
+              "area" if k < LABELLED_AREAS else "area_minor", "areas")
+        for k, a in enumerate(busiest)
+    ]  # fmt: skip
+    ranked = sorted(zip(wards, shapes, strict=True), key=lambda pair: -int(pair[0]["incidents"]))
+    found += [label(w["ward_name"], shape, "ward", "ward", None) for w, shape in ranked]
+    return found

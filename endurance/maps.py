@@ -631,7 +631,7 @@ def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: st
     folium.LayerControl(collapsed=True).add_to(fmap)
     legend_layers = {"density": image, "wards": wards, "areas": areas, "gistar": gistar, "places": places}
     _leaflet.PageBehaviour(
-        legend_layers, _labels(data.wards, data.areas), fold_below=_map_page.FOLD_BELOW
+        legend_layers, _map_page.labels(data.wards, data.areas), fold_below=_map_page.FOLD_BELOW
     ).add_to(fmap)
     _leaflet.ReadyMark(image).add_to(fmap)
     layers = (
@@ -645,53 +645,6 @@ def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: st
         LAYER_NAMES.heat,
     )
     return _Drawn(layers, ward_breaks, density_breaks)
-
-
-#: Zooms at which labels appear: authority (town) names while the view is wide, ward
-#: names from the zoom at which the force fills a large screen, hotspot names always for
-#: the busiest areas and from a street-level zoom for the rest. Wherever two labels
-#: would overlap, the earlier kind wins (authorities, hotspots, then wards by incidents).
-LABEL_ZOOMS = {"lad": (0, 12), "area": (0, MAX_ZOOM), "area_minor": (12, MAX_ZOOM), "ward": (11, MAX_ZOOM)}
-#: Hotspot areas labelled at every zoom (the busiest first).
-LABELLED_AREAS = 10
-
-
-def _labels(wards: list[dict[str, Any]], areas: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Place names for the map in priority order: authorities, hotspot areas, wards.
-
-    Each label stands at a point inside its polygon (``representative_point``); an
-    authority's polygon is the union of its wards. Text is escaped.
-    """
-
-    def label(text: str, shape: Any, kind: str, zooms: str, layer: str | None) -> dict[str, Any]:
-        point = shape.representative_point()
-        low, high = LABEL_ZOOMS[zooms]
-        return {
-            "text": html.escape(text),
-            "lat": round(point.y, 5),
-            "lon": round(point.x, 5),
-            "kind": kind,
-            "min_zoom": low,
-            "max_zoom": high,
-            "layer": layer,
-        }
-
-    shapes = [shapely.geometry.shape(json.loads(w["geometry"])) for w in wards]
-    by_lad: dict[str, list[Any]] = {}
-    for ward, shape in zip(wards, shapes, strict=True):
-        by_lad.setdefault(ward["lad_name"], []).append(shape)
-    found = [
-        label(name, shapely.union_all(parts), "lad", "lad", None) for name, parts in sorted(by_lad.items())
-    ]
-    busiest = sorted(areas, key=lambda a: -int(a["incidents"]))
-    found += [
-        label(a["name"], shapely.geometry.shape(json.loads(a["geometry"])), "area",
-              "area" if k < LABELLED_AREAS else "area_minor", "areas")
-        for k, a in enumerate(busiest)
-    ]  # fmt: skip
-    ranked = sorted(zip(wards, shapes, strict=True), key=lambda pair: -int(pair[0]["incidents"]))
-    found += [label(w["ward_name"], shape, "ward", "ward", None) for w, shape in ranked]
-    return found
 
 
 def _force_layer(fmap: folium.Map, outline: list[tuple[Any, ...]]) -> None:

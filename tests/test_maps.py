@@ -370,7 +370,7 @@ def test_map_labels_authorities_wards_and_hotspot_areas(demo_run):
     # busiest hotspot areas at every zoom, all hotspot labels only while their layer is on.
     assert all(label["max_zoom"] <= 12 for label in kinds["lad"])
     assert all(label["min_zoom"] == 11 for label in kinds["ward"])
-    assert sum(label["min_zoom"] == 0 for label in kinds["area"]) == maps.LABELLED_AREAS
+    assert sum(label["min_zoom"] == 0 for label in kinds["area"]) == _map_page.LABELLED_AREAS
     assert all(label["layer"] == "areas" for label in kinds["area"])
     # Priority when labels collide: authorities, hotspot areas, then wards.
     assert [label["kind"] for label in labels] == sorted(
