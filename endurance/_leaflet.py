@@ -171,3 +171,105 @@ class ReadyMark(MacroElement):
         super().__init__()
         self._name = "ReadyMark"
         self.image = image
+
+
+class PageBehaviour(MacroElement):
+    """Labels placed without overlap, legend sections that follow their layers, a print mode.
+
+    ``labels`` are dicts ``{text, lat, lon, kind, min_zoom, max_zoom, layer}`` in priority
+    order (text already escaped); a label is shown at zooms from ``min_zoom`` to
+    ``max_zoom`` while its ``layer`` (a key of ``layers``, or none) is on, unless a label
+    earlier in the list already covers its place, so labels never overlap at any zoom
+    (nor lie half under the title block or legend).
+    ``layers`` maps the keys of the legend sections to their Leaflet layers: the body gets
+    the class ``endurance-off-<key>`` while a layer is off. ``window.endurancePrint()``
+    switches the page to the print mode of ``render_png``: no zoom buttons or layer control,
+    title block and legend unfolded. Viewports smaller than ``fold_below`` open with the
+    title block and legend folded.
+    """
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+        (function () {
+            var map = {{ this._parent.get_name() }};
+            var layers = {
+                {% for key, layer in this.layers.items() %}{{ key|tojson }}: {{ layer.get_name() }},
+                {% endfor %}
+            };
+            var labels = {{ this.labels|tojson }};
+            map.createPane('labels');
+            map.getPane('labels').style.zIndex = 620;
+            map.getPane('labels').style.pointerEvents = 'none';
+            labels.forEach(function (l) {
+                l.marker = L.marker([l.lat, l.lon], {
+                    icon: L.divIcon({className: 'endurance-label endurance-label-' + l.kind,
+                                     html: '<span>' + l.text + '</span>', iconSize: null}),
+                    interactive: false, keyboard: false, pane: 'labels'
+                }).addTo(map);
+            });
+            function place() {
+                // The title block and legend are taken ground: no label half under them.
+                var zoom = map.getZoom(), taken = [];
+                document.querySelectorAll('details.endurance-box').forEach(function (box) {
+                    taken.push(box.getBoundingClientRect());
+                });
+                labels.forEach(function (l) {
+                    var el = l.marker.getElement();
+                    var on = zoom >= l.min_zoom && zoom <= l.max_zoom
+                        && (!l.layer || map.hasLayer(layers[l.layer]));
+                    el.style.display = on ? '' : 'none';
+                    if (!on) { return; }
+                    var r = el.firstChild.getBoundingClientRect();
+                    var clash = taken.some(function (t) {
+                        return r.left < t.right + 4 && r.right + 4 > t.left
+                            && r.top < t.bottom + 2 && r.bottom + 2 > t.top;
+                    });
+                    if (clash) { el.style.display = 'none'; } else { taken.push(r); }
+                });
+            }
+            var pending = false;
+            function sync() {
+                if (pending) { return; }
+                pending = true;
+                requestAnimationFrame(function () {
+                    pending = false;
+                    Object.keys(layers).forEach(function (key) {
+                        document.body.classList.toggle('endurance-off-' + key, !map.hasLayer(layers[key]));
+                    });
+                    place();
+                });
+            }
+            map.on('zoomend moveend overlayadd overlayremove', sync);
+            Object.keys(layers).forEach(function (key) {
+                layers[key].on('add remove', sync);
+            });
+            document.querySelectorAll('details.endurance-box').forEach(function (box) {
+                box.addEventListener('toggle', sync);
+            });
+            if (window.innerWidth < {{ this.fold_below[0] }}
+                || window.innerHeight < {{ this.fold_below[1] }}) {
+                document.querySelectorAll('details.endurance-box').forEach(function (d) {
+                    d.open = false;
+                });
+            }
+            Object.keys(layers).forEach(function (key) {
+                document.body.classList.toggle('endurance-off-' + key, !map.hasLayer(layers[key]));
+            });
+            place();
+            window.endurancePrint = function () {
+                document.body.classList.add('endurance-print');
+                document.querySelectorAll('details.endurance-box').forEach(function (d) { d.open = true; });
+                place();
+            };
+        })();
+        {% endmacro %}"""
+    )
+
+    def __init__(
+        self, layers: dict[str, Any], labels: list[dict[str, Any]], *, fold_below: tuple[int, int]
+    ) -> None:
+        super().__init__()
+        self._name = "PageBehaviour"
+        self.layers = layers
+        self.labels = labels
+        self.fold_below = fold_below

@@ -61,6 +61,7 @@ from endurance import (
 )
 from endurance._errors import AnalysisMissingError, NoDataError
 from endurance._grid import Grid
+from endurance._leaflet import MAX_ZOOM
 from endurance._publish import Stamp, check_writable
 from endurance.geography import FORCE_CODE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
@@ -297,8 +298,8 @@ def _geojson(
     tooltip: list[tuple[str, str]],
     popup: list[tuple[str, str]] | None = None,
     **options: Any,
-) -> None:
-    """Add a GeoJSON layer of ``records`` (text escaped) with a tooltip and optional popup.
+) -> folium.GeoJson:
+    """Add a GeoJSON layer of ``records`` (text escaped) with a tooltip and optional popup; return it.
 
     ``tooltip`` and ``popup`` list ``(property, label)`` pairs. A layer with no features
     is still added, so it is listed in the layer control on every map.
@@ -311,9 +312,10 @@ def _geojson(
             labels = [(field, html.escape(label)) for field, label in popup]
             folium.GeoJsonPopup(fields=[f for f, _ in labels], aliases=[a for _, a in labels]).add_to(layer)
     layer.add_to(fmap)
+    return layer
 
 
-def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> None:
+def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> folium.GeoJson:
     """Add significant Gi* cells, dissolved per class, coloured hot to cold (off by default)."""
     centres_x = density.grid.origin_x + (density.cols + 0.5) * density.grid.cell_m
     centres_y = density.grid.origin_y + (density.rows + 0.5) * density.grid.cell_m
@@ -324,7 +326,7 @@ def _gistar_layer(fmap: folium.Map, density: _Density, area: _Area) -> None:
         if chosen.any():
             shape = _grid_layers.dissolve_cells(density.grid, density.cols[chosen], density.rows[chosen])
             records.append({"label": label, "colour": colour, "cells": int(chosen.sum()), "geometry": shape})
-    _geojson(
+    return _geojson(
         fmap,
         records,
         name=LAYER_NAMES.gistar,
@@ -358,8 +360,10 @@ _CHANGE_LABELS = [
 ]
 
 
-def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, period: Period) -> list[int]:
-    """Add the ward choropleth; return its class breaks for the legend."""
+def _ward_layer(
+    fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, period: Period
+) -> tuple[folium.GeoJson, list[int]]:
+    """Add the ward choropleth; return it and its class breaks for the legend."""
     records = [
         {
             "ward_name": w["ward_name"],
@@ -373,7 +377,7 @@ def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, per
         for w in wards
     ]
     breaks = _map_page.ward_breaks([r["incidents"] for r in records])
-    _geojson(
+    layer = _geojson(
         fmap,
         records,
         name=LAYER_NAMES.wards(vintage),
@@ -394,10 +398,10 @@ def _ward_layer(fmap: folium.Map, wards: list[dict[str, Any]], vintage: str, per
         },
         highlight_function=lambda f: {"weight": 2.5, "color": "#000"},
     )
-    return breaks
+    return layer, breaks
 
 
-def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -> None:
+def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -> folium.GeoJson:
     """Add the named hotspot areas, outlined by trend, with a popup each."""
     records = [
         {
@@ -414,7 +418,7 @@ def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -
         for a in areas
     ]
     heading = [("name", "Hotspot area"), ("incidents", f"Incidents {_map_page.months(period)}")]
-    _geojson(
+    return _geojson(
         fmap,
         records,
         name=LAYER_NAMES.areas,
@@ -439,8 +443,8 @@ def _area_layer(fmap: folium.Map, areas: list[dict[str, Any]], period: Period) -
     )
 
 
-def _places_layer(fmap: folium.Map, places: list[dict[str, Any]], period: Period) -> None:
-    _geojson(
+def _places_layer(fmap: folium.Map, places: list[dict[str, Any]], period: Period) -> folium.GeoJson:
+    return _geojson(
         fmap,
         places,
         name=LAYER_NAMES.places,
@@ -483,6 +487,7 @@ def build_hotspot_map(
     vintage: str,
     stamp: Stamp,
     online_tiles: bool = False,
+    tiles: str | None = None,
     lad_code: str | None = None,
 ) -> MapResult:
     """Write the hotspot map for ``period`` to ``path`` and return what it holds.
@@ -505,6 +510,9 @@ def build_hotspot_map(
         warehouse holds synthetic rows).
     online_tiles
         Add OpenStreetMap background tiles (needs internet when the map is opened).
+    tiles
+        A tile server's URL template (``https://tiles.example/{z}/{x}/{y}.png``), such as
+        the force's own: its tiles are the background (only where it can be reached).
     lad_code
         Map one local authority only: its wards, zoomed to it, and the incidents,
         density and hotspots within it.
@@ -524,7 +532,7 @@ def build_hotspot_map(
     inline = _assets.assets_available()
     if not inline:
         log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
-    fmap = _base_map(data.bounds, online_tiles=online_tiles)
+    fmap = _base_map(data.bounds, online_tiles=online_tiles, tiles=tiles)
     drawn = _add_layers(fmap, data, period, vintage, area)
     title = _title_lines(con, data, period, vintage, area, stamp)
     _add_page(fmap, title, drawn, data.density, vintage, marking=stamp.marking, inline=inline)
@@ -577,8 +585,8 @@ def _gather(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: 
     )
 
 
-def _base_map(bounds: list[list[float]], *, online_tiles: bool) -> folium.Map:
-    """Start the map fitted to ``bounds``, with its panes and, if asked, online tiles."""
+def _base_map(bounds: list[list[float]], *, online_tiles: bool, tiles: str | None = None) -> folium.Map:
+    """Start the map fitted to ``bounds``, with its panes and, if asked, background tiles."""
     fmap = _leaflet.Map(
         location=[(bounds[0][0] + bounds[1][0]) / 2, (bounds[0][1] + bounds[1][1]) / 2],
         tiles=None,
@@ -587,6 +595,13 @@ def _base_map(bounds: list[list[float]], *, online_tiles: bool) -> folium.Map:
     _leaflet.View(bounds, html.escape(_map_page.ATTRIBUTION)).add_to(fmap)
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)").add_to(fmap)
+    if tiles:
+        folium.TileLayer(
+            tiles,
+            attr="Background: force tile server",
+            name="Background map (tile server)",
+            max_zoom=MAX_ZOOM,
+        ).add_to(fmap)
     # Panes: ward fills lowest, the density image and Gi* cells above them, outlines on
     # top. The upper panes let the mouse through to the wards except on their shapes.
     folium.map.CustomPane("density", z_index=410, pointer_events=False).add_to(fmap)
@@ -604,15 +619,19 @@ class _Drawn:
 
 
 def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: str, area: _Area) -> _Drawn:
-    """Add every layer, bottom to top, then the layer control and the drawn-mark."""
-    ward_breaks = _ward_layer(fmap, data.wards, vintage, period)
+    """Add every layer, bottom to top, then the layer control, the labels and the drawn-mark."""
+    wards, ward_breaks = _ward_layer(fmap, data.wards, vintage, period)
     image, density_breaks = _density_layer(fmap, data.density, area)
-    _gistar_layer(fmap, data.density, area)
-    _area_layer(fmap, data.areas, period)
-    _places_layer(fmap, data.places, period)
+    gistar = _gistar_layer(fmap, data.density, area)
+    areas = _area_layer(fmap, data.areas, period)
+    places = _places_layer(fmap, data.places, period)
     _force_layer(fmap, data.outline)
     _incident_layers(fmap, data.cells)
-    folium.LayerControl(collapsed=False).add_to(fmap)
+    folium.LayerControl(collapsed=True).add_to(fmap)
+    legend_layers = {"density": image, "wards": wards, "areas": areas, "gistar": gistar, "places": places}
+    _leaflet.PageBehaviour(
+        legend_layers, _map_page.labels(data.wards, data.areas), fold_below=_map_page.FOLD_BELOW
+    ).add_to(fmap)
     _leaflet.ReadyMark(image).add_to(fmap)
     layers = (
         LAYER_NAMES.wards(vintage),
@@ -703,13 +722,8 @@ def _add_page(
         root.html.add_child(folium.Element(block))
     page_title = " ".join(part for part in (marking, title[0]) if part)
     root.header.add_child(folium.Element(f"<title>{html.escape(page_title)}</title>"))
-    root.header.add_child(
-        folium.Element(
-            "<style>.leaflet-container{background:#dfe8ee}"
-            ".leaflet-control-layers{font:12px sans-serif;margin-top:28px!important}"
-            ".leaflet-control-attribution{max-width:45%;font-size:10px}</style>"
-        )
-    )
+    off = "".join(f".endurance-off-{k} .endurance-for-{k}{{display:none}}" for k in _map_page.LEGEND_LAYERS)
+    root.header.add_child(folium.Element(f"<style>{_map_page.PAGE_STYLE}{off}</style>"))
 
 
 def _write_map(fmap: folium.Map, path: Path, *, inline: bool) -> None:
@@ -737,6 +751,7 @@ def publish_map(
     lad_code: str | None = None,
     out: Path | None = None,
     online_tiles: bool = False,
+    tiles: str | None = None,
     png: bool = False,
     data_label: str | None = None,
 ) -> MapResult:
@@ -744,8 +759,10 @@ def publish_map(
 
     The map uses the settings' ward vintage and marking; it is written to ``out``, by
     default ``<maps_dir>/hotspots_<period>[_<lad_code>].html``. The run is recorded in
-    ``ops.runs`` as ``cli-map`` and its id printed on the map.
+    ``ops.runs`` as ``cli-map`` and its id printed on the map. ``tiles`` (a tile server's
+    URL template) defaults to the settings' (``ENDURANCE_TILES``).
     """
+    tiles = tiles or settings.tiles
     vintage = settings.output_vintage
     suffix = f"_{lad_code}" if lad_code else ""
     path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
@@ -753,7 +770,13 @@ def publish_map(
     record = warehouse.RunRecord(
         flow="cli-map",
         settings=settings.describe(),
-        parameters={"period": period.label, "lad": lad_code, "out": str(path), "online_tiles": online_tiles},
+        parameters={
+            "period": period.label,
+            "lad": lad_code,
+            "out": str(path),
+            "online_tiles": online_tiles,
+            "tiles": tiles,
+        },
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
         _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
@@ -768,6 +791,7 @@ def publish_map(
             vintage=vintage,
             stamp=Stamp(record.run_id, settings.marking, data_label),
             online_tiles=online_tiles,
+            tiles=tiles,
             lad_code=lad_code,
         )
         picture = render_png(path, path.with_suffix(".png")) if png else None
@@ -803,8 +827,9 @@ def render_png(
 ) -> Path:
     """Render a map to a PNG through headless Chromium with the network closed.
 
-    Waits until the page marks the map drawn (``window.__mapReady``), then takes a
-    screenshot of the whole viewport, title block, legend and marking included.
+    Waits until the page marks the map drawn (``window.__mapReady``), switches it to print
+    mode (no zoom buttons or layer control; title block and legend unfolded), then takes a
+    screenshot of the whole viewport, title block, legend, labels and marking included.
 
     Raises
     ------
@@ -814,6 +839,7 @@ def render_png(
     with _browser.offline_page(width=width, height=height, chromium=chromium) as page:
         page.goto(Path(html_path).resolve().as_uri())
         page.wait_for_function("window.__mapReady !== undefined", timeout=timeout_s * 1000)
+        page.evaluate("window.endurancePrint && window.endurancePrint()")  # no controls, all unfolded
         with _publish.publishing(png_path) as partial:
             page.screenshot(path=str(partial), type="png")
     return png_path

@@ -24,6 +24,21 @@ POLICEUK_API = "https://data.police.uk/api"
 DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
 
 
+def tile_template(value: str | None, *, name: str = "--tiles") -> str | None:
+    """Check a tile server's URL template: http(s), with ``{z}``, ``{x}`` and ``{y}``; empty is none."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    missing = [part for part in ("{z}", "{x}", "{y}") if part not in value]
+    if missing or not value.startswith(("http://", "https://")):
+        raise SettingsError(
+            f"{name} must be an http(s) URL template holding {{z}}, {{x}} and {{y}}, such as "
+            f"https://tiles.example/{{z}}/{{x}}/{{y}}.png; got {value!r}"
+            + (f" (missing {', '.join(missing)})" if missing else "")
+        )
+    return value
+
+
 def _path_or_none(value: str | None) -> Path | None:
     return Path(value).expanduser() if value else None
 
@@ -139,6 +154,11 @@ class Settings:
     policeuk_api_url
         ``ENDURANCE_POLICEUK_API``: root of the data.police.uk API for the monthly pull
         (default ``https://data.police.uk/api``).
+    tiles
+        ``ENDURANCE_TILES``: URL template of a tile server for the maps' background,
+        such as the force's own (``https://tiles.force.example/{z}/{x}/{y}.png``; it
+        must hold ``{z}``, ``{x}`` and ``{y}``). Unset (the default), maps have no
+        background tiles and need no network.
     """
 
     out_dir: Path = Path("out")
@@ -155,6 +175,7 @@ class Settings:
     extra_holidays: tuple[date, ...] = ()
     policeuk_api_url: str = POLICEUK_API
     marking: str = DEFAULT_MARKING
+    tiles: str | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -176,6 +197,7 @@ class Settings:
             share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
             **_operations_settings(env),
             marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
+            tiles=tile_template(env.get("ENDURANCE_TILES"), name="ENDURANCE_TILES"),
         )
 
     @property

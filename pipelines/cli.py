@@ -37,7 +37,7 @@ from endurance._errors import (
 from endurance._publish import check_writable
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
-from endurance.settings import Settings
+from endurance.settings import Settings, tile_template
 from endurance.sources import SOURCES
 
 if TYPE_CHECKING:
@@ -388,6 +388,13 @@ def map_command(
     online_tiles: bool = typer.Option(
         False, "--online-tiles", help="Add OpenStreetMap background tiles (the map then needs internet)."
     ),
+    tiles: str = typer.Option(
+        None,
+        "--tiles",
+        metavar="URL-TEMPLATE",
+        help="Background tiles from this tile server, e.g. the force's own: "
+        "https://tiles.example/{z}/{x}/{y}.png (default: $ENDURANCE_TILES; none: no network needed).",
+    ),
     png: bool = typer.Option(False, "--png", help="Also render a PNG beside the HTML (headless Chromium)."),
 ) -> None:
     """Write the hotspot map for a period, analysing the period first if it has not been.
@@ -407,6 +414,7 @@ def map_command(
         lad_code=lad,
         out=out,
         online_tiles=online_tiles,
+        tiles=tile_template(tiles),
         png=png,
     )
     if result.analysed:

@@ -125,6 +125,7 @@ def write_map(
     run_id: str,
     data_label: str | None,
     marking: str,
+    tiles: str | None = None,
 ) -> dict[str, object]:
     """Write the self-contained hotspot map for the period, and its PNG beside it.
 
@@ -138,6 +139,7 @@ def write_map(
             period=period,
             vintage=vintage,
             stamp=Stamp(run_id, marking, data_label),
+            tiles=tiles,
         )
     png: dict[str, object] = {"path": None}
     try:
@@ -223,7 +225,7 @@ def _ingest_and_publish(
     record.counts["hotspots"] = analyse_hotspots(db, period, vintage, run_id)
     record.counts["built_from"] = describe_built_from(db, period, vintage)
     map_path = settings.maps_dir / f"hotspots_{period.label}.html"
-    map_out = write_map(db, map_path, period, vintage, run_id, data_label, settings.marking)
+    map_out = write_map(db, map_path, period, vintage, run_id, data_label, settings.marking, settings.tiles)
     export_out = write_exports(
         db,
         settings.exports_dir,

@@ -125,14 +125,61 @@ def test_dissolve_names_patches_after_place_then_ward() -> None:
     wards = {"North Ward": shapely.box(0, 300, 600, 600)}
     areas = analysis.dissolve_hotspots(grid_of(values), mask, places=places, wards=wards)
     assert [(a.name, a.named_after, a.n_cells) for a in areas] == [
-        ("North Ward", "ward", 1),  # peak 9 first; overlaps no place
+        ("North Ward east", "ward", 1),  # peak 9 first; overlaps no place; east of the ward's centre
         ("Field", "place", 4),  # overlaps Field by 30 000 m², Park by 10 000 m²
-        ("North Ward (2)", "ward", 1),
+        ("North Ward west", "ward", 1),  # (50, 550) from the centre (300, 450): bearing 292°
     ]
     assert areas[1].geometry.equals(shapely.box(0, 0, 200, 200))
     assert areas[1].area_km2 == pytest.approx(0.04)
     assert (areas[1].peak, areas[1].mean) == (4.0, 2.5)
     assert analysis.dissolve_hotspots(grid_of(values), mask)[0].name == "Hotspot 1"
+
+
+def test_areas_sharing_a_ward_are_named_by_where_they_lie_in_it() -> None:
+    # Ward centre (450, 500). Two cells due north of it, one to the east-south-east.
+    values = np.zeros((10, 10))
+    values[9, 4] = 3.0  # centre (450, 950): north
+    values[7, 4] = 2.0  # centre (450, 750): north too, 16 points do not separate them
+    values[2, 8] = 1.0  # centre (850, 250): bearing 122°, south-east
+    values[0, 0] = 0.5  # centre (50, 50): bearing 222°, south-west
+    wards = {"Fens & Greatham": shapely.box(0, 0, 900, 1000)}
+    names = [a.name for a in analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards)]
+    assert names == [
+        "Fens & Greatham north (SV 004 009)",
+        "Fens & Greatham north (SV 004 007)",
+        "Fens & Greatham south-east",
+        "Fens & Greatham south-west",
+    ]
+
+
+def test_a_lone_area_keeps_the_plain_name() -> None:
+    values = np.zeros((4, 4))
+    values[1, 1] = 1.0
+    (area,) = analysis.dissolve_hotspots(
+        grid_of(values), values > 0, wards={"Eston": shapely.box(0, 0, 400, 400)}
+    )
+    assert area.name == "Eston"
+
+
+def test_sixteen_points_separate_areas_eight_do_not() -> None:
+    values = np.zeros((10, 10))
+    values[9, 5] = 2.0  # centre (550, 950), bearing 12.5° from (450, 500): north-north-east
+    values[9, 3] = 1.0  # centre (350, 950), bearing 347.5°: north-north-west
+    wards = {"Eston": shapely.box(0, 0, 900, 1000)}
+    names = [a.name for a in analysis.dissolve_hotspots(grid_of(values), values > 0, wards=wards)]
+    assert names == ["Eston north-north-east", "Eston north-north-west"]
+
+
+@pytest.mark.parametrize(
+    ("x", "y", "reference"),
+    [
+        (456_778, 518_272, "NZ 567 182"),  # Eston Nab hill fort (Historic England: NZ567182)
+        (100_000, 100_000, "SR 000 000"),
+        (400_000, 300_000, "SK 000 000"),
+    ],
+)
+def test_grid_references_follow_the_national_grid_letters(x, y, reference) -> None:
+    assert density_module.grid_reference(x, y) == reference
 
 
 def test_dissolve_ranks_areas_by_incidents_and_lists_their_cells() -> None:

@@ -215,6 +215,14 @@ def test_every_text_field_is_escaped():
     assert page.count("&lt;b&gt;OFFICIAL&lt;/b&gt;") >= 2  # the marking is shown top and bottom
 
 
+def test_a_change_not_available_is_not_coloured_as_a_fall():
+    """ "n/a" (no data before) is neither a rise (red) nor a fall (green)."""
+    data = _hostile_data()
+    page = briefing.render_briefing_html(data, stamp=Stamp("r"), map_png=None, map_html_name="m.html")
+    assert '<span class="same">n/a</span>' in page
+    assert '<span class="down">n/a</span>' not in page
+
+
 @pytest.mark.slow
 @pytest.mark.browser
 def test_the_demo_pack_is_written_self_contained_and_agrees_with_the_warehouse(demo_run):

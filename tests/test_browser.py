@@ -2,6 +2,7 @@
 
 import io
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,7 @@ def _open_area_popup(page):
 
 
 def _toggle(page, label):
+    page.hover(".leaflet-control-layers")  # the layer control folds to an icon until hovered
     page.locator(".leaflet-control-layers-overlays label", has_text=label).locator("input").click()
     page.wait_for_timeout(300)  # marker clusters are added in chunks
 
@@ -171,3 +173,128 @@ def test_flow_writes_a_png_beside_the_map(demo_run):
     background = max(colours)[1]
     drawn = sum(n for n, colour in colours if colour != background) / (1600 * 1100)
     assert len(colours) > 200 and drawn > 0.3  # wards, density and text, not a blank page
+
+
+# --------------------------------------------------------------------------- layout at meeting-room sizes
+
+SIZES = [(1600, 1100), (1366, 768), (1024, 700)]
+#: Share of the force (sampled on a 12 px grid over the ward shapes) hidden by page furniture.
+HIDDEN = """() => {
+    const furniture = '#endurance-title, #endurance-legend, .leaflet-control, .endurance-marking';
+    let force = 0, hidden = 0;
+    for (let x = 6; x < innerWidth; x += 12) {
+        for (let y = 6; y < innerHeight; y += 12) {
+            const stack = document.elementsFromPoint(x, y);
+            if (!stack.some(e => e.matches('.leaflet-overlay-pane path'))) continue;
+            force += 1;
+            if (stack[0].closest(furniture)) hidden += 1;
+        }
+    }
+    return hidden / force;
+}"""
+BOXES = """() => ['endurance-title', 'endurance-legend'].map(id => {
+    const r = document.getElementById(id).getBoundingClientRect();
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom};
+})"""
+#: Visible labels by kind, and whether any two overlap.
+LABELS = """() => {
+    const shown = [...document.querySelectorAll('.endurance-label')]
+        .filter(e => e.style.display !== 'none' && getComputedStyle(e).display !== 'none');
+    const rects = shown.map(e => e.firstChild.getBoundingClientRect());
+    let overlaps = 0;
+    rects.forEach((a, i) => rects.slice(i + 1).forEach(b => {
+        if (a.left < b.right && a.right > b.left && a.top < b.bottom && a.bottom > b.top) overlaps += 1;
+    }));
+    const kinds = {};
+    shown.forEach(e => {
+        const k = e.className.match(/endurance-label-(\\w+)/)[1];
+        kinds[k] = (kinds[k] || 0) + 1;
+    });
+    return {kinds, overlaps};
+}"""
+
+
+def _overlap(a, b):
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def _visible(page, selector):
+    return page.evaluate(
+        f"() => [...document.querySelectorAll({selector!r})].some(e => e.getClientRects().length > 0)"
+    )
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_title_block_and_legend_leave_the_force_in_view(page, demo_run, width, height):
+    page.set_viewport_size({"width": width, "height": height})
+    _open(page, demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"map_{width}x{height}.png"))
+    title, legend = page.evaluate(BOXES)
+    assert not _overlap(title, legend), (title, legend)
+    hidden = page.evaluate(HIDDEN)
+    assert hidden < 0.05, f"page furniture hides {hidden:.0%} of the force at {width}x{height}"
+    labels = page.evaluate(LABELS)
+    assert labels["overlaps"] == 0
+    assert labels["kinds"].get("lad", 0) == 4 and labels["kinds"].get("area", 0) >= 5, labels
+    # Unfolded, as a user opens them, they still fit the viewport and each other.
+    page.evaluate("document.querySelectorAll('details.endurance-box').forEach(d => d.open = true)")
+    title, legend = page.evaluate(BOXES)
+    assert not _overlap(title, legend), (title, legend)
+    for box in (title, legend):
+        assert box["right"] <= width and box["bottom"] <= height
+    page.screenshot(path=str(ARTIFACTS / f"map_{width}x{height}_unfolded.png"))
+
+
+def test_a_legend_section_shows_only_while_its_layer_is_on(page, demo_run):
+    _open(page, demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html")
+    assert _visible(page, ".endurance-for-areas") and _visible(page, ".endurance-label-area")
+    assert not _visible(page, ".endurance-for-gistar")  # Gi* cells are off at first
+    _toggle(page, "Hotspot areas (named)")
+    assert not _visible(page, ".endurance-for-areas") and not _visible(page, ".endurance-label-area")
+    _toggle(page, "Gi* hot and cold spots (cells)")
+    assert _visible(page, ".endurance-for-gistar")
+    _toggle(page, "Hotspot areas (named)")
+    assert _visible(page, ".endurance-for-areas") and _visible(page, ".endurance-label-area")
+
+
+def test_zooming_in_shows_ward_names_and_drops_town_names(page, demo_run):
+    page.set_viewport_size({"width": 1024, "height": 700})
+    _open(page, demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html")
+    wide = page.evaluate(LABELS)
+    assert wide["kinds"].get("lad") == 4 and page.evaluate(f"{MAP}.getZoom()") <= 11
+    page.evaluate(f"() => {MAP}.setZoom(13, {{animate: false}})")
+    page.wait_for_timeout(300)
+    close = page.evaluate(LABELS)
+    assert not close["kinds"].get("lad") and close["overlaps"] == 0
+    assert close["kinds"].get("ward", 0) >= 3  # the wards in view, and no longer crowded out
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_the_png_has_no_zoom_buttons_or_layer_control(page, demo_run, tmp_path, width, height):
+    html_path = demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html"
+    # render_png runs its own Playwright: in a thread, beside this module's browser.
+    with ThreadPoolExecutor(1) as pool:
+        png = pool.submit(maps.render_png, html_path, tmp_path / "m.png", width=width, height=height).result()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / f"export_{width}x{height}.png").write_bytes(png.read_bytes())
+    assert Image.open(png).size == (width, height)
+    page.set_viewport_size({"width": width, "height": height})
+    _open(page, html_path)
+    assert _visible(page, ".leaflet-control-zoom") and _visible(page, ".leaflet-control-layers")
+    page.evaluate("window.endurancePrint()")  # what render_png does before its screenshot
+    assert not _visible(page, ".leaflet-control-zoom") and not _visible(page, ".leaflet-control-layers")
+    assert page.evaluate("[...document.querySelectorAll('details.endurance-box')].every(d => d.open)")
+    title, legend = page.evaluate(BOXES)
+    assert not _overlap(title, legend)
+    page.wait_for_timeout(100)  # labels are placed again on the next frame
+    labels = page.evaluate(LABELS)
+    assert labels["overlaps"] == 0
+    if width >= 1600:  # the size of the flow's PNG: everything unfolded, the force and its towns in view
+        assert page.evaluate(HIDDEN) < 0.05
+        assert labels["kinds"].get("lad") == 4

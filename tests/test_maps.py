@@ -313,3 +313,124 @@ def test_map_of_100k_incidents_stays_under_3_mb(geo_con, geodata_dir, tmp_path):
     print(f"map of {result.incidents:,} incidents: {result.bytes:,} bytes")
     assert result.incidents == 100_000
     assert result.bytes <= 3_000_000
+
+
+# --------------------------------------------------------------------------- a map a meeting can task from
+
+
+def test_ward_classes_spread_heavy_tailed_counts():
+    # The demo year's 83 wards: 3 to 742 incidents, a few busy wards and a long quiet tail.
+    counts = [3, 4, 6, 6, *[8] * 6, *[9] * 5, *[10] * 5, *[11] * 7, 12, 12, *[13] * 5, *[14] * 5, 15]
+    counts += [16] * 4 + [17, 17] + [18] * 5 + [19] * 4 + [20] * 5 + [21, 22, 23, 23, 28, 29, 37, 50, 52]
+    counts += [71, 79, 81, 85, 98, 135, 178, 238, 241, 246, 282, 291, 430, 742]
+    breaks = _map_page.ward_breaks(counts)
+    assert breaks == [6, 14, 37, 135]  # Fisher-Jenks natural breaks of the log counts
+    classes = [sum(c > b for b in breaks) for c in counts]
+    sizes = [classes.count(k) for k in range(5)]
+    assert sizes == [4, 35, 28, 8, 8]  # quantiles put 17 in the top class: no busy ward stood out
+    assert _map_page.ward_colour(742, breaks) != _map_page.ward_colour(98, breaks)
+
+
+def test_hotspot_area_names_are_unique_and_say_where(demo_run):
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        names = [
+            n
+            for (n,) in con.execute(
+                "SELECT name FROM marts.hotspot_areas WHERE period = ?", [YEAR.label]
+            ).fetchall()
+        ]
+    assert len(names) > 20 and len(set(names)) == len(names)
+    assert not [n for n in names if re.search(r"\(\d+\)$", n)]  # never "Fens & Greatham (2)"
+    compass = r" (north|south|east|west)(-(north|south|east|west))*( \([A-Z]{2} \d{3} \d{3}\))?$"
+    assert sum(bool(re.search(compass, n)) for n in names) >= 5  # areas sharing a ward say where in it
+
+
+def _labels_in(page):
+    found = re.search(r"var labels = (\[.*?\]);\n", page)
+    assert found, "no labels on the map"
+    return json.loads(found.group(1))
+
+
+def test_map_labels_authorities_wards_and_hotspot_areas(demo_run):
+    page = (demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html").read_text()
+    labels = _labels_in(page)
+    kinds = {}
+    for label in labels:
+        kinds.setdefault(label["kind"], []).append(label)
+    assert sorted(label["text"] for label in kinds["lad"]) == [
+        "Hartlepool", "Middlesbrough", "Redcar and Cleveland", "Stockton-on-Tees"
+    ]  # fmt: skip
+    assert len(kinds["ward"]) >= 83 and {"Eston", "Fens &amp; Greatham"} <= {w["text"] for w in kinds["ward"]}
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        areas = con.execute(
+            "SELECT count(*) FROM marts.hotspot_areas WHERE period = ?", [YEAR.label]
+        ).fetchone()
+    assert len(kinds["area"]) == areas[0]
+    # Towns while the view is wide, wards from zoom 11 (the force on a large screen), the
+    # busiest hotspot areas at every zoom, all hotspot labels only while their layer is on.
+    assert all(label["max_zoom"] <= 12 for label in kinds["lad"])
+    assert all(label["min_zoom"] == 11 for label in kinds["ward"])
+    assert sum(label["min_zoom"] == 0 for label in kinds["area"]) == _map_page.LABELLED_AREAS
+    assert all(label["layer"] == "areas" for label in kinds["area"])
+    # Priority when labels collide: authorities, hotspot areas, then wards.
+    assert [label["kind"] for label in labels] == sorted(
+        (label["kind"] for label in labels), key=["lad", "area", "ward"].index
+    )
+
+
+def test_label_text_is_escaped(demo_run, tmp_path):
+    copy = tmp_path / "w.duckdb"
+    copy.write_bytes(demo_run["db"].read_bytes())
+    with warehouse.connect(copy) as con:
+        con.execute(
+            "UPDATE geo.wards SET lad_name = '<script>alert(5)</script>' WHERE lad_code = 'E06000001'"
+        )
+        result = maps.build_hotspot_map(
+            con, tmp_path / "m.html", period=YEAR, vintage="2024", stamp=Stamp("r")
+        )
+    page = result.path.read_text()
+    assert "<script>alert(5)" not in page
+    assert "&lt;script&gt;alert(5)&lt;/script&gt;" in {label["text"] for label in _labels_in(page)}
+
+
+def test_legend_sections_follow_their_layers_and_fold(demo_run):
+    page = (demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html").read_text()
+    for key in _map_page.LEGEND_LAYERS:
+        assert f'class="endurance-for-{key}"' in page
+        assert f".endurance-off-{key} .endurance-for-{key}{{display:none}}" in page
+    assert '<details id="endurance-title" class="endurance-box" open>' in page
+    assert '<details id="endurance-legend" class="endurance-box" open>' in page
+    assert (
+        ".endurance-print .leaflet-control-zoom,.endurance-print .leaflet-control-layers{display:none}"
+        in page
+    )
+
+
+def test_no_background_tiles_unless_asked_and_the_force_tile_server_when_asked(demo_run, tmp_path):
+    page = (demo_run["out"] / "maps" / "hotspots_2025-01_to_2025-12.html").read_text()
+    assert "L.tileLayer" not in page
+    template = "https://tiles.force.example/osm/{z}/{x}/{y}.png"
+    with warehouse.connect(demo_run["db"], read_only=True) as con:
+        result = maps.build_hotspot_map(
+            con, tmp_path / "m.html", period=YEAR, vintage="2024", stamp=Stamp("r"), tiles=template
+        )
+    text = result.path.read_text()
+    assert text.count("L.tileLayer") == 1 and json.dumps(template) in text
+    assert "tile.openstreetmap.org" not in text
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [("ftp://tiles/{z}/{x}/{y}", "http"), ("https://tiles/{z}/{x}.png", "missing {y}"), ("", None)],
+)
+def test_the_tile_template_is_checked(value, problem):
+    from endurance._errors import SettingsError
+    from endurance.settings import Settings
+
+    if problem is None:
+        assert Settings.from_env({"ENDURANCE_TILES": value}).tiles is None
+        return
+    with pytest.raises(SettingsError, match=re.escape(problem)):
+        Settings.from_env({"ENDURANCE_TILES": value})
+    template = "https://tiles.example/{z}/{x}/{y}.png"
+    assert Settings.from_env({"ENDURANCE_TILES": template}).tiles == template

@@ -22,6 +22,11 @@ Top cells (:func:`hotspot_cells`, :func:`dissolve_hotspots`)
     Touching flagged cells are dissolved into areas named after the gazetteer place they
     overlap most, else the ward they overlap most (or, on a beach beyond the wards, the
     nearest). Areas can be ranked by the incidents they hold, so area 1 is the busiest.
+    When several areas fall to one place or ward, each is told apart by where it lies
+    in it, a compass point from the place's or ward's centre ("Fens & Greatham
+    north-east"), to sixteen points if eight do not separate them, and then by its
+    six-figure Ordnance Survey grid reference: a patrol can find every name, and no two
+    areas share one (a number such as "(2)" tells a meeting nothing).
 """
 
 from __future__ import annotations
@@ -237,7 +242,8 @@ class HotspotArea:
     Attributes
     ----------
     name
-        Gazetteer place or ward it overlaps most (numbered if two patches share a name).
+        Gazetteer place or ward it overlaps most; when several areas share that place or
+        ward, followed by where in it the area lies ("Eston Hills south-west"), unique.
     named_after
         ``'place'``, ``'ward'`` or ``'none'`` (then named ``'Hotspot N'``).
     geometry
@@ -290,8 +296,9 @@ def dissolve_hotspots(
     Returns
     -------
     list of HotspotArea
-        In rank order; a name shared by two areas is numbered in that order. Cells
-        touching only at a corner form separate areas, so each area is one polygon.
+        In rank order, with unique names: areas sharing a place or ward are named by
+        where in it they lie (see the module docstring). Cells touching only at a
+        corner form separate areas, so each area is one polygon.
     """
     _check_mask(grid, mask)
     if rank_by is not None and rank_by.shape != grid.shape:
@@ -311,21 +318,102 @@ def dissolve_hotspots(
         rank = float(rank_values[members].sum())
         patches.append((geometry, float(vals.max()), float(vals.mean()), flat[members], rank))
     patches.sort(key=lambda p: (-p[4], -p[1], p[0].bounds))
-    areas: list[HotspotArea] = []
-    used: dict[str, int] = {}
-    for number, (geometry, peak, mean, members_flat, _) in enumerate(patches, start=1):
-        n = int(members_flat.size)
-        kind: Literal["place", "ward", "none"] = "place"
-        name = _best_overlap(geometry, places)
-        if name is None:
-            name, kind = _best_overlap(geometry, wards) or _nearest(geometry, wards), "ward"
-        if name is None:
-            name, kind = f"Hotspot {number}", "none"
-        used[name] = used.get(name, 0) + 1
-        if used[name] > 1:
-            name = f"{name} ({used[name]})"
-        areas.append(HotspotArea(name, kind, geometry, n, n * grid.cell_area_km2, peak, mean, members_flat))
-    return areas
+    named = [_base_name(number, p[0], places, wards) for number, p in enumerate(patches, start=1)]
+    names = _unique_names(
+        [(name, reference, p[0]) for (name, _, reference), p in zip(named, patches, strict=True)]
+    )
+    return [
+        HotspotArea(
+            name,
+            kind,
+            geometry,
+            int(members.size),
+            int(members.size) * grid.cell_area_km2,
+            peak,
+            mean,
+            members,
+        )
+        for name, (_, kind, _), (geometry, peak, mean, members, _) in zip(names, named, patches, strict=True)
+    ]
+
+
+_Kind = Literal["place", "ward", "none"]
+
+
+def _base_name(
+    number: int,
+    geometry: BaseGeometry,
+    places: Mapping[str, BaseGeometry] | None,
+    wards: Mapping[str, BaseGeometry] | None,
+) -> tuple[str, _Kind, BaseGeometry | None]:
+    """Name a patch after the place, else the ward, it overlaps most; return the name's polygon too."""
+    name = _best_overlap(geometry, places)
+    if name is not None and places is not None:
+        return name, "place", places[name]
+    name = _best_overlap(geometry, wards) or _nearest(geometry, wards)
+    if name is not None and wards is not None:
+        return name, "ward", wards[name]
+    return f"Hotspot {number}", "none", None
+
+
+#: Compass points clockwise from north, for 8 and 16 sectors.
+_COMPASS_8 = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+_COMPASS_16 = (
+    "north", "north-north-east", "north-east", "east-north-east",
+    "east", "east-south-east", "south-east", "south-south-east",
+    "south", "south-south-west", "south-west", "west-south-west",
+    "west", "west-north-west", "north-west", "north-north-west",
+)  # fmt: skip
+
+
+def _compass(geometry: BaseGeometry, reference: BaseGeometry, points: tuple[str, ...]) -> str:
+    """Return the compass point of ``geometry``'s centre seen from ``reference``'s centre."""
+    here, there = geometry.centroid, reference.centroid
+    bearing = math.degrees(math.atan2(here.x - there.x, here.y - there.y)) % 360
+    sector = 360 / len(points)
+    return points[int(((bearing + sector / 2) % 360) // sector)]
+
+
+def grid_reference(x: float, y: float) -> str:
+    """Six-figure Ordnance Survey grid reference of a British National Grid point ("NZ 512 234")."""
+    e100, n100 = int(x // 100_000), int(y // 100_000)
+    if not (0 <= e100 < 7 and 0 <= n100 < 13):
+        raise ValueError(f"point ({x:.0f}, {y:.0f}) lies outside the Ordnance Survey National Grid")
+    letters = "ABCDEFGHJKLMNOPQRSTUVWXYZ"  # 5 x 5 squares lettered without I
+    north = 19 - n100
+    first = letters[north - north % 5 + (e100 + 10) // 5]
+    second = letters[north * 5 % 25 + e100 % 5]
+    return f"{first}{second} {int(x % 100_000) // 100:03d} {int(y % 100_000) // 100:03d}"
+
+
+def _unique_names(named: list[tuple[str, BaseGeometry | None, BaseGeometry]]) -> list[str]:
+    """Tell apart areas named after the same place or ward by where in it they lie.
+
+    ``named`` holds each area's base name, the polygon it is named after (None for
+    "Hotspot N", already unique) and its own polygon, in rank order.
+    """
+    names = {k: name for k, (name, _, _) in enumerate(named)}
+    groups: dict[str, list[int]] = {}
+    for k, name in names.items():
+        groups.setdefault(name, []).append(k)
+    for base, members in groups.items():
+        if len(members) < 2:
+            continue
+        told = {k: f"{base} {_compass(named[k][2], named[k][1] or named[k][2], _COMPASS_8)}" for k in members}
+        for k in _clashing(told):  # finer sectors only where eight points do not separate
+            told[k] = f"{base} {_compass(named[k][2], named[k][1] or named[k][2], _COMPASS_16)}"
+        for k in _clashing(told):
+            centre = named[k][2].representative_point()
+            told[k] = f"{told[k]} ({grid_reference(centre.x, centre.y)})"
+        names.update(told)
+    return [names[k] for k in range(len(named))]
+
+
+def _clashing(told: dict[int, str]) -> list[int]:
+    counts: dict[str, int] = {}
+    for name in told.values():
+        counts[name] = counts.get(name, 0) + 1
+    return [k for k, name in told.items() if counts[name] > 1]
 
 
 def _best_overlap(geometry: BaseGeometry, layer: Mapping[str, BaseGeometry] | None) -> str | None:
