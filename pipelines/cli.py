@@ -559,7 +559,8 @@ def serve(
 @app.command()
 def trigger(
     deployment: str = typer.Argument(
-        ..., help="Deployment name, e.g. council-export-monthly (see the README)."
+        ...,
+        help="Deployment name: nightly-ingest, policeuk-monthly, council-export-monthly or weekly-briefing.",
     ),
     param: list[str] = typer.Option(
         None,
@@ -575,7 +576,9 @@ def trigger(
 ) -> None:
     """Start a run of a deployment on the local Prefect server started by `endurance serve`.
 
-    Prints the flow run id and its link in the Prefect UI.
+    The deployments (pipelines/deployments.py): nightly-ingest, policeuk-monthly,
+    council-export-monthly, weekly-briefing. Prints the flow run id and its link in the
+    Prefect UI; with --wait, how the run ended and why.
     """
     settings = Settings.from_env()
     _prepare_prefect(settings)
@@ -587,6 +590,8 @@ def trigger(
     console.print(
         f"flow run {run.flow_run_id} ({run.name}) of {run.deployment}: {run.state}", highlight=False
     )
+    if wait and run.state != "Completed" and run.message:
+        console.print(f"reason: {run.message}", highlight=False, soft_wrap=True)
     console.print(f"Prefect UI: {run.url}", highlight=False, soft_wrap=True)
     if wait and run.state != "Completed":
         raise typer.Exit(code=1)

@@ -147,3 +147,15 @@ def test_trigger_without_a_server_says_how_to_start_one():
         ServerError, match=f"no Prefect server answers at http://127.0.0.1:{port}/api; start it"
     ):
         trigger_deployment("nightly-ingest", {}, port=port, wait=False)
+
+
+def test_trigger_help_lists_every_deployment():
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["trigger", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for spec in declared.DEPLOYMENTS:
+        assert spec.name in text, (spec.name, text)

@@ -356,3 +356,30 @@ def test_a_run_refused_for_a_bad_parameter_is_in_the_ledger_and_did_no_work(
     assert not (tmp_path / "exports").exists() and not (tmp_path / "briefings").exists()
     result = CliRunner().invoke(app, ["runs", "--id", flow_run_id.replace("-", "")[:12]])
     assert result.exit_code == 0 and "refused" in result.output
+
+
+def test_a_failed_triggered_run_says_why(prefect_harness, demo_copy, monkeypatch):
+    from urllib.parse import urlsplit
+
+    from prefect.settings import PREFECT_API_URL
+
+    from pipelines import trigger
+    from pipelines.deployments import deployment_spec
+
+    port = urlsplit(PREFECT_API_URL.value()).port
+    runner = Runner(pause_on_shutdown=False)
+    runner.add_deployment(deployment_spec("policeuk-monthly").to_deployment(Settings.from_env()))
+    started = trigger.trigger_deployment("policeuk-monthly", {"month": "June"}, port=port, wait=False)
+    asyncio.run(runner.start(run_once=True))
+    with get_client(sync_client=True) as client:
+        ended = trigger.triggered_run(
+            client.read_flow_run(UUID(started.flow_run_id)), "policeuk-monthly", port
+        )
+    assert ended.state == "Failed" and ended.final
+    assert "refused: month must be a month written YYYY-MM, got 'June'" in ended.message
+
+    # `endurance trigger --wait` prints that reason, not only "Failed".
+    monkeypatch.setattr(trigger, "trigger_deployment", lambda *args, **kwargs: ended)
+    result = CliRunner().invoke(app, ["trigger", "policeuk-monthly", "--param", "month=June", "--wait"])
+    assert result.exit_code == 1
+    assert "Failed" in result.output and "refused: month must be a month written YYYY-MM" in result.output
