@@ -159,3 +159,23 @@ def test_trigger_help_lists_every_deployment():
     text = " ".join(result.output.split())
     for spec in declared.DEPLOYMENTS:
         assert spec.name in text, (spec.name, text)
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "briefing_day", "meeting"),
+    [
+        (datetime(2026, 1, 4, 15, 0, tzinfo=LONDON), "Tuesday", date(2026, 1, 6)),  # a Sunday, by hand
+        (datetime(2026, 1, 6, 7, 0, tzinfo=LONDON), "Tuesday", date(2026, 1, 6)),  # the schedule's run
+        (datetime(2026, 1, 6, 7, 1, tzinfo=LONDON), "Monday", date(2026, 1, 12)),
+        # 23:30 UTC on Monday 30 March is already Tuesday 31 March in London (BST).
+        (datetime(2026, 3, 30, 23, 30, tzinfo=ZoneInfo("UTC")), "Tuesday", date(2026, 3, 31)),
+    ],
+)
+def test_a_briefing_without_a_meeting_is_for_the_next_meeting_day(
+    monkeypatch, scheduled, briefing_day, meeting
+):
+    from pipelines import briefing
+
+    monkeypatch.setenv("ENDURANCE_BRIEFING_DAY", briefing_day)
+    monkeypatch.setattr(briefing.flow_run, "get_scheduled_start_time", lambda: scheduled)
+    assert briefing.default_meeting(Settings.from_env()) == meeting
