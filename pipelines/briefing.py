@@ -53,7 +53,7 @@ def meeting_on_or_after(day: date, weekday: int) -> date:
 
 
 def default_meeting(settings: Settings) -> date:
-    """The meeting a run without ``meeting`` is for: the next meeting day from the run's day.
+    """Return the meeting a run without ``meeting`` is for: the next meeting day from the run's day.
 
     The run's day is its scheduled day in London (today outside Prefect). The weekly
     schedule fires on the meeting's morning, so that is the day itself; a run by hand on
