@@ -116,7 +116,9 @@ def run_summary_markdown(
         )
         lines.append("")
     totals = record.counts.get("inputs")
-    if isinstance(totals, Mapping):
+    if isinstance(totals, Mapping) and not totals.get("files"):
+        lines += ["## Inputs", "", "Nothing new: no input file to load.", ""]
+    elif isinstance(totals, Mapping):
         verdict = "reconciled" if totals.get("reconciled") else "**NOT RECONCILED**"
         lines += [
             "## Counts reconciled",

@@ -383,3 +383,23 @@ def test_a_failed_triggered_run_says_why(prefect_harness, demo_copy, monkeypatch
     result = CliRunner().invoke(app, ["trigger", "policeuk-monthly", "--param", "month=June", "--wait"])
     assert result.exit_code == 1
     assert "Failed" in result.output and "refused: month must be a month written YYYY-MM" in result.output
+
+
+def test_a_quiet_night_with_an_empty_inbox_completes_and_says_nothing_was_new(
+    prefect_harness, demo_copy, tmp_path
+):
+    (tmp_path / "inbox").mkdir()
+    flow_run_id, state = _run_deployment_once("nightly-ingest", {})
+    assert state is not None and state.is_completed(), state
+    assert any("nothing new: no input file in" in m for m in logs_of([flow_run_id]))
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        ((status, counts, outputs),) = con.execute(
+            "SELECT status, counts, outputs FROM ops.runs WHERE prefect_flow_run_id = ?", [flow_run_id]
+        ).fetchall()
+    assert status == "completed" and json.loads(counts)["inputs"]["files"] == 0
+    # What depends on the data loaded so far is still refreshed: the map and the ward summaries.
+    written = {Path(o["path"]).name for o in json.loads(outputs)}
+    assert "hotspots_2025-01_to_2025-12.html" in written and "force_2025-01_to_2025-12.csv" in written
+    assert (tmp_path / "maps" / "hotspots_2025-01_to_2025-12.html").is_file()
+    summary = {a.key: a for a in artifacts_of(flow_run_id)}["endurance-nightly-summary"].data
+    assert "Nothing new: no input file to load." in summary
