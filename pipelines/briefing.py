@@ -84,7 +84,7 @@ def tasking_briefing(
         since: The previous meeting's date (default: a week before the meeting); outcomes,
             intelligence and loaded files "since the last meeting" count from this day.
         data_label: A line shown prominently on the pack and its map, e.g. "SYNTHETIC
-            DEMO DATA".
+            DEMO DATA". Default: none (real data).
     """
     settings = Settings.from_env()
     meeting_day = meeting or default_meeting(settings)

@@ -266,8 +266,8 @@ def nightly(
             the latest twelve months with incidents.
         period_to: Last month (YYYY-MM) to map and export; default: the latest month
             with incidents.
-        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA"; empty for
-            real data.
+        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA". Default: none
+            (real data).
     """
     settings = Settings.from_env()
     record = flow_run_record(

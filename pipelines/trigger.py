@@ -74,6 +74,9 @@ def trigger_deployment(name: str, parameters: dict[str, Any], *, port: int, wait
         When no Prefect server answers on ``port``, or it does not serve the deployment.
     """
     spec = deployment_spec(name)
+    # null asks for the flow's own default: the parameter is not sent (the deployment's
+    # schema has one real type per parameter, so the server would refuse a null).
+    parameters = {key: value for key, value in parameters.items() if value is not None}
     known = spec.flow.parameters.properties
     unknown = sorted(set(parameters) - set(known))
     if unknown:

@@ -52,8 +52,34 @@ def test_each_deployment_has_a_schedule_a_flow_that_imports_and_documented_param
     assert schema.properties
     for parameter, spec in schema.properties.items():
         assert len(spec.get("description", "")) > 20, f"{name}: {parameter} has no description"
+        # A default the form shows, or one the flow computes and the description states.
         has_default = "default" in spec or parameter in deployment.parameters
-        assert has_default, f"{name}: {parameter} has no default"
+        assert has_default or "default" in spec["description"].lower(), f"{name}: {parameter} has no default"
+
+
+@pytest.mark.parametrize("name", [s.name for s in declared.DEPLOYMENTS])
+def test_each_parameter_is_one_plain_typed_field_in_the_ui(served, name):
+    """No "str / None" switch (``Property is type "None"``): one real type, no null default."""
+    deployment = served[name]
+    flow = declared.deployment_spec(name).flow
+    properties = deployment._parameter_openapi_schema.model_dump()["properties"]
+    assert list(properties) == list(flow.parameters.properties)
+    for parameter, spec in properties.items():
+        where = f"{name}: {parameter}: {spec}"
+        assert "anyOf" not in spec and spec.get("type") in {"string", "boolean", "integer", "number"}, where
+        assert spec.get("default", "") is not None, where
+        assert "\n" not in spec["description"], where
+        python_default = flow.parameters.properties[parameter].get("default")
+        if parameter in deployment.parameters:
+            assert spec["default"] == deployment.parameters[parameter], where
+        elif python_default is not None:
+            assert spec["default"] == python_default, where
+        else:
+            assert "default" not in spec and "default:" in spec["description"].lower(), where
+    if name == "weekly-briefing":
+        assert properties["meeting"]["format"] == "date"
+    if name == "nightly-ingest":
+        assert properties["input_dir"]["default"].endswith("inbox")
 
 
 def test_every_task_has_a_timeout():
