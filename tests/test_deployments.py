@@ -205,3 +205,11 @@ def test_a_briefing_without_a_meeting_is_for_the_next_meeting_day(
     monkeypatch.setenv("ENDURANCE_BRIEFING_DAY", briefing_day)
     monkeypatch.setattr(briefing.flow_run, "get_scheduled_start_time", lambda: scheduled)
     assert briefing.default_meeting(Settings.from_env()) == meeting
+
+
+def test_the_serving_banner_says_how_to_trigger_with_endurance_trigger(served):
+    from pipelines.serve import serving_banner
+
+    banner = serving_banner(list(served.values()))
+    assert "endurance trigger DEPLOYMENT" in banner and "prefect deployment run" not in banner
+    assert all(name in banner for name in served)
