@@ -243,7 +243,7 @@ def run(
         "--input",
         exists=True,
         file_okay=False,
-        help="Folder of input CSV files (searched recursively).",
+        help="Folder of input files (searched recursively): CSV, Excel, JSON Lines or .zip of them.",
     ),
     period_from: str = typer.Option(None, "--from", help="First month to report, YYYY-MM."),
     period_to: str = typer.Option(None, "--to", help="Last month to report, YYYY-MM."),

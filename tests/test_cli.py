@@ -389,3 +389,10 @@ def test_a_flow_run_that_fills_the_disk_ends_in_one_line(demo_run, geo_db, geoda
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert done.returncode == 1 and len(lines) == 1, lines
     assert lines[0].startswith("error: no room left to write (disk full)")
+
+
+def test_run_help_says_any_loadable_file_not_only_csv():
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.output.split())
+    assert "CSV files" not in text
+    assert all(kind in text for kind in ("CSV", "Excel", "JSON Lines", ".zip")), text
