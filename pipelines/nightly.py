@@ -243,7 +243,8 @@ def _ingest_and_publish(
         run_id,
         share_handling_c=settings.share_handling_c,
     )
-    record.outputs = [map_out, *export_out]
+    png = map_out["png"]
+    record.outputs = [map_out, *([png] if isinstance(png, dict) and png.get("path") else []), *export_out]
     record.counts["geography_layers"] = len(layers)
     record.counts["period"] = period.label
     return period, map_out, export_out

@@ -8,7 +8,9 @@ and the runner executes them in subprocesses, as it does when serving.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -156,10 +158,10 @@ def test_the_weekly_briefing_runs_for_the_meeting_on_its_scheduled_day(prefect_h
     assert (deployment_name, status) == ("weekly-briefing", "completed")
     assert json.loads(counts)["period"] == "2025-01_to_2025-12"
     keys = {a.key for a in artifacts_of(str(run.id))}
-    assert {"endurance-briefing-summary", "endurance-briefing-ward-counts"} <= keys
+    assert {"endurance-briefing-summary", "endurance-briefing-map", "endurance-briefing-ward-counts"} <= keys
 
 
-def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
+def test_the_nightly_run_publishes_its_summary_map_image_and_ward_table_all_titled(demo_run):
     db = demo_run["db"]
     with warehouse.connect(db, read_only=True) as con:
         (prefect_id,) = con.execute(
@@ -209,12 +211,31 @@ def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
             }
     assert {r["ward_code"]: r["off_road_bike_incidents"] for r in wards} == exported
 
-    links = [a for a in artifacts_of(prefect_id) if a.type == "markdown" and not a.key]
-    linked = {Path(a.data[a.data.index("(file://") + 8 : -1]) for a in links}
-    assert linked == {
-        Path(o["path"]).resolve() for o in [demo_run["result"]["map"], *demo_run["result"]["exports"]]
-    }
-    assert all(p.is_file() for p in linked)
+    # Every output's path is in the summary to copy; none is a file:// link a browser refuses.
+    written = [demo_run["result"]["map"], demo_run["result"]["map"]["png"], *demo_run["result"]["exports"]]
+    for output in written:
+        assert f"\n{Path(output['path']).resolve()}\n" in summary
+    artifacts = artifacts_of(prefect_id)
+    assert not any("file://" in str(a.data) for a in artifacts)
+    # Every artifact is titled: a key and a description naming the run.
+    assert sorted(a.key for a in artifacts) == [
+        "endurance-nightly-map",
+        "endurance-nightly-summary",
+        "endurance-nightly-ward-counts",
+    ]
+    assert all(a.description and demo_run["result"]["run_id"] in a.description for a in artifacts)
+    # The map PNG the run wrote, inlined, so the UI shows the image itself.
+    image = by_key["endurance-nightly-map"]
+    assert image.type == "markdown" and "Hotspot map, 2025-01 to 2025-12" in image.description
+    encoded = image.data[image.data.index("(data:image/png;base64,") + 23 : image.data.index(")\n")]
+    png_path = Path(demo_run["result"]["map"]["png"]["path"])
+    assert hashlib.sha256(base64.b64decode(encoded)).hexdigest() == demo_run["result"]["map"]["png"]["sha256"]
+    # The ledger lists the PNG among the run's outputs.
+    with warehouse.connect(db, read_only=True) as con:
+        (outputs,) = con.execute(
+            "SELECT outputs FROM ops.runs WHERE run_id = ?", [demo_run["result"]["run_id"]]
+        ).fetchone()
+    assert str(png_path) in {o["path"] for o in json.loads(outputs)}
 
 
 def test_no_planted_personal_data_in_any_artifact_or_log_line(demo_run, prefect_harness):
@@ -403,3 +424,4 @@ def test_a_quiet_night_with_an_empty_inbox_completes_and_says_nothing_was_new(
     assert (tmp_path / "maps" / "hotspots_2025-01_to_2025-12.html").is_file()
     summary = {a.key: a for a in artifacts_of(flow_run_id)}["endurance-nightly-summary"].data
     assert "Nothing new: no input file to load." in summary
+
