@@ -425,3 +425,33 @@ def test_a_quiet_night_with_an_empty_inbox_completes_and_says_nothing_was_new(
     summary = {a.key: a for a in artifacts_of(flow_run_id)}["endurance-nightly-summary"].data
     assert "Nothing new: no input file to load." in summary
 
+
+def test_a_refused_connection_in_the_pull_is_logged_as_warnings_and_said_plainly(prefect_harness):
+    import socket
+
+    from prefect import flow
+    from prefect.client.schemas.filters import LogFilterLevel
+
+    from pipelines.policeuk_pull import latest_policeuk_month
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    @flow(name="refused-pull-check")
+    def ask() -> None:
+        latest_policeuk_month.with_options(retries=0)(f"http://127.0.0.1:{port}/api")
+
+    state = ask(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(PoliceApiError) as info:
+        state.result()
+    assert "connection refused" in str(info.value) and "429" not in str(info.value)
+    warnings = all_logs(
+        LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            level=LogFilterLevel(ge_=30),
+        )
+    )
+    retries = [m for m in warnings if "connection refused" in m and "retry" in m]
+    assert len(retries) == 2, warnings
