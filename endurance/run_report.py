@@ -2,11 +2,12 @@
 
 Flow runs publish these as Prefect artifacts (``pipelines/artifacts.py``), and partners
 who use the Prefect UI may see them, so they carry only what a partner output may carry:
-file names, sizes and checksums, row counts, reject reason codes (never a rejected row
-or its message, which can quote a narrative or a registration), and ward counts with
-small numbers suppressed exactly as the council exports publish them: the cells are
-taken from the force-wide ward summary (``endurance.exports.build_ward_summary``), so a
-reader who holds both cannot difference two suppression patterns to recover a count.
+file names, paths, sizes and checksums, row counts, reject reason codes (never a
+rejected row or its message, which can quote a narrative or a registration), the
+hotspot map's image (itself a partner output), and ward counts with small numbers
+suppressed exactly as the council exports publish them: the cells are taken from the
+force-wide ward summary (``endurance.exports.build_ward_summary``), so a reader who
+holds both cannot difference two suppression patterns to recover a count.
 """
 
 from __future__ import annotations
