@@ -384,7 +384,7 @@ def test_a_failed_triggered_run_says_why(prefect_harness, demo_copy, monkeypatch
 
     from prefect.settings import PREFECT_API_URL
 
-    from pipelines import trigger
+    from pipelines import cli, trigger
     from pipelines.deployments import deployment_spec
 
     port = urlsplit(PREFECT_API_URL.value()).port
@@ -401,6 +401,9 @@ def test_a_failed_triggered_run_says_why(prefect_harness, demo_copy, monkeypatch
 
     # `endurance trigger --wait` prints that reason, not only "Failed".
     monkeypatch.setattr(trigger, "trigger_deployment", lambda *args, **kwargs: ended)
+    # Not the command's Prefect environment (PREFECT_HOME, log level WARNING): it would stay in
+    # this process's environment and reach the later tests' flow-run subprocesses.
+    monkeypatch.setattr(cli, "_prepare_prefect", lambda settings: None)
     result = CliRunner().invoke(app, ["trigger", "policeuk-monthly", "--param", "month=June", "--wait"])
     assert result.exit_code == 1
     assert "Failed" in result.output and "refused: month must be a month written YYYY-MM" in result.output
