@@ -195,7 +195,7 @@ class JsonClient:
                 failures.append(f"HTTP {exc.code}")
                 wait = retry_after_seconds(retry_after)
             except (http.client.HTTPException, OSError) as exc:
-                failures.append(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}")
+                failures.append(network_failure(exc))
                 wait = None
             else:
                 return self._decode(data, shown)
@@ -207,9 +207,11 @@ class JsonClient:
                 "%s: %s; retry %d of %d in %.1f s", shown, failures[-1], attempt + 1, self.max_retries, wait
             )
             self._sleep(wait)
+        # The API's limits explain a 429, not a server that could not be reached.
+        hint = self.give_up_hint if "HTTP 429" in failures else ""
         raise self.error(
             f"{shown} failed {len(failures)} time(s) ({', '.join(failures)}); gave up after "
-            f"max_retries={self.max_retries}." + (f" {self.give_up_hint}" if self.give_up_hint else "")
+            f"max_retries={self.max_retries}." + (f" {hint}" if hint else "")
         )
 
     def _request(self, path: str, params: dict[str, str]) -> tuple[urllib.request.Request, str]:
@@ -231,6 +233,18 @@ class JsonClient:
             return json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise self.error(f"{shown} answered something that is not JSON: {data[:200]!r}") from exc
+
+
+def network_failure(exc: Exception) -> str:
+    """Say in words what went wrong below HTTP: refused, unreachable, timed out, dropped."""
+    reason = getattr(exc, "reason", exc)  # urllib wraps the socket error in URLError.reason
+    if isinstance(reason, ConnectionRefusedError):
+        return "connection refused (nothing is listening at that address and port)"
+    if isinstance(reason, TimeoutError):
+        return f"timed out ({reason})"
+    if isinstance(reason, ConnectionResetError | http.client.RemoteDisconnected):
+        return f"connection dropped by the server ({reason})"
+    return f"{type(exc).__name__}: {reason}"
 
 
 def retry_after_seconds(value: str | None) -> float | None:

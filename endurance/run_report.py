@@ -1,18 +1,19 @@
-"""What a run tells the people who look at it in Prefect: a summary, ward counts, links.
+"""What a run tells the people who look at it in Prefect: a summary, ward counts, the map.
 
 Flow runs publish these as Prefect artifacts (``pipelines/artifacts.py``), and partners
 who use the Prefect UI may see them, so they carry only what a partner output may carry:
-file names, sizes and checksums, row counts, reject reason codes (never a rejected row
-or its message, which can quote a narrative or a registration), and ward counts with
-small numbers suppressed exactly as the council exports publish them: the cells are
-taken from the force-wide ward summary (``endurance.exports.build_ward_summary``), so a
-reader who holds both cannot difference two suppression patterns to recover a count.
+file names, paths, sizes and checksums, row counts, reject reason codes (never a
+rejected row or its message, which can quote a narrative or a registration), the
+hotspot map's image (itself a partner output), and ward counts with small numbers
+suppressed exactly as the council exports publish them: the cells are taken from the
+force-wide ward summary (``endurance.exports.build_ward_summary``), so a reader who
+holds both cannot difference two suppression patterns to recover a count.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +117,9 @@ def run_summary_markdown(
         )
         lines.append("")
     totals = record.counts.get("inputs")
-    if isinstance(totals, Mapping):
+    if isinstance(totals, Mapping) and not totals.get("files"):
+        lines += ["## Inputs", "", "Nothing new: no input file to load.", ""]
+    elif isinstance(totals, Mapping):
         verdict = "reconciled" if totals.get("reconciled") else "**NOT RECONCILED**"
         lines += [
             "## Counts reconciled",
@@ -146,9 +149,32 @@ def run_summary_markdown(
                 for o in record.outputs
             ),
         )
+        # A browser will not open a file:// link from a web page, so the paths are given to copy.
+        lines += ["", "Where they are (copy a path into a file manager or a browser's address bar):", ""]
+        lines += ["```text", *(str(Path(str(o.get("path", ""))).resolve()) for o in record.outputs), "```"]
     else:
         lines.append("None.")
     return "\n".join(lines) + "\n"
+
+
+def map_image(outputs: Iterable[Mapping[str, Any]]) -> Path | None:
+    """Return the hotspot map's PNG among a run's outputs (the nightly's or the briefing's), if any."""
+    for output in outputs:
+        path = Path(str(output.get("path") or ""))
+        is_map = path.name.startswith("hotspots_") or path.stem.endswith("_map")
+        if path.suffix.lower() == ".png" and is_map and path.is_file():
+            return path
+    return None
+
+
+def image_markdown(path: Path, alt: str) -> str:
+    """Return markdown showing the PNG at ``path`` inlined as a ``data:`` URI, under its file name.
+
+    The image travels inside the artifact, so the Prefect UI shows it on any machine,
+    where a link to the file would open nothing.
+    """
+    encoded = base64.b64encode(path.read_bytes()).decode("ascii")
+    return f"# {_cell(alt)}\n\n![{_cell(alt)}](data:image/png;base64,{encoded})\n\n`{path.resolve()}`\n"
 
 
 def _hotspot_method(summary: object) -> list[str]:
@@ -169,24 +195,3 @@ def _hotspot_method(summary: object) -> list[str]:
             "of the force area."
         )
     return [*lines, ""]
-
-
-@dataclass(frozen=True)
-class OutputLink:
-    """A link to a file a run wrote, for a Prefect link artifact."""
-
-    uri: str
-    text: str
-    description: str
-
-
-def output_links(outputs: Iterable[Mapping[str, Any]]) -> list[OutputLink]:
-    """Return a ``file://`` link for every output file of a run, named by its file name."""
-    links = []
-    for output in outputs:
-        path = Path(str(output["path"])).resolve()
-        size = _size(output)
-        links.append(
-            OutputLink(path.as_uri(), path.name, f"{path.name}: {'-' if size is None else f'{size:,}'} bytes")
-        )
-    return links

@@ -9,7 +9,7 @@ page, its PDF and PNG, and the hotspot map (HTML and PNG) the page shows.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -47,10 +47,21 @@ def write_pack(
     return meeting, [warehouse.output_file(p) for p in result.files()], built
 
 
-def _run_day() -> date:
-    """Return the run's scheduled day in London (today when run outside Prefect)."""
+def meeting_on_or_after(day: date, weekday: int) -> date:
+    """Return the first meeting day (``weekday``, Monday = 0) on or after ``day``."""
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def default_meeting(settings: Settings) -> date:
+    """Return the meeting a run without ``meeting`` is for: the next meeting day from the run's day.
+
+    The run's day is its scheduled day in London (today outside Prefect). The weekly
+    schedule fires on the meeting's morning, so that is the day itself; a run by hand on
+    another day (a Sunday) prepares the coming meeting, never a pack dated that Sunday.
+    """
     scheduled = flow_run.get_scheduled_start_time()
-    return (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
+    run_day = (scheduled or datetime.now(LONDON)).astimezone(LONDON).date()
+    return meeting_on_or_after(run_day, settings.briefing_weekday)
 
 
 def check_parameters(meeting: date, since: date | None) -> None:
@@ -66,15 +77,17 @@ def tasking_briefing(
     """Write the tasking briefing pack for a meeting.
 
     Args:
-        meeting: The meeting's date, YYYY-MM-DD (default: the run's scheduled day, as the
-            weekly schedule runs on the meeting's morning).
+        meeting: The meeting's date, YYYY-MM-DD. Default: the next meeting day
+            (ENDURANCE_BRIEFING_DAY, Tuesday unless set) on or after the run's day, so the
+            weekly schedule's run is for that morning's meeting and a run by hand on a
+            Sunday is for the coming Tuesday.
         since: The previous meeting's date (default: a week before the meeting); outcomes,
             intelligence and loaded files "since the last meeting" count from this day.
         data_label: A line shown prominently on the pack and its map, e.g. "SYNTHETIC
-            DEMO DATA".
+            DEMO DATA". Default: none (real data).
     """
     settings = Settings.from_env()
-    meeting_day = meeting or _run_day()
+    meeting_day = meeting or default_meeting(settings)
     record = flow_run_record(
         "endurance-briefing",
         settings,

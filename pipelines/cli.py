@@ -307,7 +307,7 @@ def run(
         "--input",
         exists=True,
         file_okay=False,
-        help="Folder of input CSV files (searched recursively).",
+        help="Folder of input files (searched recursively): CSV, Excel, JSON Lines or .zip of them.",
     ),
     period_from: str = typer.Option(None, "--from", help="First month to report, YYYY-MM."),
     period_to: str = typer.Option(None, "--to", help="Last month to report, YYYY-MM."),
@@ -647,7 +647,8 @@ def _check_port(port: int | None) -> None:
 @app.command()
 def trigger(
     deployment: str = typer.Argument(
-        ..., help="Deployment name, e.g. council-export-monthly (see the README)."
+        ...,
+        help="Deployment name: nightly-ingest, policeuk-monthly, council-export-monthly or weekly-briefing.",
     ),
     param: list[str] = typer.Option(
         None,
@@ -663,7 +664,9 @@ def trigger(
 ) -> None:
     """Start a run of a deployment on the local Prefect server started by `endurance serve`.
 
-    Prints the flow run id and its link in the Prefect UI.
+    The deployments (pipelines/deployments.py): nightly-ingest, policeuk-monthly,
+    council-export-monthly, weekly-briefing. Prints the flow run id and its link in the
+    Prefect UI; with --wait, how the run ended and why.
     """
     settings = Settings.from_env()
     _check_port(port)
@@ -676,6 +679,8 @@ def trigger(
     console.print(
         f"flow run {run.flow_run_id} ({run.name}) of {run.deployment}: {run.state}", highlight=False
     )
+    if wait and run.state != "Completed" and run.message:
+        console.print(f"reason: {run.message}", highlight=False, soft_wrap=True)
     console.print(f"Prefect UI: {run.url}", highlight=False, soft_wrap=True)
     if wait and run.state != "Completed":
         raise typer.Exit(code=1)

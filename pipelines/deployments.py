@@ -29,6 +29,7 @@ from typing import Any, cast
 from prefect import Flow
 from prefect.deployments.runner import RunnerDeployment
 from prefect.schedules import Cron, Schedule
+from prefect.utilities.callables import ParameterSchema
 
 from endurance._errors import ArgumentError
 from endurance.settings import WEEKDAYS, Settings
@@ -61,20 +62,55 @@ class DeploymentSpec:
 
     def to_deployment(self, settings: Settings) -> RunnerDeployment:
         """Return the Prefect deployment to serve."""
+        parameters = self.parameters(settings)
         # From synchronous code to_deployment returns the deployment, not a coroutine.
-        deployment = self.flow.to_deployment(
-            name=self.name,
-            description=self.description,
-            schedules=self.schedules(settings),
-            parameters=self.parameters(settings),
-            tags=TAGS,
+        deployment = cast(
+            RunnerDeployment,
+            self.flow.to_deployment(
+                name=self.name,
+                description=self.description,
+                schedules=self.schedules(settings),
+                parameters=parameters,
+                tags=TAGS,
+            ),
         )
-        return cast(RunnerDeployment, deployment)
+        schema = deployment._parameter_openapi_schema
+        deployment._parameter_openapi_schema = ParameterSchema(
+            **{**schema.model_dump(), "properties": form_properties(schema.properties, parameters)}
+        )
+        return deployment
 
     @property
     def full_name(self) -> str:
         """The name Prefect knows it by: ``<flow name>/<deployment name>``."""
         return f"{self.flow.name}/{self.name}"
+
+
+def form_properties(properties: dict[str, Any], defaults: dict[str, Any]) -> dict[str, Any]:
+    """Return parameter schemas the Prefect UI shows as one plain field each, with its description.
+
+    Prefect describes an optional parameter (``month: str | None = None``) as "a string
+    or null, default null", which the UI shows as a "str / None" switch failing with
+    ``Property is type "None"``. Each becomes its one real type with no default: left
+    empty, the parameter is not sent and the flow uses its own default, which the
+    description states. The deployment's own parameters become the defaults shown;
+    descriptions are joined onto one line.
+    """
+    fields = {}
+    for name, given in properties.items():
+        field = dict(given)
+        types = field.pop("anyOf", None)
+        if types is not None:
+            (real,) = [t for t in types if t != {"type": "null"}]  # one type besides null
+            field.update(real)
+        if field.get("default", "") is None:
+            del field["default"]
+        if name in defaults:
+            field["default"] = defaults[name]
+        if "description" in field:
+            field["description"] = " ".join(str(field["description"]).split())
+        fields[name] = field
+    return fields
 
 
 def weekly_schedule(day: str, time: str) -> Schedule:

@@ -45,11 +45,21 @@ def load_geography(db_path: Path, geodata_dir: Path | None) -> list[dict[str, ob
 
 
 @task(name="ingest-inputs", timeout_seconds=1800)
-def ingest_inputs(db_path: Path, input_dir: Path, run_id: str) -> list[dict[str, Any]]:
-    """Load every input file into raw, staging and the quarantine, reconciled per file."""
+def ingest_inputs(
+    db_path: Path, input_dir: Path, run_id: str, allow_empty: bool = False
+) -> list[dict[str, Any]]:
+    """Load every input file into raw, staging and the quarantine, reconciled per file.
+
+    With ``allow_empty`` a folder holding no input file (the inbox on a quiet night)
+    loads nothing and says so, rather than failing.
+    """
     logger = get_run_logger()
     with warehouse.connect(db_path) as con:
-        loads = sources.ingest_folder(con, input_dir, run_id=run_id)
+        loads = sources.ingest_folder(con, input_dir, run_id=run_id, allow_empty=allow_empty)
+    if not loads:
+        logger.info(
+            "nothing new: no input file in %s; the outputs are refreshed from what is loaded", input_dir
+        )
     for load in loads:
         logger.info("%s", load.summary())
     return [asdict(load) for load in loads]
@@ -213,7 +223,7 @@ def _ingest_and_publish(
     """Run every task in order, noting in ``record`` what each read, counted and wrote."""
     db, run_id = settings.db_path, record.run_id
     layers = load_geography(db, settings.geodata_dir)
-    loads = ingest_inputs(db, input_dir, run_id)
+    loads = ingest_inputs(db, input_dir, run_id, allow_empty=True)  # a quiet night is no failure
     record.inputs = [{k: load[k] for k in _INPUT_FIELDS} for load in loads]
     record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
     record.counts["repeat_s59_events"] = flag_repeats(db)
@@ -259,8 +269,8 @@ def nightly(
             the latest twelve months with incidents.
         period_to: Last month (YYYY-MM) to map and export; default: the latest month
             with incidents.
-        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA"; empty for
-            real data.
+        data_label: A line shown on the map, e.g. "SYNTHETIC DEMO DATA". Default: none
+            (real data).
     """
     settings = Settings.from_env()
     record = flow_run_record(

@@ -8,21 +8,24 @@ again is harmless: an unchanged file is skipped, a changed one replaces the earl
 load as a corrected re-issue.
 
 Network steps retry twice over: the API client retries a 429 or 5xx within seconds
-(honouring ``Retry-After``); the Prefect task retries the whole fetch three times, 30,
-60 and 120 seconds apart, for an outage longer than that. A month the API does not
-hold, or a bad parameter, is not retried.
+(honouring ``Retry-After``), each retry a warning in the run's log; the Prefect task
+retries the whole fetch three times, 30, 60 and 120 seconds apart, for an outage longer
+than that. A month the API does not hold, or a bad parameter, is not retried.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from prefect import Task, flow, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.client.schemas.objects import State, TaskRun
 from prefect.tasks import exponential_backoff
 
-from endurance import warehouse
+from endurance import _http, warehouse
 from endurance._errors import ArgumentError, MonthNotAvailableError, PoliceApiError
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
@@ -38,6 +41,29 @@ from pipelines.nightly import attribute, build, ingest_inputs, link, load_geogra
 CLIENT_RETRIES = 2
 TASK_RETRIES = 3
 TASK_RETRY_DELAYS = exponential_backoff(backoff_factor=30)
+
+
+class _ToRunLog(logging.Handler):
+    """Pass the API client's warnings (each retry and why) on to the Prefect run's log."""
+
+    def __init__(self, run_logger: logging.LoggerAdapter[logging.Logger] | logging.Logger) -> None:
+        super().__init__(logging.WARNING)
+        self.run_logger = run_logger
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.run_logger.log(record.levelno, "%s", record.getMessage())
+
+
+@contextmanager
+def _client_warnings_in_run_log() -> Iterator[None]:
+    """Show the client's retries in the run's log in the Prefect UI, as warnings."""
+    handler = _ToRunLog(get_run_logger())
+    client_log = logging.getLogger(_http.__name__)
+    client_log.addHandler(handler)
+    try:
+        yield
+    finally:
+        client_log.removeHandler(handler)
 
 
 def _retry_network_failures(task: Task[..., Any], task_run: TaskRun, state: State[Any]) -> bool:
@@ -62,7 +88,8 @@ def _retry_network_failures(task: Task[..., Any], task_run: TaskRun, state: Stat
 )
 def latest_policeuk_month(api_url: str) -> str:
     """Ask the API which months it holds and return the latest."""
-    months = PoliceApi(api_url, max_retries=CLIENT_RETRIES).available_months()
+    with _client_warnings_in_run_log():
+        months = PoliceApi(api_url, max_retries=CLIENT_RETRIES).available_months()
     if not months:
         raise MonthNotAvailableError(f"{api_url}/crimes-street-dates lists no months")
     return months[-1]
@@ -77,7 +104,7 @@ def latest_policeuk_month(api_url: str) -> str:
 )
 def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[str, object]:
     """Fetch one month for the force area into a police.uk street-level CSV."""
-    with warehouse.connect(db_path, read_only=True) as con:
+    with warehouse.connect(db_path, read_only=True) as con, _client_warnings_in_run_log():
         path = fetch_policeuk_month(con, month, out_dir, base_url=api_url, max_retries=CLIENT_RETRIES)
     return warehouse.output_file(path)
 

@@ -350,6 +350,17 @@ async def _end_runs_in_flight(
         )
 
 
+def serving_banner(to_serve: list[RunnerDeployment]) -> str:
+    """Return what serving prints once the deployments are registered: their names and how to run one."""
+    names = [d.name for d in to_serve]
+    return (
+        "Serving: "
+        + ", ".join(f"{d.flow_name}/{d.name}" for d in to_serve)
+        + f"\nStart a run from the UI (Deployments, Run) or with `endurance trigger DEPLOYMENT`"
+        f" ({', '.join(names)}), e.g. `endurance trigger {names[0]} --wait`"
+    )
+
+
 async def _serve(to_serve: list[RunnerDeployment], *, grace: float = STOP_GRACE) -> None:
     """Serve the deployments until Ctrl-C or SIGTERM, then end the runs in flight before stopping."""
     from prefect.client.orchestration import get_client
@@ -359,7 +370,7 @@ async def _serve(to_serve: list[RunnerDeployment], *, grace: float = STOP_GRACE)
     ids = [await runner.aadd_deployment(deployment) for deployment in to_serve]
     async with get_client() as client:
         await _crash_left_over_runs(client, ids)
-    print("Serving: " + ", ".join(f"{d.flow_name}/{d.name}" for d in to_serve), flush=True)
+    print(serving_banner(to_serve), flush=True)
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     serving = asyncio.create_task(runner.start())

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from endurance._errors import ServerError, TriggerError
 from pipelines.deployments import deployment_spec
 from pipelines.serve import api_url, server_is_healthy, ui_url
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,8 @@ class TriggeredRun:
     url: str
     state: str
     final: bool
+    #: Why the run is in its state, as Prefect says it (the exception of a failed run); may be empty.
+    message: str = ""
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, Any]:
@@ -69,6 +74,9 @@ def trigger_deployment(name: str, parameters: dict[str, Any], *, port: int, wait
         When no Prefect server answers on ``port``, or it does not serve the deployment.
     """
     spec = deployment_spec(name)
+    # null asks for the flow's own default: the parameter is not sent (the deployment's
+    # schema has one real type per parameter, so the server would refuse a null).
+    parameters = {key: value for key, value in parameters.items() if value is not None}
     known = spec.flow.parameters.properties
     unknown = sorted(set(parameters) - set(known))
     if unknown:
@@ -80,7 +88,6 @@ def trigger_deployment(name: str, parameters: dict[str, Any], *, port: int, wait
             f"no Prefect server answers at {api_url(port)}; start it with `endurance serve` (or "
             "`make serve`), or give its port with --port or ENDURANCE_PREFECT_PORT"
         )
-    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -89,7 +96,7 @@ def trigger_deployment(name: str, parameters: dict[str, Any], *, port: int, wait
         try:
             # Called from synchronous code, run_deployment returns the flow run, not a coroutine.
             flow_run = cast(
-                FlowRun,
+                "FlowRun",
                 run_deployment(
                     spec.full_name,
                     parameters=parameters,
@@ -103,12 +110,18 @@ def trigger_deployment(name: str, parameters: dict[str, Any], *, port: int, wait
                 f"the Prefect server at {ui_url(port)} has no deployment {spec.full_name}: is it this "
                 "project's `endurance serve`? (it registers the deployments when it starts)"
             ) from exc
+    return triggered_run(flow_run, spec.name, port)
+
+
+def triggered_run(flow_run: FlowRun, deployment: str, port: int) -> TriggeredRun:
+    """Describe a flow run of ``deployment``: its state, why it is in it, and its UI link."""
     state = flow_run.state
     return TriggeredRun(
         flow_run_id=str(flow_run.id),
         name=flow_run.name,
-        deployment=spec.name,
+        deployment=deployment,
         url=f"{ui_url(port)}/runs/flow-run/{flow_run.id}",
         state=str(state.name) if state else "Unknown",
         final=bool(state and state.is_final()),
+        message=str(state.message or "") if state else "",
     )

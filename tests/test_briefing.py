@@ -216,7 +216,7 @@ def test_every_text_field_is_escaped():
 
 
 def test_a_change_not_available_is_not_coloured_as_a_fall():
-    """ "n/a" (no data before) is neither a rise (red) nor a fall (green)."""
+    """An "n/a" change (no data before) is neither a rise (red) nor a fall (green)."""
     data = _hostile_data()
     page = briefing.render_briefing_html(data, stamp=Stamp("r"), map_png=None, map_html_name="m.html")
     assert '<span class="same">n/a</span>' in page

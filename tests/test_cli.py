@@ -513,3 +513,10 @@ def test_a_briefing_before_the_data_start_is_one_error_line(demo_run, tmp_path):
     assert "Traceback" not in output and "Finished in state" not in output, output
     (line,) = _error_lines(output)
     assert "no off-road-bike incidents are loaded for 2023-06 to 2024-05" in line
+
+
+def test_run_help_says_any_loadable_file_not_only_csv():
+    result = runner.invoke(app, ["run", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.output.split())
+    assert "CSV files" not in text
+    assert all(kind in text for kind in ("CSV", "Excel", "JSON Lines", ".zip")), text

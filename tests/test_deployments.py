@@ -52,8 +52,34 @@ def test_each_deployment_has_a_schedule_a_flow_that_imports_and_documented_param
     assert schema.properties
     for parameter, spec in schema.properties.items():
         assert len(spec.get("description", "")) > 20, f"{name}: {parameter} has no description"
+        # A default the form shows, or one the flow computes and the description states.
         has_default = "default" in spec or parameter in deployment.parameters
-        assert has_default, f"{name}: {parameter} has no default"
+        assert has_default or "default" in spec["description"].lower(), f"{name}: {parameter} has no default"
+
+
+@pytest.mark.parametrize("name", [s.name for s in declared.DEPLOYMENTS])
+def test_each_parameter_is_one_plain_typed_field_in_the_ui(served, name):
+    """No "str / None" switch (``Property is type "None"``): one real type, no null default."""
+    deployment = served[name]
+    flow = declared.deployment_spec(name).flow
+    properties = deployment._parameter_openapi_schema.model_dump()["properties"]
+    assert list(properties) == list(flow.parameters.properties)
+    for parameter, spec in properties.items():
+        where = f"{name}: {parameter}: {spec}"
+        assert "anyOf" not in spec and spec.get("type") in {"string", "boolean", "integer", "number"}, where
+        assert spec.get("default", "") is not None, where
+        assert "\n" not in spec["description"], where
+        python_default = flow.parameters.properties[parameter].get("default")
+        if parameter in deployment.parameters:
+            assert spec["default"] == deployment.parameters[parameter], where
+        elif python_default is not None:
+            assert spec["default"] == python_default, where
+        else:
+            assert "default" not in spec and "default:" in spec["description"].lower(), where
+    if name == "weekly-briefing":
+        assert properties["meeting"]["format"] == "date"
+    if name == "nightly-ingest":
+        assert properties["input_dir"]["default"].endswith("inbox")
 
 
 def test_every_task_has_a_timeout():
@@ -147,3 +173,43 @@ def test_trigger_without_a_server_says_how_to_start_one():
         ServerError, match=f"no Prefect server answers at http://127.0.0.1:{port}/api; start it"
     ):
         trigger_deployment("nightly-ingest", {}, port=port, wait=False)
+
+
+def test_trigger_help_lists_every_deployment():
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    result = CliRunner().invoke(app, ["trigger", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    text = " ".join(result.output.split())
+    for spec in declared.DEPLOYMENTS:
+        assert spec.name in text, (spec.name, text)
+
+
+@pytest.mark.parametrize(
+    ("scheduled", "briefing_day", "meeting"),
+    [
+        (datetime(2026, 1, 4, 15, 0, tzinfo=LONDON), "Tuesday", date(2026, 1, 6)),  # a Sunday, by hand
+        (datetime(2026, 1, 6, 7, 0, tzinfo=LONDON), "Tuesday", date(2026, 1, 6)),  # the schedule's run
+        (datetime(2026, 1, 6, 7, 1, tzinfo=LONDON), "Monday", date(2026, 1, 12)),
+        # 23:30 UTC on Monday 30 March is already Tuesday 31 March in London (BST).
+        (datetime(2026, 3, 30, 23, 30, tzinfo=ZoneInfo("UTC")), "Tuesday", date(2026, 3, 31)),
+    ],
+)
+def test_a_briefing_without_a_meeting_is_for_the_next_meeting_day(
+    monkeypatch, scheduled, briefing_day, meeting
+):
+    from pipelines import briefing
+
+    monkeypatch.setenv("ENDURANCE_BRIEFING_DAY", briefing_day)
+    monkeypatch.setattr(briefing.flow_run, "get_scheduled_start_time", lambda: scheduled)
+    assert briefing.default_meeting(Settings.from_env()) == meeting
+
+
+def test_the_serving_banner_says_how_to_trigger_with_endurance_trigger(served):
+    from pipelines.serve import serving_banner
+
+    banner = serving_banner(list(served.values()))
+    assert "endurance trigger DEPLOYMENT" in banner and "prefect deployment run" not in banner
+    assert all(name in banner for name in served)

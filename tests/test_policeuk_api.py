@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import math
+import socket
 from typing import Any
 
 import pytest
@@ -157,6 +159,24 @@ def test_a_hanging_server_times_out_and_is_reported(fake_api):
     api = PoliceApi(fake_api.url, timeout=0.1, max_retries=0)
     with pytest.raises(PoliceApiError, match=r"failed 1 time\(s\) \(.*timed out"):
         api.street_crimes(RECTANGLE, MONTH)
+
+
+def test_a_refused_connection_says_so_and_nothing_about_the_rate_limit(caplog):
+    with socket.socket() as probe:  # a port nothing listens on: bound, closed, not reused at once
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    clock = FakeClock()
+    api = PoliceApi(f"http://127.0.0.1:{port}/api", sleep=clock.sleep, max_retries=2)
+    with caplog.at_level(logging.WARNING, logger="endurance._http"), pytest.raises(PoliceApiError) as info:
+        api.available_months()
+    message = str(info.value)
+    assert f"GET http://127.0.0.1:{port}/api/crimes-street-dates failed 3 time(s)" in message
+    assert message.count("connection refused") == 3
+    assert "429" not in message and "requests a second" not in message
+    # Each retry is a warning saying what happened.
+    retries = [r for r in caplog.records if r.name == "endurance._http"]
+    assert [r.levelno for r in retries] == [logging.WARNING] * 2
+    assert all("connection refused" in r.getMessage() and "retry" in r.getMessage() for r in retries)
 
 
 def test_other_4xx_fail_at_once(fake_api):

@@ -8,7 +8,9 @@ and the runner executes them in subprocesses, as it does when serving.
 from __future__ import annotations
 
 import asyncio
+import base64
 import csv
+import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
@@ -156,10 +158,10 @@ def test_the_weekly_briefing_runs_for_the_meeting_on_its_scheduled_day(prefect_h
     assert (deployment_name, status) == ("weekly-briefing", "completed")
     assert json.loads(counts)["period"] == "2025-01_to_2025-12"
     keys = {a.key for a in artifacts_of(str(run.id))}
-    assert {"endurance-briefing-summary", "endurance-briefing-ward-counts"} <= keys
+    assert {"endurance-briefing-summary", "endurance-briefing-map", "endurance-briefing-ward-counts"} <= keys
 
 
-def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
+def test_the_nightly_run_publishes_its_summary_map_image_and_ward_table_all_titled(demo_run):
     db = demo_run["db"]
     with warehouse.connect(db, read_only=True) as con:
         (prefect_id,) = con.execute(
@@ -209,12 +211,31 @@ def test_the_nightly_run_publishes_its_summary_ward_table_and_links(demo_run):
             }
     assert {r["ward_code"]: r["off_road_bike_incidents"] for r in wards} == exported
 
-    links = [a for a in artifacts_of(prefect_id) if a.type == "markdown" and not a.key]
-    linked = {Path(a.data[a.data.index("(file://") + 8 : -1]) for a in links}
-    assert linked == {
-        Path(o["path"]).resolve() for o in [demo_run["result"]["map"], *demo_run["result"]["exports"]]
-    }
-    assert all(p.is_file() for p in linked)
+    # Every output's path is in the summary to copy; none is a file:// link a browser refuses.
+    written = [demo_run["result"]["map"], demo_run["result"]["map"]["png"], *demo_run["result"]["exports"]]
+    for output in written:
+        assert f"\n{Path(output['path']).resolve()}\n" in summary
+    artifacts = artifacts_of(prefect_id)
+    assert not any("file://" in str(a.data) for a in artifacts)
+    # Every artifact is titled: a key and a description naming the run.
+    assert sorted(a.key for a in artifacts) == [
+        "endurance-nightly-map",
+        "endurance-nightly-summary",
+        "endurance-nightly-ward-counts",
+    ]
+    assert all(a.description and demo_run["result"]["run_id"] in a.description for a in artifacts)
+    # The map PNG the run wrote, inlined, so the UI shows the image itself.
+    image = by_key["endurance-nightly-map"]
+    assert image.type == "markdown" and "Hotspot map, 2025-01 to 2025-12" in image.description
+    encoded = image.data[image.data.index("(data:image/png;base64,") + 23 : image.data.index(")\n")]
+    png_path = Path(demo_run["result"]["map"]["png"]["path"])
+    assert hashlib.sha256(base64.b64decode(encoded)).hexdigest() == demo_run["result"]["map"]["png"]["sha256"]
+    # The ledger lists the PNG among the run's outputs.
+    with warehouse.connect(db, read_only=True) as con:
+        (outputs,) = con.execute(
+            "SELECT outputs FROM ops.runs WHERE run_id = ?", [demo_run["result"]["run_id"]]
+        ).fetchone()
+    assert str(png_path) in {o["path"] for o in json.loads(outputs)}
 
 
 def test_no_planted_personal_data_in_any_artifact_or_log_line(demo_run, prefect_harness):
@@ -356,3 +377,84 @@ def test_a_run_refused_for_a_bad_parameter_is_in_the_ledger_and_did_no_work(
     assert not (tmp_path / "exports").exists() and not (tmp_path / "briefings").exists()
     result = CliRunner().invoke(app, ["runs", "--id", flow_run_id.replace("-", "")[:12]])
     assert result.exit_code == 0 and "refused" in result.output
+
+
+def test_a_failed_triggered_run_says_why(prefect_harness, demo_copy, monkeypatch):
+    from urllib.parse import urlsplit
+
+    from prefect.settings import PREFECT_API_URL
+
+    from pipelines import cli, trigger
+    from pipelines.deployments import deployment_spec
+
+    port = urlsplit(PREFECT_API_URL.value()).port
+    runner = Runner(pause_on_shutdown=False)
+    runner.add_deployment(deployment_spec("policeuk-monthly").to_deployment(Settings.from_env()))
+    started = trigger.trigger_deployment("policeuk-monthly", {"month": "June"}, port=port, wait=False)
+    asyncio.run(runner.start(run_once=True))
+    with get_client(sync_client=True) as client:
+        ended = trigger.triggered_run(
+            client.read_flow_run(UUID(started.flow_run_id)), "policeuk-monthly", port
+        )
+    assert ended.state == "Failed" and ended.final
+    assert "refused: month must be a month written YYYY-MM, got 'June'" in ended.message
+
+    # `endurance trigger --wait` prints that reason, not only "Failed".
+    monkeypatch.setattr(trigger, "trigger_deployment", lambda *args, **kwargs: ended)
+    # Not the command's Prefect environment (PREFECT_HOME, log level WARNING): it would stay in
+    # this process's environment and reach the later tests' flow-run subprocesses.
+    monkeypatch.setattr(cli, "_prepare_prefect", lambda settings: None)
+    result = CliRunner().invoke(app, ["trigger", "policeuk-monthly", "--param", "month=June", "--wait"])
+    assert result.exit_code == 1
+    assert "Failed" in result.output and "refused: month must be a month written YYYY-MM" in result.output
+
+
+def test_a_quiet_night_with_an_empty_inbox_completes_and_says_nothing_was_new(
+    prefect_harness, demo_copy, tmp_path
+):
+    (tmp_path / "inbox").mkdir()
+    flow_run_id, state = _run_deployment_once("nightly-ingest", {})
+    assert state is not None and state.is_completed(), state
+    assert any("nothing new: no input file in" in m for m in logs_of([flow_run_id]))
+    with warehouse.connect(demo_copy, read_only=True) as con:
+        ((status, counts, outputs),) = con.execute(
+            "SELECT status, counts, outputs FROM ops.runs WHERE prefect_flow_run_id = ?", [flow_run_id]
+        ).fetchall()
+    assert status == "completed" and json.loads(counts)["inputs"]["files"] == 0
+    # What depends on the data loaded so far is still refreshed: the map and the ward summaries.
+    written = {Path(o["path"]).name for o in json.loads(outputs)}
+    assert "hotspots_2025-01_to_2025-12.html" in written and "force_2025-01_to_2025-12.csv" in written
+    assert (tmp_path / "maps" / "hotspots_2025-01_to_2025-12.html").is_file()
+    summary = {a.key: a for a in artifacts_of(flow_run_id)}["endurance-nightly-summary"].data
+    assert "Nothing new: no input file to load." in summary
+
+
+def test_a_refused_connection_in_the_pull_is_logged_as_warnings_and_said_plainly(prefect_harness):
+    import socket
+
+    from prefect import flow
+    from prefect.client.schemas.filters import LogFilterLevel
+
+    from pipelines.policeuk_pull import latest_policeuk_month
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    @flow(name="refused-pull-check")
+    def ask() -> None:
+        latest_policeuk_month.with_options(retries=0)(f"http://127.0.0.1:{port}/api")
+
+    state = ask(return_state=True)
+    assert state.is_failed()
+    with pytest.raises(PoliceApiError) as info:
+        state.result()
+    assert "connection refused" in str(info.value) and "429" not in str(info.value)
+    warnings = all_logs(
+        LogFilter(
+            flow_run_id=LogFilterFlowRunId(any_=[state.state_details.flow_run_id]),
+            level=LogFilterLevel(ge_=30),
+        )
+    )
+    retries = [m for m in warnings if "connection refused" in m and "retry" in m]
+    assert len(retries) == 2, warnings

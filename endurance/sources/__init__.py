@@ -175,13 +175,18 @@ def ingest_paths(
     run_id: str | None = None,
     now: datetime | None = None,
     progress: Callable[[InputFile], None] | None = None,
+    allow_empty: bool = False,
 ) -> list[FileLoad]:
     """Load every table under ``paths``, each in its own transaction.
 
     Every file is recognised before any is loaded, so a batch with a file that
     matches no source fails as a whole with every problem listed, and loads nothing.
+    No table at all is an ``InputError`` (a mistyped folder), unless ``allow_empty``
+    (a scheduled run's inbox on a quiet night): then nothing is loaded.
     """
     with _expanded([Path(p) for p in paths]) as files:
+        if not files and allow_empty:
+            return []
         if not files:
             raise InputError(", ".join(map(str, paths)), [f"no {', '.join(TABLE_SUFFIXES)} files found"])
         plan: list[tuple[InputFile, Source]] = []
@@ -215,7 +220,12 @@ def ingest_paths(
 
 
 def ingest_folder(
-    con: duckdb.DuckDBPyConnection, folder: Path, *, run_id: str | None = None, now: datetime | None = None
+    con: duckdb.DuckDBPyConnection,
+    folder: Path,
+    *,
+    run_id: str | None = None,
+    now: datetime | None = None,
+    allow_empty: bool = False,
 ) -> list[FileLoad]:
     """Load every table under ``folder`` (see ``ingest_paths``)."""
-    return ingest_paths(con, [folder], run_id=run_id, now=now)
+    return ingest_paths(con, [folder], run_id=run_id, now=now, allow_empty=allow_empty)
