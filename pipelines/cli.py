@@ -6,6 +6,7 @@ and a non-zero exit.
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import os
@@ -73,6 +74,12 @@ def _signals_unwind() -> Iterator[None]:
         _process.interrupt_handled()
 
 
+def _reflowed(text: str) -> str:
+    """Join the lines of each paragraph of a docstring, so help wraps at the terminal's width."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(p if p.startswith("\b") else " ".join(p.split("\n")) for p in paragraphs)
+
+
 class _Commands(TyperGroup):
     """Every command: interrupts, full disks and refusals end in one line, never a traceback.
 
@@ -82,6 +89,14 @@ class _Commands(TyperGroup):
     ``ValueError``/``LookupError`` naming the argument that was refused), as one ``error:``
     line. Anything else is a bug and keeps its traceback.
     """
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> Any:  # type: ignore[override]
+        """Return the command, its help text in paragraphs that the terminal wraps, not the source."""
+        command = super().get_command(ctx, cmd_name)
+        for each in [command, *getattr(command, "commands", {}).values()]:
+            if each is not None and each.help:
+                each.help = _reflowed(each.help)
+        return command
 
     def invoke(self, ctx: typer.Context) -> Any:  # type: ignore[override]
         try:
@@ -915,11 +930,14 @@ def geodata_import(
 @geodata_app.command("fetch")
 def geodata_fetch(
     base_url: str = typer.Option(
-        None, "--base-url", help="Fetch <URL>/<file> from a mirror instead of each manifest URL."
+        None,
+        "--base-url",
+        help="A mirror holding the pinned files (http(s):// or file://): <URL>/<file> is fetched. Needed in "
+        "practice: the ONS addresses in the manifest serve whole-UK files, whose checksums do not match.",
     ),
     dest: Path = typer.Option(None, "--dest", file_okay=False, help="Folder (default: the download cache)."),
 ) -> None:
-    """Download the official layers pinned in geodata/manifest.json, verifying each sha256.
+    """Copy the layers pinned in geodata/manifest.json from a mirror (--base-url), checking each sha256.
 
     Files already present with the pinned checksum are kept; a mismatch is refused and deleted.
     """

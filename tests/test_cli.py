@@ -520,3 +520,22 @@ def test_run_help_says_any_loadable_file_not_only_csv():
     text = " ".join(result.output.split())
     assert "CSV files" not in text
     assert all(kind in text for kind in ("CSV", "Excel", "JSON Lines", ".zip")), text
+
+
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source_lines():
+    from tests._commands import leaf_commands
+
+    for name, _command in leaf_commands():
+        result = runner.invoke(app, [*name.split(), "--help"], env={"COLUMNS": "80"})
+        assert result.exit_code == 0, (name, result.output)
+        lines = result.output.splitlines()
+        start = next(i for i, line in enumerate(lines) if "Usage:" in line) + 1
+        end = next(i for i, line in enumerate(lines) if line.startswith("╭"))
+        paragraph: list[str] = []
+        for line in [*lines[start:end], ""]:
+            if line.strip():
+                paragraph.append(line.strip())
+                continue
+            # Within a paragraph only the last line may be short: the others were wrapped at 80.
+            assert all(len(text) > 55 for text in paragraph[:-1]), (name, paragraph)
+            paragraph = []

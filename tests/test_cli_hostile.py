@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from pipelines.cli import app
+from tests._commands import leaf_commands
 
 runner = CliRunner()
 
@@ -44,23 +44,7 @@ BAD_SETTINGS = [
 ]
 
 
-def _commands() -> list[tuple[str, Any]]:
-    """Every leaf command of the app, with its full name (``geodata import``)."""
-    found = []
-
-    def walk(group: Any, prefix: str) -> None:
-        for name, command in group.commands.items():
-            full = f"{prefix} {name}".strip()
-            if hasattr(command, "commands"):  # a group of commands (geodata, export)
-                walk(command, full)
-            else:
-                found.append((full, command))
-
-    walk(typer.main.get_command(app), "")
-    return sorted(found, key=lambda item: item[0])
-
-
-COMMANDS = _commands()
+COMMANDS = leaf_commands()
 
 
 def _hostile_values(param: Any) -> list[str]:
