@@ -160,6 +160,11 @@ def deliver_interrupt() -> None:
         raise _PENDING.pop()
 
 
+def pending_interrupt() -> BaseException | None:
+    """Return the interrupt noted and not yet handled, if any."""
+    return _PENDING[0] if _PENDING else None
+
+
 def interrupt_handled() -> None:
     """Forget the noted interrupt: it has reached code that is dealing with it."""
     _PENDING.clear()

@@ -13,7 +13,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from datetime import date, timedelta
 from pathlib import Path
 from types import FrameType
@@ -68,6 +68,13 @@ def _signals_unwind() -> Iterator[None]:
         return
     try:
         yield
+    except BaseException as exc:
+        noted = _process.pending_interrupt()
+        if noted is not None and not is_interrupt(exc):
+            # A library caught the signal and raised its own error (pydantic, building a model
+            # while Prefect starts, raises SchemaError): the user asked to stop, so it is that.
+            raise noted from exc
+        raise
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
@@ -649,8 +656,12 @@ def serve(
     _prepare_prefect(settings)
     from pipelines.serve import serve_with_server
 
-    with suppress(KeyboardInterrupt):  # Ctrl-C while the server was starting: it has been stopped
+    try:
         serve_with_server(settings, port or settings.prefect_port)
+    except BaseException as exc:  # Ctrl-C, perhaps while the server was starting: it has been stopped
+        noted = _process.pending_interrupt()
+        if not (isinstance(exc, KeyboardInterrupt) or isinstance(noted, KeyboardInterrupt)):
+            raise
     console.print("stopped serving; the Prefect server is stopped")
 
 

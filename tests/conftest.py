@@ -27,6 +27,20 @@ REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests._demo", "tests._fake_policeuk"]
 
 
+@pytest.fixture(autouse=True)
+def _environment_restored() -> Iterator[None]:
+    """Give every test the environment it started with back afterwards.
+
+    Commands run in the test process (``CliRunner``) set Prefect's variables for their own
+    flows (``PREFECT_LOGGING_LEVEL=WARNING`` among them); left behind, they would reach the
+    flow-run subprocesses of later tests and hide their logs.
+    """
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 def _geodata_dir() -> Path | None:
     configured = os.environ.get("ENDURANCE_GEODATA")
     for candidate in (configured, str(REPO.parent / "shared" / "geodata")):

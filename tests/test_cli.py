@@ -539,3 +539,26 @@ def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source_lines():
             # Within a paragraph only the last line may be short: the others were wrapped at 80.
             assert all(len(text) > 55 for text in paragraph[:-1]), (name, paragraph)
             paragraph = []
+
+
+def test_a_signal_a_library_wraps_in_its_own_error_still_stops_the_command_in_one_line(monkeypatch):
+    """Pydantic turns a Ctrl-C while it builds a model into a SchemaError: it is still a Ctrl-C."""
+    import pipelines.cli as cli
+    from endurance import _process
+    from endurance.settings import Settings
+
+    def wrapped_interrupt(*args):
+        _process.note_interrupt(KeyboardInterrupt())  # as the signal handler does
+        raise RuntimeError("SchemaError: Error building 'enum' validator: KeyboardInterrupt")
+
+    monkeypatch.setattr(cli, "_prepare_prefect", lambda settings: None)
+    monkeypatch.setattr("pipelines.serve.serve_with_server", wrapped_interrupt)
+    served = runner.invoke(app, ["serve"])
+    assert served.exit_code == 0, served.output  # Ctrl-C is how serving is meant to stop
+    assert served.output.strip().endswith("stopped serving; the Prefect server is stopped")
+
+    monkeypatch.setattr(Settings, "from_env", classmethod(wrapped_interrupt))
+    shown = runner.invoke(app, ["settings"])
+    assert shown.exit_code == 130, shown.output
+    assert shown.output.startswith("interrupted: endurance settings was stopped by Ctrl-C")
+    assert "Traceback" not in shown.output and "SchemaError" not in shown.output
