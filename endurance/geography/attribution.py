@@ -24,13 +24,18 @@ a plain DuckDB spatial join (``make bench``).
 Attribution is incremental: only events not yet attributed in a layer and vintage are
 processed, so a nightly run costs what arrived that night. When a boundary file
 changes (a new sha256 in ``geo.layers``), that layer and vintage is redone. Events
-farther than ``ENVELOPE_MARGIN_M`` beyond the force area (a national police.uk
-download) are left unattributed: they are outside every Cleveland area by definition.
+farther than ``ENVELOPE_MARGIN_M`` beyond the force areas in use (a national police.uk
+download) are left unattributed: they are outside every area loaded by definition.
+
+With several forces in use (``ENDURANCE_FORCES``), their layers share the tables, so an
+event lands in the force area, ward and LSOA where it happened, whichever force
+reported it.
 ``full=True`` rebuilds everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -39,8 +44,9 @@ import pandas as pd
 import shapely
 
 from endurance import freshness
+from endurance.forces import ForceProfile
 from endurance.geography._area_index import AreaIndex
-from endurance.geography.official import FORCE_CODE
+from endurance.geography.official import loaded_forces
 from endurance.warehouse import quote_table, sql_text, transaction
 
 #: Default distance (metres) within which a point outside every area is snapped to the
@@ -86,16 +92,27 @@ def _vintages(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(query).fetchall()]
 
 
-def _envelope(con: duckdb.DuckDBPyConnection) -> tuple[float, float, float, float]:
-    row = con.execute(
-        "SELECT ST_XMin(geom_27700), ST_YMin(geom_27700), ST_XMax(geom_27700), ST_YMax(geom_27700)"
-        " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [FORCE_CODE],
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"force area {FORCE_CODE} is not loaded; load the geography first")
+def _envelope(
+    con: duckdb.DuckDBPyConnection, forces: Sequence[ForceProfile]
+) -> tuple[float, float, float, float]:
+    """Return the bounding box of the force areas in use, grown by ``ENVELOPE_MARGIN_M``."""
+    boxes = []
+    for force in forces:
+        row = con.execute(
+            "SELECT ST_XMin(geom_27700), ST_YMin(geom_27700), ST_XMax(geom_27700), ST_YMax(geom_27700)"
+            " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
+            [force.force_code],
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"force area {force.force_code} is not loaded; load the geography first")
+        boxes.append(row)
     m = ENVELOPE_MARGIN_M
-    return row[0] - m, row[1] - m, row[2] + m, row[3] + m
+    return (
+        min(b[0] for b in boxes) - m,
+        min(b[1] for b in boxes) - m,
+        max(b[2] for b in boxes) + m,
+        max(b[3] for b in boxes) + m,
+    )
 
 
 def _polygons(
@@ -225,6 +242,7 @@ def attribute_events(
     full: bool = False,
     tolerance_m: float = SNAP_TOLERANCE_M,
     run_id: str | None = None,
+    forces: Sequence[ForceProfile] | None = None,
 ) -> AttributionSummary:
     """Attribute every staged event not yet attributed to wards, LSOAs, force areas and hotspots.
 
@@ -239,11 +257,14 @@ def attribute_events(
     run_id
         The run doing it, recorded with the watermark of what it attributed
         (``endurance.freshness``).
+    forces
+        The forces served; events beyond all of their areas are not attributed. By
+        default the forces whose wards are loaded (``official.loaded_forces``).
     """
     vintages = {layer.name: _vintages(con, layer.source_table) for layer in LAYERS}
     if not vintages["ward"]:
         raise LookupError("no ward boundaries are loaded; load the geography first")
-    envelope = _envelope(con)
+    envelope = _envelope(con, loaded_forces(con) if forces is None else forces)
     inputs = freshness.current(con)
     with transaction(con):
         if full:

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from endurance._errors import InputError
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
 from endurance.sources._common import AreaCheck, Context, FileLoad, Source
 from endurance.sources._loading import load_file
@@ -72,7 +72,7 @@ def build_context(
     con: duckdb.DuckDBPyConnection,
     *,
     now: datetime | None = None,
-    pfa_code: str = FORCE_CODE,
+    pfa_code: str = DEFAULT_FORCE.force_code,
     synthetic: frozenset[str] = frozenset(),
 ) -> Context:
     """Gather what staging needs from the warehouse: the force area and place names."""
