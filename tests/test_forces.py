@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from endurance import forces, sources
@@ -133,3 +134,15 @@ def test_an_event_lands_in_the_force_where_it_happened(two_forces_con, tmp_path)
     ).fetchall()
     assert rows == [(reported_by, pfa, "inside", ward, lad) for reported_by, _, _, pfa, ward, lad in BORDER]
     assert [forces.force_of_lad(r[4]).force_code for r in rows] == [r[1] for r in rows]
+
+
+# Durham Market Place, 20 km beyond the Cleveland force area (British National Grid).
+DURHAM_CITY = (427_400.0, 542_500.0)
+
+
+def test_points_in_any_force_in_use_pass_the_area_check(geo_con, two_forces_con):
+    x, y = np.array([DURHAM_CITY[0]]), np.array([DURHAM_CITY[1]])
+    assert not sources.build_context(geo_con).area.contains(x, y)[0]  # Cleveland alone
+    assert sources.build_context(two_forces_con).area.contains(x, y)[0]
+    named = sources.build_context(two_forces_con, pfa_codes=[forces.CLEVELAND.force_code])
+    assert not named.area.contains(x, y)[0]
