@@ -113,14 +113,18 @@ BORDER = [
 ]
 
 
-def test_an_event_lands_in_the_force_where_it_happened(two_forces_con, tmp_path):
-    csv = tmp_path / "2024-06-border-street.csv"
+def _ingest_border(con, folder):
+    csv = folder / "2024-06-border-street.csv"
     lines = [HEADER] + [
         f",2024-06,{force},{force},{lon},{lat},On or near the border,,,Anti-social behaviour,,"
         for force, lon, lat, *_ in BORDER
     ]
     csv.write_text("\n".join(lines) + "\n")
-    sources.ingest_paths(two_forces_con, [csv], source="policeuk_street")
+    sources.ingest_paths(con, [csv], source="policeuk_street")
+
+
+def test_an_event_lands_in_the_force_where_it_happened(two_forces_con, tmp_path):
+    _ingest_border(two_forces_con, tmp_path)
     attribution.attribute_events(two_forces_con)
     rows = two_forces_con.execute(
         """
@@ -146,3 +150,26 @@ def test_points_in_any_force_in_use_pass_the_area_check(geo_con, two_forces_con)
     assert sources.build_context(two_forces_con).area.contains(x, y)[0]
     named = sources.build_context(two_forces_con, pfa_codes=[forces.CLEVELAND.force_code])
     assert not named.area.contains(x, y)[0]
+
+
+def test_a_vintage_of_one_force_does_not_snap_across_the_boundary(two_forces_con, tmp_path):
+    # Cleveland's 2018 wards end at the force boundary: the point 60 m inside Durham is
+    # within the 400 m snap of a Cleveland ward, but lies in Durham, so it is outside them.
+    _ingest_border(two_forces_con, tmp_path)
+    attribution.attribute_events(two_forces_con)
+    rows = two_forces_con.execute(
+        """
+        SELECT a.ward_code IS NOT NULL, a.method, round(a.distance_m)
+        FROM staging.stg_policeuk_street AS p
+        JOIN staging.event_wards AS a ON a.event_id = p.event_id AND a.vintage = '2018'
+        ORDER BY p.falls_within
+        """
+    ).fetchall()
+    assert rows[0][:2] == (False, "outside") and 0 < rows[0][2] < 100  # in Durham
+    assert rows[1] == (True, "inside", 0)  # in Eaglescliffe, Cleveland
+    # With Cleveland alone (Durham not served) the old rule holds: it snaps.
+    attribution.attribute_events(two_forces_con, full=True, forces=(forces.CLEVELAND,))
+    method = two_forces_con.execute(
+        "SELECT method FROM staging.event_wards WHERE vintage = '2018' ORDER BY event_id"
+    ).fetchall()
+    assert ("snapped",) in method

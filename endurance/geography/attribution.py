@@ -29,7 +29,9 @@ download) are left unattributed: they are outside every area loaded by definitio
 
 With several forces in use (``ENDURANCE_FORCES``), their layers share the tables, so an
 event lands in the force area, ward and LSOA where it happened, whichever force
-reported it.
+reported it. A vintage may cover only some of them (Cleveland's 2013 and 2018 wards): a
+point lying in the area of a force the vintage does not cover is then ``outside`` it,
+never snapped across the force boundary to the nearest ward of another force.
 ``full=True`` rebuilds everything.
 """
 
@@ -167,24 +169,50 @@ def _refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _uncovered_area(
+    con: duckdb.DuckDBPyConnection, layer: Layer, vintage: str, forces: Sequence[ForceProfile]
+) -> shapely.Geometry | None:
+    """Return the area of the forces in use that this layer and vintage has no area of, if any."""
+    if layer.name == "force_area":
+        return None
+    query = f"SELECT DISTINCT lad_code FROM {quote_table(layer.source_table)} WHERE vintage = ?"  # noqa: S608
+    lads = {r[0] for r in con.execute(query, [vintage]).fetchall()}
+    codes = [f.force_code for f in forces if not lads & set(f.lad_codes)]
+    if not codes:
+        return None
+    rows = con.execute(
+        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE list_contains(?, pfa_code)", [codes]
+    ).fetchall()
+    return shapely.union_all(shapely.from_wkb([bytes(r[0]) for r in rows])) if rows else None
+
+
 def _attribute_layer(
     con: duckdb.DuckDBPyConnection,
     layer: Layer,
     vintage: str,
     tolerance_m: float,
     envelope: tuple[float, float, float, float],
+    forces: Sequence[ForceProfile],
 ) -> None:
     pending = _pending(con, layer.target_table, vintage, envelope)
     if not pending.empty:
         codes, geoms = _polygons(con, layer.source_table, layer.code_column, vintage)
         index = AreaIndex.build(codes, geoms, tolerance_m=tolerance_m)
-        result = index.assign(pending["x"].to_numpy(), pending["y"].to_numpy())
+        x, y = pending["x"].to_numpy(), pending["y"].to_numpy()
+        result = index.assign(x, y)
+        code, method = result.code.copy(), result.method.copy()
+        uncovered = _uncovered_area(con, layer, vintage, forces)
+        if uncovered is not None:
+            # Snapping is for beaches, not for reaching across a force boundary.
+            snapped = np.flatnonzero(method == "snapped")
+            across = snapped[shapely.contains_xy(uncovered, x[snapped], y[snapped])]
+            code[across], method[across] = None, "outside"
         frame = pd.DataFrame(
             {
                 "event_id": pending["event_id"],
                 "vintage": vintage,
-                layer.code_column: result.code,
-                "method": result.method,
+                layer.code_column: code,
+                "method": method,
                 "distance_m": result.distance_m,
             }
         )
@@ -264,7 +292,8 @@ def attribute_events(
     vintages = {layer.name: _vintages(con, layer.source_table) for layer in LAYERS}
     if not vintages["ward"]:
         raise LookupError("no ward boundaries are loaded; load the geography first")
-    envelope = _envelope(con, loaded_forces(con) if forces is None else forces)
+    served = loaded_forces(con) if forces is None else forces
+    envelope = _envelope(con, served)
     inputs = freshness.current(con)
     with transaction(con):
         if full:
@@ -277,7 +306,7 @@ def attribute_events(
         _refresh_changed(con)
         for layer in LAYERS:
             for vintage in vintages[layer.name]:
-                _attribute_layer(con, layer, vintage, tolerance_m, envelope)
+                _attribute_layer(con, layer, vintage, tolerance_m, envelope, served)
         for vintage in vintages["ward"]:
             con.execute(sql_text("attribution/named_wards.sql"), {"vintage": vintage})
         _attribute_hotspots(con, envelope)
