@@ -51,6 +51,8 @@ class ForceProfile:
         The force's own name, as police.uk's ``Falls within`` and ``Reported by`` give it.
     policeuk_slug
         The force's identifier in data.police.uk file names and API calls.
+    fire_service
+        The fire and rescue service whose deliberate secondary fires the force receives.
     authorities
         ``(lad_code, lad_name)`` of each local authority in the force area.
     layers
@@ -70,6 +72,7 @@ class ForceProfile:
     area_name: str
     name: str
     policeuk_slug: str
+    fire_service: str
     authorities: tuple[tuple[str, str], ...]
     layers: tuple[tuple[str, str], ...]
     gazetteer: Path | None
@@ -94,6 +97,7 @@ CLEVELAND = ForceProfile(
     area_name="Cleveland",
     name="Cleveland Police",
     policeuk_slug="cleveland",
+    fire_service="Cleveland Fire Brigade",
     authorities=(
         ("E06000001", "Hartlepool"),
         ("E06000002", "Middlesbrough"),
@@ -119,6 +123,7 @@ DURHAM = ForceProfile(
     area_name="Durham",
     name="Durham Constabulary",
     policeuk_slug="durham",
+    fire_service="County Durham and Darlington Fire and Rescue Service",
     authorities=(("E06000005", "Darlington"), ("E06000047", "County Durham")),
     layers=(
         ("ward", "durham/*wards_*.geojson"),

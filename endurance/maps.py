@@ -686,7 +686,8 @@ def _title_lines(
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
         _map_page.pai_line(hotspots.map_accuracy(con, period), force_wide=bool(area.lad_code)),
-        "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
+        f"Sources: {DEFAULT_FORCE.name} incident logs; community intelligence (handling code P);"
+        " data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {stamp.generated} by run {stamp.run_id}.",
     ]
