@@ -37,7 +37,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-FORCE_CODE = "E23000013"
+from endurance.forces import DEFAULT_FORCE
+
+FORCE_CODE = DEFAULT_FORCE.force_code
 VINTAGES = ("2013", "2018", "2024")
 DEFAULT_SIZES = (1_000_000, 10_000_000)
 

@@ -37,6 +37,7 @@ from endurance import geography, sources, warehouse
 from endurance.demo import generate_demo_inputs
 from endurance.demo.geography import STREETS
 from endurance.demo.policeuk import CRIME_TYPES, OUTCOMES
+from endurance.forces import DEFAULT_FORCE
 from endurance.geography import attribution
 
 
@@ -182,7 +183,7 @@ def _map_points(geodata: Path, rng: np.random.Generator, n: int = 7000) -> pd.Da
     populations, so towns get more points) and given a heavy-tailed popularity.
     """
     force = gpd.read_file(geodata / "police_force_areas_cleveland_durham_2023.geojson")
-    area = force.loc[force["pfa_code"] == geography.FORCE_CODE, "geometry"].iloc[0]
+    area = force.loc[force["pfa_code"] == DEFAULT_FORCE.force_code, "geometry"].iloc[0]
     lsoas = gpd.read_file(geodata / "cleveland_lsoa_2011.geojson")
     cells = shapely.intersection(lsoas.geometry.to_numpy(), area)
     keep = ~shapely.is_empty(cells)

@@ -29,7 +29,8 @@ from endurance import warehouse
 from endurance.analysis.density import DEFAULT_CELL_M
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory
 from endurance.analysis.selection import SELECTION_WINDOW, Backtest, backtest, scorable_months
-from endurance.geography import FORCE_CODE, ensure_official_layers
+from endurance.forces import DEFAULT_FORCE, profiles_in_use
+from endurance.geography import ensure_official_layers
 from endurance.periods import Period, add_months
 from endurance.settings import Settings
 from endurance.warehouse import transaction
@@ -59,7 +60,7 @@ def backtest_stream(
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
-    force_code: str = FORCE_CODE,
+    force_code: str = DEFAULT_FORCE.force_code,
 ) -> tuple[Backtest, str]:
     """Backtest every candidate on one stream of the warehouse and store the scores.
 
@@ -127,7 +128,7 @@ def record_backtest(
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
-    force_code: str = FORCE_CODE,
+    force_code: str = DEFAULT_FORCE.force_code,
 ) -> dict[str, Any]:
     """Run :func:`backtest_stream` on the settings' warehouse and record it in the run ledger.
 
@@ -143,7 +144,7 @@ def record_backtest(
         flow="cli-backtest", settings=settings.describe(), parameters={"stream": stream, **options}
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
-        ensure_official_layers(con, env_dir=settings.geodata_dir)
+        ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
         tested, label = backtest_stream(
             con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
         )
@@ -193,7 +194,7 @@ def replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backte
     return label
 
 
-def force_area(con: duckdb.DuckDBPyConnection, code: str = FORCE_CODE) -> BaseGeometry:
+def force_area(con: duckdb.DuckDBPyConnection, code: str = DEFAULT_FORCE.force_code) -> BaseGeometry:
     """Return the police force area ``code`` (British National Grid), the study area of the grid methods."""
     row = con.execute(
         "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",

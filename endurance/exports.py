@@ -46,6 +46,7 @@ import shapely
 from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehouse
 from endurance._errors import ExportError, NotLoadedError
 from endurance._tabular import Cell, Column
+from endurance.forces import DEFAULT_FORCE
 from endurance.periods import Period, latest_period
 from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
 from endurance.settings import Settings
@@ -149,7 +150,7 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "deliberate_secondary_fires",
         "count",
-        "Cleveland Fire Brigade secondary fires (grass, heath, moorland, refuse, derelict vehicles) "
+        f"{DEFAULT_FORCE.fire_service} secondary fires (grass, heath, moorland, refuse, derelict vehicles) "
         "recorded as started deliberately.",
     ),
     Column(
@@ -208,11 +209,11 @@ CHANGES = {
 }
 
 SOURCES = (
-    "Off-road-bike incidents: Cleveland Police command-and-control incident logs.",
-    "Community intelligence: reports to Cleveland Police graded 3x5x2 (counts only).",
+    f"Off-road-bike incidents: {DEFAULT_FORCE.name} command-and-control incident logs.",
+    f"Community intelligence: reports to {DEFAULT_FORCE.name} graded 3x5x2 (counts only).",
     "s.59 warnings and seizures: enforcement outcomes recorded by the police, councils and housing "
     "providers.",
-    "Deliberate secondary fires: Cleveland Fire Brigade incident records.",
+    f"Deliberate secondary fires: {DEFAULT_FORCE.fire_service} incident records.",
     "Antisocial behaviour context: data.police.uk street-level crime and ASB.",
     "Named hotspots: the operation's gazetteer (geodata/hotspots.geojson).",
 )

@@ -23,7 +23,7 @@ import pandas as pd
 
 from endurance import freshness
 from endurance._errors import ArgumentError
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 from endurance.warehouse import sql_text, transaction
 
 #: Categories counted as incidents (ASB context rows only merge into them).
@@ -142,7 +142,7 @@ def link_events(
     con: duckdb.DuckDBPyConnection,
     *,
     rules: tuple[LinkRule, ...] = DEFAULT_RULES,
-    pfa_code: str = FORCE_CODE,
+    pfa_code: str = DEFAULT_FORCE.force_code,
     margin_m: float = 5000.0,
     run_id: str | None = None,
 ) -> LinkSummary:

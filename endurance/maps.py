@@ -63,7 +63,7 @@ from endurance._errors import AnalysisMissingError, NoDataError
 from endurance._grid import Grid
 from endurance._leaflet import MAX_ZOOM
 from endurance._publish import Stamp, check_writable
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
 from endurance.settings import Settings
@@ -255,7 +255,7 @@ class _LayerNames:
     places: str = "Gazetteer places"
     cells: str = "Incidents per 100 m square (clustered)"
     heat: str = "Incident heat (exploration: changes with zoom)"
-    force: str = "Cleveland force area"
+    force: str = f"{DEFAULT_FORCE.area_name} force area"
 
     @staticmethod
     def wards(vintage: str) -> str:
@@ -571,7 +571,7 @@ def _gather(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: 
     cells = [[round(c["lat"], 4), round(c["lon"], 4), int(c["incidents"])] for c in cell_rows]
     outline = con.execute(
         "SELECT pfa_name, marts.map_geojson(geom_4326) AS geometry FROM geo.force_areas WHERE pfa_code = ?",
-        [FORCE_CODE],
+        [DEFAULT_FORCE.force_code],
     ).fetchall()
     return _PeriodData(
         density=density,
@@ -686,7 +686,8 @@ def _title_lines(
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
         f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
         _map_page.pai_line(hotspots.map_accuracy(con, period), force_wide=bool(area.lad_code)),
-        "Sources: Cleveland Police incident logs; community intelligence (handling code P); data.police.uk.",
+        f"Sources: {DEFAULT_FORCE.name} incident logs; community intelligence (handling code P);"
+        " data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {stamp.generated} by run {stamp.run_id}.",
     ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from endurance._errors import SettingsError
+from endurance.forces import DEFAULT_FORCES, force_keys
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 POLICEUK_API = "https://data.police.uk/api"
@@ -159,6 +160,10 @@ class Settings:
         such as the force's own (``https://tiles.force.example/{z}/{x}/{y}.png``; it
         must hold ``{z}``, ``{x}`` and ``{y}``). Unset (the default), maps have no
         background tiles and need no network.
+    forces
+        ``ENDURANCE_FORCES``: the forces in use, comma-separated keys of the shipped
+        profiles (``endurance.forces``; default ``cleveland``). The official layers of
+        every force in use are loaded and events attributed across all of them.
     """
 
     out_dir: Path = Path("out")
@@ -176,6 +181,7 @@ class Settings:
     policeuk_api_url: str = POLICEUK_API
     marking: str = DEFAULT_MARKING
     tiles: str | None = None
+    forces: tuple[str, ...] = DEFAULT_FORCES
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -198,6 +204,7 @@ class Settings:
             **_operations_settings(env),
             marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
             tiles=tile_template(env.get("ENDURANCE_TILES"), name="ENDURANCE_TILES"),
+            forces=force_keys(env.get("ENDURANCE_FORCES")),
         )
 
     @property

@@ -36,6 +36,7 @@ from endurance._errors import (
     no_room,
 )
 from endurance._publish import check_writable
+from endurance.forces import profiles_in_use
 from endurance.marts import SYNTHETIC_LABEL
 from endurance.periods import Period, check_month, parse_period
 from endurance.settings import Settings, tile_template
@@ -480,7 +481,7 @@ def backtest(
     Scores are stored in marts.method_backtest.
     """
     from endurance.backtests import STREAMS, record_backtest
-    from endurance.geography import FORCE_CODE
+    from endurance.forces import DEFAULT_FORCE
 
     settings = Settings.from_env()
     _check_months(period_from, period_to)
@@ -497,7 +498,7 @@ def backtest(
         last=period_to,
         coverage=coverage,
         cell_m=cell_m,
-        force_code=force_area or FORCE_CODE,
+        force_code=force_area or DEFAULT_FORCE.force_code,
     )
     if as_json:
         print(json.dumps(report, indent=2, default=str))
@@ -791,7 +792,7 @@ def fetch_policeuk(
     folder = out or settings.out_dir / "policeuk"
     check_writable(folder, "--out")  # before the API is asked for a month of crimes
     with warehouse.connect(settings.db_path) as con:
-        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
         path = fetch_policeuk_month(con, month, folder, area=area)
     console.print(f"wrote {path}")
 
@@ -918,7 +919,7 @@ def geodata_import(
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
-        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
         result = import_layer(
             con,
             kind,
@@ -974,7 +975,7 @@ def geodata_designations(
 
     settings = Settings.from_env()
     with warehouse.connect(settings.db_path) as con:
-        geography.ensure_official_layers(con, env_dir=settings.geodata_dir)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
         loaded = load_designations(con, path)
     console.print(
         f"stored {loaded.designated} designation(s) for vintage(s) {', '.join(loaded.vintages)}; "

@@ -17,6 +17,7 @@ from prefect import flow, get_run_logger, task
 from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import ArgumentError, BrowserMissingError
 from endurance._publish import Stamp
+from endurance.forces import DEFAULT_FORCES, profiles_named
 from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
@@ -32,11 +33,14 @@ _INPUT_FIELDS = ("path", "sha256", "source", "status", "rows_in", "staged", "rej
 
 
 @task(name="load-geography", timeout_seconds=600)
-def load_geography(db_path: Path, geodata_dir: Path | None) -> list[dict[str, object]]:
-    """Load official boundaries (every vintage found) and the hotspot gazetteer."""
-    folder = geography.resolve_geodata_dir(env_dir=geodata_dir)
+def load_geography(
+    db_path: Path, geodata_dir: Path | None, forces: tuple[str, ...] = DEFAULT_FORCES
+) -> list[dict[str, object]]:
+    """Load official boundaries (every vintage found) of the forces in use and the hotspot gazetteer."""
+    profiles = profiles_named(forces)
+    folder = geography.resolve_geodata_dir(env_dir=geodata_dir, forces=profiles)
     with warehouse.connect(db_path) as con:
-        layers = geography.load_official_layers(con, folder)
+        layers = geography.load_official_layers(con, folder, forces=profiles)
         hotspots = geography.load_hotspots(con)
     return [
         *layers,
@@ -222,7 +226,7 @@ def _ingest_and_publish(
 ) -> tuple[Period, dict[str, Any], list[dict[str, Any]]]:
     """Run every task in order, noting in ``record`` what each read, counted and wrote."""
     db, run_id = settings.db_path, record.run_id
-    layers = load_geography(db, settings.geodata_dir)
+    layers = load_geography(db, settings.geodata_dir, settings.forces)
     loads = ingest_inputs(db, input_dir, run_id, allow_empty=True)  # a quiet night is no failure
     record.inputs = [{k: load[k] for k in _INPUT_FIELDS} for load in loads]
     record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}

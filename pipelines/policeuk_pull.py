@@ -27,12 +27,13 @@ from prefect.tasks import exponential_backoff
 
 from endurance import _http, warehouse
 from endurance._errors import ArgumentError, MonthNotAvailableError, PoliceApiError
+from endurance.forces import DEFAULT_FORCE
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
 from endurance.periods import check_month
 from endurance.settings import Settings
 from endurance.sources import FileLoad
-from endurance.sources.policeuk_api import FORCE_SLUG, PoliceApi, fetch_policeuk_month
+from endurance.sources.policeuk_api import PoliceApi, fetch_policeuk_month
 from pipelines._runs import flow_run_record, ledger_on_failure, refuse_unless_valid
 from pipelines.artifacts import publish_run_artifacts
 from pipelines.nightly import attribute, build, ingest_inputs, link, load_geography
@@ -112,8 +113,9 @@ def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[
 def check_parameters(force: str, month: str | None) -> None:
     """Refuse another force, or a month not written YYYY-MM, before any work."""
     problems = []
-    if force != FORCE_SLUG:
-        problems.append(f"force must be {FORCE_SLUG!r} (the force area this warehouse holds); got {force!r}")
+    slug = DEFAULT_FORCE.policeuk_slug
+    if force != slug:
+        problems.append(f"force must be {slug!r} (the force area this warehouse holds); got {force!r}")
     if month is not None:
         try:
             check_month(month, "month")
@@ -124,7 +126,7 @@ def check_parameters(force: str, month: str | None) -> None:
 
 
 @flow(name="endurance-policeuk-pull", log_prints=True, on_failure=[ledger_on_failure])
-def policeuk_pull(force: str = FORCE_SLUG, month: str | None = None) -> dict[str, Any]:
+def policeuk_pull(force: str = DEFAULT_FORCE.policeuk_slug, month: str | None = None) -> dict[str, Any]:
     """Fetch a month of street-level crime from the data.police.uk API and load it.
 
     Args:

@@ -21,7 +21,7 @@ os.environ["DO_NOT_TRACK"] = "1"
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
 
-from endurance import geography, warehouse  # noqa: E402
+from endurance import forces, geography, warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests._demo", "tests._fake_policeuk"]
@@ -81,6 +81,27 @@ def geo_con(geo_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]
     """Yield a private writable copy of the geography warehouse for one test."""
     copy = tmp_path / "warehouse.duckdb"
     copy.write_bytes(geo_db.read_bytes())
+    connection = warehouse.connect(copy)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture(scope="session")
+def two_forces_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
+    """Return a warehouse file with the official layers of Cleveland and Durham loaded."""
+    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
+        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    path = tmp_path_factory.mktemp("forces") / "two_forces.duckdb"
+    with warehouse.connect(path) as connection:
+        geography.load_official_layers(connection, geodata_dir, forces=(forces.CLEVELAND, forces.DURHAM))
+    return path
+
+
+@pytest.fixture
+def two_forces_con(two_forces_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a private writable copy of the two-force geography warehouse for one test."""
+    copy = tmp_path / "two_forces.duckdb"
+    copy.write_bytes(two_forces_db.read_bytes())
     connection = warehouse.connect(copy)
     yield connection
     connection.close()

@@ -1,7 +1,7 @@
 import pytest
 
 from endurance import backtests
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 
 
 def test_an_unknown_stream_is_refused_naming_every_stream(con):
@@ -11,7 +11,9 @@ def test_an_unknown_stream_is_refused_naming_every_stream(con):
 
 @pytest.mark.parametrize("stream", list(backtests.STREAMS))
 def test_a_stream_is_scored_only_on_a_loaded_force_area(con, stream):
-    with pytest.raises(LookupError, match=f"force area {FORCE_CODE} is not loaded \\(loaded: none\\)"):
+    with pytest.raises(
+        LookupError, match=f"force area {DEFAULT_FORCE.force_code} is not loaded \\(loaded: none\\)"
+    ):
         backtests.backtest_stream(con, stream)
 
 

@@ -13,7 +13,7 @@ from shapely.geometry import Point, Polygon, box
 
 from endurance import sources
 from endurance._errors import AreaNotFoundError, MonthNotAvailableError, PoliceApiError
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 from endurance.sources.policeuk_api import (
     ARCHIVE_URL,
     CRIME_TYPES,
@@ -277,7 +277,7 @@ def test_fetch_policeuk_month_writes_a_file_that_loads(tmp_path, geo_con, fake_a
     force = _area(
         geo_con,
         "SELECT ST_AsWKB(geom_4326) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC",
-        FORCE_CODE,
+        DEFAULT_FORCE.force_code,
     )
     expected = ids_where(fake_api.crimes, lambda x, y: force.covers(Point(x, y)))
     assert len(expected) > 50

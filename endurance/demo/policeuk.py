@@ -15,6 +15,7 @@ import shapely
 
 from endurance.demo.geography import STREETS, DemoGeography, random_points
 from endurance.demo.timing import MONTH_WEIGHTS
+from endurance.forces import DEFAULT_FORCE
 from endurance.sources._common import lonlat_from_bng
 
 CRIME_TYPES = {
@@ -96,8 +97,8 @@ def policeuk_rows(
             [
                 crime_id,
                 f"{year}-{month:02d}",
-                "Cleveland Police",
-                "Cleveland Police",
+                DEFAULT_FORCE.name,
+                DEFAULT_FORCE.name,
                 f"{lon[p]:.6f}" if located else "",
                 f"{lat[p]:.6f}" if located else "",
                 names[p] if located else "No Location",

@@ -30,7 +30,6 @@ from endurance.geography.fetch import fetch_official_layers
 from endurance.geography.gazetteer import HOTSPOTS_PATH, load_hotspots
 from endurance.geography.importing import import_layer
 from endurance.geography.official import (
-    FORCE_CODE,
     ensure_official_layers,
     load_official_layers,
     resolve_geodata_dir,
@@ -38,7 +37,6 @@ from endurance.geography.official import (
 )
 
 __all__ = [
-    "FORCE_CODE",
     "HOTSPOTS_PATH",
     "ensure_official_layers",
     "fetch_official_layers",

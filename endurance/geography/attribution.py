@@ -24,13 +24,20 @@ a plain DuckDB spatial join (``make bench``).
 Attribution is incremental: only events not yet attributed in a layer and vintage are
 processed, so a nightly run costs what arrived that night. When a boundary file
 changes (a new sha256 in ``geo.layers``), that layer and vintage is redone. Events
-farther than ``ENVELOPE_MARGIN_M`` beyond the force area (a national police.uk
-download) are left unattributed: they are outside every Cleveland area by definition.
+farther than ``ENVELOPE_MARGIN_M`` beyond the force areas in use (a national police.uk
+download) are left unattributed: they are outside every area loaded by definition.
+
+With several forces in use (``ENDURANCE_FORCES``), their layers share the tables, so an
+event lands in the force area, ward and LSOA where it happened, whichever force
+reported it. A vintage may cover only some of them (Cleveland's 2013 and 2018 wards): a
+point lying in the area of a force the vintage does not cover is then ``outside`` it,
+never snapped across the force boundary to the nearest ward of another force.
 ``full=True`` rebuilds everything.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import duckdb
@@ -39,8 +46,9 @@ import pandas as pd
 import shapely
 
 from endurance import freshness
+from endurance.forces import ForceProfile
 from endurance.geography._area_index import AreaIndex
-from endurance.geography.official import FORCE_CODE
+from endurance.geography.official import loaded_forces
 from endurance.warehouse import quote_table, sql_text, transaction
 
 #: Default distance (metres) within which a point outside every area is snapped to the
@@ -86,16 +94,27 @@ def _vintages(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(query).fetchall()]
 
 
-def _envelope(con: duckdb.DuckDBPyConnection) -> tuple[float, float, float, float]:
-    row = con.execute(
-        "SELECT ST_XMin(geom_27700), ST_YMin(geom_27700), ST_XMax(geom_27700), ST_YMax(geom_27700)"
-        " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [FORCE_CODE],
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"force area {FORCE_CODE} is not loaded; load the geography first")
+def _envelope(
+    con: duckdb.DuckDBPyConnection, forces: Sequence[ForceProfile]
+) -> tuple[float, float, float, float]:
+    """Return the bounding box of the force areas in use, grown by ``ENVELOPE_MARGIN_M``."""
+    boxes = []
+    for force in forces:
+        row = con.execute(
+            "SELECT ST_XMin(geom_27700), ST_YMin(geom_27700), ST_XMax(geom_27700), ST_YMax(geom_27700)"
+            " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
+            [force.force_code],
+        ).fetchone()
+        if row is None:
+            raise LookupError(f"force area {force.force_code} is not loaded; load the geography first")
+        boxes.append(row)
     m = ENVELOPE_MARGIN_M
-    return row[0] - m, row[1] - m, row[2] + m, row[3] + m
+    return (
+        min(b[0] for b in boxes) - m,
+        min(b[1] for b in boxes) - m,
+        max(b[2] for b in boxes) + m,
+        max(b[3] for b in boxes) + m,
+    )
 
 
 def _polygons(
@@ -150,24 +169,50 @@ def _refresh_changed(con: duckdb.DuckDBPyConnection) -> None:
         )
 
 
+def _uncovered_area(
+    con: duckdb.DuckDBPyConnection, layer: Layer, vintage: str, forces: Sequence[ForceProfile]
+) -> shapely.Geometry | None:
+    """Return the area of the forces in use that this layer and vintage has no area of, if any."""
+    if layer.name == "force_area":
+        return None
+    query = f"SELECT DISTINCT lad_code FROM {quote_table(layer.source_table)} WHERE vintage = ?"  # noqa: S608
+    lads = {r[0] for r in con.execute(query, [vintage]).fetchall()}
+    codes = [f.force_code for f in forces if not lads & set(f.lad_codes)]
+    if not codes:
+        return None
+    rows = con.execute(
+        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE list_contains(?, pfa_code)", [codes]
+    ).fetchall()
+    return shapely.union_all(shapely.from_wkb([bytes(r[0]) for r in rows])) if rows else None
+
+
 def _attribute_layer(
     con: duckdb.DuckDBPyConnection,
     layer: Layer,
     vintage: str,
     tolerance_m: float,
     envelope: tuple[float, float, float, float],
+    forces: Sequence[ForceProfile],
 ) -> None:
     pending = _pending(con, layer.target_table, vintage, envelope)
     if not pending.empty:
         codes, geoms = _polygons(con, layer.source_table, layer.code_column, vintage)
         index = AreaIndex.build(codes, geoms, tolerance_m=tolerance_m)
-        result = index.assign(pending["x"].to_numpy(), pending["y"].to_numpy())
+        x, y = pending["x"].to_numpy(), pending["y"].to_numpy()
+        result = index.assign(x, y)
+        code, method = result.code.copy(), result.method.copy()
+        uncovered = _uncovered_area(con, layer, vintage, forces)
+        if uncovered is not None:
+            # Snapping is for beaches, not for reaching across a force boundary.
+            snapped = np.flatnonzero(method == "snapped")
+            across = snapped[shapely.contains_xy(uncovered, x[snapped], y[snapped])]
+            code[across], method[across] = None, "outside"
         frame = pd.DataFrame(
             {
                 "event_id": pending["event_id"],
                 "vintage": vintage,
-                layer.code_column: result.code,
-                "method": result.method,
+                layer.code_column: code,
+                "method": method,
                 "distance_m": result.distance_m,
             }
         )
@@ -225,6 +270,7 @@ def attribute_events(
     full: bool = False,
     tolerance_m: float = SNAP_TOLERANCE_M,
     run_id: str | None = None,
+    forces: Sequence[ForceProfile] | None = None,
 ) -> AttributionSummary:
     """Attribute every staged event not yet attributed to wards, LSOAs, force areas and hotspots.
 
@@ -239,11 +285,15 @@ def attribute_events(
     run_id
         The run doing it, recorded with the watermark of what it attributed
         (``endurance.freshness``).
+    forces
+        The forces served; events beyond all of their areas are not attributed. By
+        default the forces whose wards are loaded (``official.loaded_forces``).
     """
     vintages = {layer.name: _vintages(con, layer.source_table) for layer in LAYERS}
     if not vintages["ward"]:
         raise LookupError("no ward boundaries are loaded; load the geography first")
-    envelope = _envelope(con)
+    served = loaded_forces(con) if forces is None else forces
+    envelope = _envelope(con, served)
     inputs = freshness.current(con)
     with transaction(con):
         if full:
@@ -256,7 +306,7 @@ def attribute_events(
         _refresh_changed(con)
         for layer in LAYERS:
             for vintage in vintages[layer.name]:
-                _attribute_layer(con, layer, vintage, tolerance_m, envelope)
+                _attribute_layer(con, layer, vintage, tolerance_m, envelope, served)
         for vintage in vintages["ward"]:
             con.execute(sql_text("attribution/named_wards.sql"), {"vintage": vintage})
         _attribute_hotspots(con, envelope)

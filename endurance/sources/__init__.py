@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tempfile
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 
 from endurance._errors import InputError
-from endurance.geography import FORCE_CODE
+from endurance.geography.official import loaded_forces
 from endurance.sources import fire, incident_log, intelligence, outcomes, policeuk
 from endurance.sources._common import AreaCheck, Context, FileLoad, Source
 from endurance.sources._loading import load_file
@@ -72,10 +72,14 @@ def build_context(
     con: duckdb.DuckDBPyConnection,
     *,
     now: datetime | None = None,
-    pfa_code: str = FORCE_CODE,
+    pfa_codes: Sequence[str] | None = None,
     synthetic: frozenset[str] = frozenset(),
 ) -> Context:
-    """Gather what staging needs from the warehouse: the force area and place names."""
+    """Gather what staging needs from the warehouse: the force areas and place names.
+
+    Points are checked against the force areas ``pfa_codes``; by default those of the
+    forces whose wards are loaded (``geography.official.loaded_forces``).
+    """
     places: dict[str, tuple[str, str]] = {}
     for (name,) in con.execute("SELECT DISTINCT ward_name FROM geo.wards").fetchall():
         places[name.lower()] = ("ward", name)
@@ -86,7 +90,9 @@ def build_context(
             if alias.strip():
                 places[alias.strip().lower()] = ("hotspot", hotspot_id)
     return Context(
-        area=AreaCheck.from_warehouse(con, pfa_code),
+        area=AreaCheck.from_warehouse(
+            con, [f.force_code for f in loaded_forces(con)] if pfa_codes is None else pfa_codes
+        ),
         now=now or datetime.now(),
         places=places,
         synthetic=synthetic,

@@ -7,7 +7,7 @@ rows plus rejects (``stage``); ``_readers`` turns files into such frames and
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -69,16 +69,20 @@ class AreaCheck:
 
     @classmethod
     def from_warehouse(
-        cls, con: duckdb.DuckDBPyConnection, pfa_code: str, *, buffer_m: float = 2000.0
+        cls, con: duckdb.DuckDBPyConnection, pfa_codes: Sequence[str], *, buffer_m: float = 2000.0
     ) -> AreaCheck:
-        row = con.execute(
-            "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ?"
-            " ORDER BY vintage DESC LIMIT 1",
-            [pfa_code],
-        ).fetchone()
-        if row is None:
-            raise LookupError(f"force area {pfa_code} is not loaded; load the geography first")
-        polygon = shapely.buffer(shapely.from_wkb(bytes(row[0])), buffer_m)
+        """Build the check from the force areas ``pfa_codes`` (the forces in use), joined."""
+        areas = []
+        for pfa_code in pfa_codes:
+            row = con.execute(
+                "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ?"
+                " ORDER BY vintage DESC LIMIT 1",
+                [pfa_code],
+            ).fetchone()
+            if row is None:
+                raise LookupError(f"force area {pfa_code} is not loaded; load the geography first")
+            areas.append(shapely.from_wkb(bytes(row[0])))
+        polygon = shapely.buffer(areas[0] if len(areas) == 1 else shapely.union_all(areas), buffer_m)
         shapely.prepare(polygon)
         return cls(polygon, buffer_m)
 

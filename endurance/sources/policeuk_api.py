@@ -59,7 +59,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from endurance import _http, _publish
 from endurance._errors import AreaNotFoundError, MonthNotAvailableError, PoliceApiError
 from endurance._http import TokenBucket
-from endurance.geography import FORCE_CODE
+from endurance.forces import DEFAULT_FORCE
 from endurance.sources.policeuk import HEADER
 
 log = logging.getLogger(__name__)
@@ -70,10 +70,6 @@ ARCHIVE_URL = "https://data.police.uk/data/archive/"
 MAX_GET_LENGTH = 4094
 RATE_PER_SECOND = 15.0
 BURST = 30
-#: The name police.uk files give the force ("Reported by", "Falls within") and its file slug.
-FORCE_NAME = "Cleveland Police"
-FORCE_SLUG = "cleveland"
-
 #: police.uk's label (the CSV's "Crime type") for every street-level category slug.
 CRIME_TYPES: dict[str, str] = {
     "anti-social-behaviour": "Anti-social behaviour",
@@ -292,7 +288,9 @@ def fetch_street_crimes(
     return (api or PoliceApi()).street_crimes(polygon, month, category=category)
 
 
-def street_csv_name(month: str, force_slug: str = FORCE_SLUG, *, qualifiers: Iterable[str] = ()) -> str:
+def street_csv_name(
+    month: str, force_slug: str = DEFAULT_FORCE.policeuk_slug, *, qualifiers: Iterable[str] = ()
+) -> str:
     """Return the police.uk file name for a month, ``YYYY-MM-<force-slug>-street.csv``.
 
     ``qualifiers`` (a ward code, a category) go between the force slug and ``street``,
@@ -415,8 +413,8 @@ def fetch_policeuk_month(
     # "api" keeps the name apart from the archive file for the same month, which must
     # not be taken for a re-issue of it (the archive carries LSOA codes the API lacks).
     qualifiers = ["api", *(q for q in (area, None if category == "all-crime" else category) if q)]
-    path = Path(out_dir) / street_csv_name(month, FORCE_SLUG, qualifiers=qualifiers)
-    write_street_csv(crimes, path, force_name=FORCE_NAME)
+    path = Path(out_dir) / street_csv_name(month, DEFAULT_FORCE.policeuk_slug, qualifiers=qualifiers)
+    write_street_csv(crimes, path, force_name=DEFAULT_FORCE.name)
     log.info("police.uk API: %d crime(s) for %s written to %s", len(crimes), month, path)
     return path
 
@@ -426,11 +424,11 @@ def _area_from_warehouse(con: duckdb.DuckDBPyConnection, area: str | None) -> sh
         row = con.execute(
             "SELECT ST_AsWKB(geom_4326) FROM geo.force_areas WHERE pfa_code = ?"
             " ORDER BY vintage DESC LIMIT 1",
-            [FORCE_CODE],
+            [DEFAULT_FORCE.force_code],
         ).fetchone()
         if row is None:
             raise AreaNotFoundError(
-                f"force area {FORCE_CODE} is not in geo.force_areas; load the geography first"
+                f"force area {DEFAULT_FORCE.force_code} is not in geo.force_areas; load the geography first"
             )
         return shapely.from_wkb(bytes(row[0]))
     row = con.execute(
