@@ -116,7 +116,7 @@ CLEVELAND = ForceProfile(
 )
 
 #: County Durham and Darlington; wards (electoral divisions in County Durham) and LSOAs
-#: in ``durham/``. Its gazetteer is still to be drawn.
+#: in ``durham/``; its gazetteer is ``geodata/hotspots_durham.geojson``.
 DURHAM = ForceProfile(
     key="durham",
     force_code="E23000008",
@@ -131,7 +131,7 @@ DURHAM = ForceProfile(
         ("force_area", "police_force_areas_*.geojson"),
         ("lsoa", "durham/*lsoa_*.geojson"),
     ),
-    gazetteer=None,
+    gazetteer=_GEODATA / "hotspots_durham.geojson",
     marking="OFFICIAL-SENSITIVE",
     inbox="inbox-durham",
 )
@@ -178,6 +178,11 @@ def profiles_named(keys: Iterable[str]) -> tuple[ForceProfile, ...]:
 def profiles_in_use(settings: Settings) -> tuple[ForceProfile, ...]:
     """Return the profiles of the forces ``ENDURANCE_FORCES`` names (``Settings.forces``)."""
     return profiles_named(settings.forces)
+
+
+def gazetteers(profiles: Iterable[ForceProfile]) -> tuple[Path, ...]:
+    """Return the named-hotspot gazetteers of ``profiles``, in their order."""
+    return tuple(profile.gazetteer for profile in profiles if profile.gazetteer is not None)
 
 
 def force_of_lad(lad_code: str, profiles: Iterable[ForceProfile] = SHIPPED.values()) -> ForceProfile | None:

@@ -12,7 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from endurance import geography, sources, warehouse
-from endurance.forces import profiles_in_use
+from endurance.forces import gazetteers, profiles_in_use
 from endurance.settings import Settings
 from endurance.sources import FileLoad, outcomes
 from endurance.sources._readers import ColumnMapping
@@ -53,10 +53,9 @@ def ingest_files(
         },
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
-        if geography.ensure_official_layers(
-            con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings)
-        ):
-            geography.load_hotspots(con)
+        forces = profiles_in_use(settings)
+        if geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=forces):
+            geography.load_hotspots(con, gazetteers(forces))
         loads = sources.ingest_paths(
             con, paths, source=source, mapping=mapping, run_id=record.run_id, progress=progress
         )

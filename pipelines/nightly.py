@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import ArgumentError, BrowserMissingError
 from endurance._publish import Stamp
-from endurance.forces import DEFAULT_FORCES, profiles_named
+from endurance.forces import DEFAULT_FORCES, gazetteers, profiles_named
 from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
@@ -41,10 +41,10 @@ def load_geography(
     folder = geography.resolve_geodata_dir(env_dir=geodata_dir, forces=profiles)
     with warehouse.connect(db_path) as con:
         layers = geography.load_official_layers(con, folder, forces=profiles)
-        hotspots = geography.load_hotspots(con)
+        hotspots = geography.load_hotspots(con, gazetteers(profiles))
     return [
         *layers,
-        {"kind": "hotspot", "features": hotspots, "path": str(geography.HOTSPOTS_PATH)},
+        {"kind": "hotspot", "features": hotspots, "path": ";".join(map(str, gazetteers(profiles)))},
     ]
 
 

@@ -49,7 +49,8 @@ def test_profiles_hold_the_documented_codes():
     assert forces.DURHAM.lad_codes == ("E06000005", "E06000047")
     assert forces.DURHAM.name == "Durham Constabulary" and forces.DURHAM.policeuk_slug == "durham"
     assert forces.CLEVELAND.gazetteer == REPO / "geodata" / "hotspots.geojson"
-    assert forces.DURHAM.gazetteer is None  # drawn on another branch, wired when it lands
+    assert forces.DURHAM.gazetteer == REPO / "geodata" / "hotspots_durham.geojson"
+    assert forces.gazetteers([forces.CLEVELAND]) == (forces.CLEVELAND.gazetteer,)
     assert forces.force_of_lad("E06000047") is forces.DURHAM
     assert forces.force_of_lad("E06000003") is forces.CLEVELAND
     assert forces.force_of_lad("E06000057") is None
@@ -173,3 +174,21 @@ def test_a_vintage_of_one_force_does_not_snap_across_the_boundary(two_forces_con
         "SELECT method FROM staging.event_wards WHERE vintage = '2018' ORDER BY event_id"
     ).fetchall()
     assert ("snapped",) in method
+
+
+def test_the_gazetteers_of_both_forces_load_together(two_forces_con):
+    from endurance import geography
+
+    places = geography.load_hotspots(two_forces_con, forces.gazetteers([forces.CLEVELAND, forces.DURHAM]))
+    by_lad = dict(
+        two_forces_con.execute(
+            "SELECT lad_code, count(*) FROM geo.hotspots GROUP BY lad_code ORDER BY lad_code"
+        ).fetchall()
+    )
+    assert places == sum(by_lad.values()) and places >= 7 + 5
+    assert by_lad["E06000047"] >= 3 and by_lad["E06000005"] >= 1  # County Durham and Darlington places
+    (path, sha256) = two_forces_con.execute(
+        "SELECT path, sha256 FROM geo.layers WHERE kind = 'hotspot'"
+    ).fetchone()
+    assert path.split(";") == [str(forces.CLEVELAND.gazetteer), str(forces.DURHAM.gazetteer)]
+    assert len(sha256) == 64

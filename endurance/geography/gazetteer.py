@@ -12,10 +12,13 @@ so a beach hotspot can catch incidents plotted on the promenade beside it.
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
 import duckdb
 import geopandas as gpd
+import pandas as pd
 
 from endurance import PROJECT_CRS
 from endurance._errors import InputError
@@ -29,10 +32,20 @@ HOTSPOTS_PATH = Path(__file__).resolve().parents[2] / "geodata" / "hotspots.geoj
 HOTSPOT_COLUMNS = ("hotspot_id", "name", "aliases", "lad_code", "concern", "source")
 
 
-def load_hotspots(con: duckdb.DuckDBPyConnection, path: Path = HOTSPOTS_PATH) -> int:
-    """Load the named-hotspot gazetteer into ``geo.hotspots``; return the number of places."""
-    frame = gpd.read_file(path)
-    return store_hotspots(con, frame, path=Path(path), sha256=sha256_file(Path(path)))
+def load_hotspots(con: duckdb.DuckDBPyConnection, paths: Path | Sequence[Path] = HOTSPOTS_PATH) -> int:
+    """Load the named-hotspot gazetteer(s) into ``geo.hotspots``; return the number of places.
+
+    Several files (one per force in use, ``forces.gazetteers``) are stored together, recorded
+    as their paths joined by ``;`` and a checksum of their checksums, as the official layers are.
+    """
+    files = [Path(paths)] if isinstance(paths, str | Path) else [Path(p) for p in paths]
+    frames = [gpd.read_file(path) for path in files]
+    digests = [sha256_file(path) for path in files]
+    if len(files) == 1:
+        return store_hotspots(con, frames[0], path=files[0], sha256=digests[0])
+    frame = gpd.GeoDataFrame(pd.concat([f.to_crs(4326) for f in frames], ignore_index=True), crs=4326)
+    combined = hashlib.sha256("\n".join(digests).encode()).hexdigest()
+    return store_hotspots(con, frame, path=Path(";".join(str(p) for p in files)), sha256=combined)
 
 
 def store_hotspots(
