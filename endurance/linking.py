@@ -16,6 +16,7 @@ same month within a distance, one-to-one (mutual nearest), and never stand for a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import duckdb
@@ -23,7 +24,9 @@ import pandas as pd
 
 from endurance import freshness
 from endurance._errors import ArgumentError
-from endurance.forces import DEFAULT_FORCE
+from endurance.forces import ForceProfile
+from endurance.geography.attribution import force_areas_box
+from endurance.geography.official import loaded_forces
 from endurance.warehouse import sql_text, transaction
 
 #: Categories counted as incidents (ASB context rows only merge into them).
@@ -91,22 +94,6 @@ class LinkSummary:
     linked_incidents: int
 
 
-def _envelope(con: duckdb.DuckDBPyConnection, pfa_code: str, margin_m: float) -> dict[str, float]:
-    row = con.execute(
-        "SELECT ST_XMin(geom_27700), ST_XMax(geom_27700), ST_YMin(geom_27700), ST_YMax(geom_27700)"
-        " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [pfa_code],
-    ).fetchone()
-    if row is None:
-        raise LookupError(f"force area {pfa_code} is not loaded; load the geography first")
-    return {
-        "minx": row[0] - margin_m,
-        "maxx": row[1] + margin_m,
-        "miny": row[2] - margin_m,
-        "maxy": row[3] + margin_m,
-    }
-
-
 def _groups(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
     """Union-find over the links; each group is named by its best representative."""
     members = con.execute(
@@ -142,15 +129,19 @@ def link_events(
     con: duckdb.DuckDBPyConnection,
     *,
     rules: tuple[LinkRule, ...] = DEFAULT_RULES,
-    pfa_code: str = DEFAULT_FORCE.force_code,
+    forces: Sequence[ForceProfile] | None = None,
     margin_m: float = 5000.0,
     run_id: str | None = None,
 ) -> LinkSummary:
     """Rebuild ``staging.event_links`` and ``staging.event_groups`` from the staged events.
 
-    ``run_id`` names the run doing it in the record of what the links were built from.
+    Events within ``margin_m`` of the force areas of ``forces`` (default: the forces whose
+    wards are loaded) are linked, whichever force reported them: one bike seen on both
+    sides of the Cleveland and Durham boundary within minutes is one incident. ``run_id``
+    names the run doing it in the record of what the links were built from.
     """
-    envelope = _envelope(con, pfa_code, margin_m)
+    minx, miny, maxx, maxy = force_areas_box(con, loaded_forces(con) if forces is None else forces, margin_m)
+    envelope = {"minx": minx, "maxx": maxx, "miny": miny, "maxy": maxy}
     inputs = freshness.current(con)
     with transaction(con):
         con.execute("DELETE FROM staging.event_links")

@@ -99,3 +99,50 @@ def test_rules_are_configurable(geo_con):
     assert linking.link_events(geo_con, rules=wide).links_by_rule == {"wide": 1}
     with pytest.raises(ValueError, match="positive"):
         linking.LinkRule("bad", "a", ("x",), "b", ("y",), distance_m=0, hours=1)
+
+
+def test_links_cover_every_force_loaded_and_cross_the_border(geo_con, two_forces_con):
+    """Two calls 50 m and 10 minutes apart are one incident, in Durham city as across the border."""
+    import shapely
+    from shapely.ops import nearest_points
+
+    def area(code):
+        (wkb,) = two_forces_con.execute(
+            "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ?", [code]
+        ).fetchone()
+        return shapely.from_wkb(bytes(wkb))
+
+    # A point of the Cleveland-Durham boundary near Eaglescliffe, and one 30 m inside each force.
+    cleveland, durham = area("E23000013"), area("E23000008")
+    edge = nearest_points(cleveland.boundary.intersection(durham.buffer(1)), shapely.Point(441_500, 514_800))[
+        0
+    ]
+    near = edge.buffer(300)
+    cleveland_side = nearest_points(cleveland.intersection(near).buffer(-30), edge)[0]
+    durham_side = nearest_points(durham.intersection(near).buffer(-30), edge)[0]
+    assert 60 <= cleveland_side.distance(durham_side) <= 150
+    rows = [
+        incident("DUR1", 427_300, 542_300, "2025-06-14 19:30"),  # Durham city, 20 km beyond Cleveland
+        incident("DUR2", 427_340, 542_330, "2025-06-14 19:40"),
+        incident("EDGE-C", cleveland_side.x, cleveland_side.y, "2025-06-15 20:00"),
+        incident("EDGE-D", durham_side.x, durham_side.y, "2025-06-15 20:05"),
+    ]
+    for con in (geo_con, two_forces_con):
+        stage_rows(con, "staging.stg_incident_log_incidents", rows)
+
+    cleveland_only = linking.link_events(geo_con)
+    both = linking.link_events(two_forces_con)
+
+    def pairs(con):
+        found = con.execute("SELECT event_a, event_b FROM staging.event_links WHERE rule = 'repeat_call'")
+        return {frozenset(pair) for pair in found.fetchall()}
+
+    assert pairs(geo_con) == {
+        frozenset({"INC:EDGE-C", "INC:EDGE-D"})
+    }  # Durham city is beyond Cleveland's reach
+    assert cleveland_only.linked_incidents == 3
+    assert pairs(two_forces_con) == {
+        frozenset({"INC:DUR1", "INC:DUR2"}),
+        frozenset({"INC:EDGE-C", "INC:EDGE-D"}),  # one bike seen on both sides: one incident
+    }
+    assert both.counted_events == 4 and both.linked_incidents == 2

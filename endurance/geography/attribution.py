@@ -94,10 +94,16 @@ def _vintages(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     return [r[0] for r in con.execute(query).fetchall()]
 
 
-def _envelope(
-    con: duckdb.DuckDBPyConnection, forces: Sequence[ForceProfile]
+def force_areas_box(
+    con: duckdb.DuckDBPyConnection, forces: Sequence[ForceProfile], margin_m: float = ENVELOPE_MARGIN_M
 ) -> tuple[float, float, float, float]:
-    """Return the bounding box of the force areas in use, grown by ``ENVELOPE_MARGIN_M``."""
+    """Return ``(minx, miny, maxx, maxy)`` in metres around the areas of ``forces``, grown by ``margin_m``.
+
+    Raises
+    ------
+    LookupError
+        When a force's area is not loaded.
+    """
     boxes = []
     for force in forces:
         row = con.execute(
@@ -108,12 +114,11 @@ def _envelope(
         if row is None:
             raise LookupError(f"force area {force.force_code} is not loaded; load the geography first")
         boxes.append(row)
-    m = ENVELOPE_MARGIN_M
     return (
-        min(b[0] for b in boxes) - m,
-        min(b[1] for b in boxes) - m,
-        max(b[2] for b in boxes) + m,
-        max(b[3] for b in boxes) + m,
+        min(b[0] for b in boxes) - margin_m,
+        min(b[1] for b in boxes) - margin_m,
+        max(b[2] for b in boxes) + margin_m,
+        max(b[3] for b in boxes) + margin_m,
     )
 
 
@@ -293,7 +298,7 @@ def attribute_events(
     if not vintages["ward"]:
         raise LookupError("no ward boundaries are loaded; load the geography first")
     served = loaded_forces(con) if forces is None else forces
-    envelope = _envelope(con, served)
+    envelope = force_areas_box(con, served)
     inputs = freshness.current(con)
     with transaction(con):
         if full:
