@@ -11,6 +11,7 @@ from functools import partial
 
 import pytest
 
+from endurance import forces
 from endurance._errors import FetchError, InputError
 from endurance.geography import fetch, official
 
@@ -21,6 +22,7 @@ def mirror(tmp_path, geodata_dir):
     root = tmp_path / "mirror"
     root.mkdir()
     for entry in fetch.read_manifest():
+        (root / entry.file).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(geodata_dir / entry.file, root / entry.file)
     handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None  # type: ignore[attr-defined]
@@ -48,7 +50,7 @@ def test_fetch_verifies_skips_and_feeds_the_cache_route(mirror, tmp_path, monkey
     base = mirror[1]
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     first = fetch.fetch_official_layers(base_url=base, retries=0)
-    assert {r.status for r in first} == {"downloaded"} and len(first) == 6
+    assert {r.status for r in first} == {"downloaded"} and len(first) == 8  # Cleveland's 6, Durham's 2
     cache = official.cache_dir()
     for entry in fetch.read_manifest():
         assert hashlib.sha256((cache / entry.file).read_bytes()).hexdigest() == entry.sha256
@@ -56,6 +58,8 @@ def test_fetch_verifies_skips_and_feeds_the_cache_route(mirror, tmp_path, monkey
     second = fetch.fetch_official_layers(base_url=base, retries=0)
     assert {r.status for r in second} == {"present"}
     assert official.resolve_geodata_dir(None, env_dir=None) == cache
+    both = (forces.CLEVELAND, forces.DURHAM)  # Durham's own files land in the cache's durham/ folder
+    assert official.resolve_geodata_dir(None, env_dir=None, forces=both) == cache
 
 
 def test_tampered_file_is_refused_and_removed(mirror, tmp_path):
@@ -71,7 +75,7 @@ def test_tampered_file_is_refused_and_removed(mirror, tmp_path):
     actual = hashlib.sha256(target.read_bytes()).hexdigest()
     assert target.name in problem and expected in problem and actual in problem
     assert not (dest / target.name).exists()
-    assert sorted(p.name for p in dest.iterdir()) == sorted(
+    assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*.geojson")) == sorted(
         e.file for e in fetch.read_manifest() if e.file != target.name
     )
 
@@ -84,4 +88,7 @@ def test_missing_file_on_the_mirror_is_a_fetch_error(tmp_path, mirror):
 
 def test_manifest_says_plainly_what_is_pinned():
     text = json.loads(fetch.MANIFEST_PATH.read_text())["honesty_note"]
-    assert "Cleveland subsets" in text and "NOT of anything the ONS Open Geography Portal serves" in text
+    assert (
+        "Cleveland and Durham subsets" in text
+        and "NOT of anything the ONS Open Geography Portal serves" in text
+    )

@@ -146,7 +146,8 @@ def fetch_official_layers(
     results: list[FetchResult] = []
     problems: list[str] = []
     for entry in entries:
-        target = folder / entry.file
+        target = folder / entry.file  # a force's own files sit in its subfolder (durham/...)
+        target.parent.mkdir(parents=True, exist_ok=True)
         url = f"{base_url.rstrip('/')}/{entry.file}" if base_url else entry.url
         if target.is_file() and sha256_file(target) == entry.sha256:
             results.append(FetchResult(entry.file, target, url, "present", entry.sha256))
