@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -50,15 +51,15 @@ class Stamp:
 def check_writable(folder: Path, option: str) -> None:
     """Refuse, before any work, a folder that cannot be created or written (``/proc``, read-only).
 
-    A probe file is created and removed: asking the system for permissions says yes to root
-    even where nothing can be written.
+    A nameless temporary file is opened there and closed: asking the system for permissions
+    says yes to root even where nothing can be written, and a file with no name leaves
+    nothing behind if the process is killed.
     """
     folder = Path(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        probe = folder / f".endurance-probe.{os.getpid()}.partial"
-        probe.touch()
-        probe.unlink()
+        with tempfile.TemporaryFile(dir=folder):
+            pass
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         if exc.errno == errno.ENOENT and folder.is_dir():  # /proc and the like: there, but no new files

@@ -22,7 +22,6 @@ from typing import Any
 
 import duckdb
 import pandas as pd
-import shapely
 from shapely.geometry.base import BaseGeometry
 
 from endurance import warehouse
@@ -30,7 +29,7 @@ from endurance.analysis.density import DEFAULT_CELL_M
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory
 from endurance.analysis.selection import SELECTION_WINDOW, Backtest, backtest, scorable_months
 from endurance.forces import DEFAULT_FORCE, profiles_in_use
-from endurance.geography import ensure_official_layers
+from endurance.geography import ensure_official_layers, official
 from endurance.periods import Period, add_months
 from endurance.settings import Settings
 from endurance.warehouse import transaction
@@ -196,15 +195,7 @@ def replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backte
 
 def force_area(con: duckdb.DuckDBPyConnection, code: str = DEFAULT_FORCE.force_code) -> BaseGeometry:
     """Return the police force area ``code`` (British National Grid), the study area of the grid methods."""
-    row = con.execute(
-        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-        [code],
-    ).fetchone()
-    if row is None:
-        loaded = con.execute("SELECT DISTINCT pfa_code FROM geo.force_areas ORDER BY 1").fetchall()
-        codes = ", ".join(r[0] for r in loaded) or "none"
-        raise LookupError(f"force area {code} is not loaded (loaded: {codes}); load the geography first")
-    return shapely.from_wkb(bytes(row[0]))
+    return official.force_area(con, code)
 
 
 def check_linked(con: duckdb.DuckDBPyConnection) -> None:

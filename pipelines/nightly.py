@@ -41,11 +41,9 @@ def load_geography(
     folder = geography.resolve_geodata_dir(env_dir=geodata_dir, forces=profiles)
     with warehouse.connect(db_path) as con:
         layers = geography.load_official_layers(con, folder, forces=profiles)
-        hotspots = geography.load_hotspots(con, gazetteers(profiles))
-    return [
-        *layers,
-        {"kind": "hotspot", "features": hotspots, "path": ";".join(map(str, gazetteers(profiles)))},
-    ]
+        places = gazetteers(profiles)
+        hotspots = geography.load_hotspots(con, places)
+    return [*layers, {"kind": "hotspot", "features": hotspots, "path": ";".join(map(str, places))}]
 
 
 @task(name="ingest-inputs", timeout_seconds=1800)

@@ -48,7 +48,7 @@ import shapely
 from endurance import freshness
 from endurance.forces import ForceProfile
 from endurance.geography._area_index import AreaIndex
-from endurance.geography.official import loaded_forces
+from endurance.geography.official import force_area, loaded_forces
 from endurance.warehouse import quote_table, sql_text, transaction
 
 #: Default distance (metres) within which a point outside every area is snapped to the
@@ -104,16 +104,7 @@ def force_areas_box(
     LookupError
         When a force's area is not loaded.
     """
-    boxes = []
-    for force in forces:
-        row = con.execute(
-            "SELECT ST_XMin(geom_27700), ST_YMin(geom_27700), ST_XMax(geom_27700), ST_YMax(geom_27700)"
-            " FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
-            [force.force_code],
-        ).fetchone()
-        if row is None:
-            raise LookupError(f"force area {force.force_code} is not loaded; load the geography first")
-        boxes.append(row)
+    boxes = [force_area(con, force.force_code).bounds for force in forces]
     return (
         min(b[0] for b in boxes) - margin_m,
         min(b[1] for b in boxes) - margin_m,

@@ -45,11 +45,11 @@ def load_hotspots(con: duckdb.DuckDBPyConnection, paths: Path | Sequence[Path] =
         return store_hotspots(con, frames[0], path=files[0], sha256=digests[0])
     frame = gpd.GeoDataFrame(pd.concat([f.to_crs(4326) for f in frames], ignore_index=True), crs=4326)
     combined = hashlib.sha256("\n".join(digests).encode()).hexdigest()
-    return store_hotspots(con, frame, path=Path(";".join(str(p) for p in files)), sha256=combined)
+    return store_hotspots(con, frame, path=";".join(str(p) for p in files), sha256=combined)
 
 
 def store_hotspots(
-    con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, *, path: Path, sha256: str
+    con: duckdb.DuckDBPyConnection, frame: gpd.GeoDataFrame, *, path: Path | str, sha256: str
 ) -> int:
     """Replace ``geo.hotspots`` with the places of ``frame``; return the number of places.
 
@@ -61,8 +61,8 @@ def store_hotspots(
         The places in longitude/latitude (EPSG:4326) with the :data:`HOTSPOT_COLUMNS`
         properties, and optionally ``buffer_m``.
     path, sha256
-        The file the places came from and its sha256, recorded in ``geo.layers`` so a
-        change of the gazetteer is seen.
+        The file the places came from (several joined by ``;``) and its sha256 (their
+        checksums' checksum), recorded in ``geo.layers`` so a change of the gazetteer is seen.
 
     Raises
     ------

@@ -31,6 +31,7 @@ from pathlib import Path
 import duckdb
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
 from endurance._errors import GeodataMissingError, InputError
@@ -239,6 +240,25 @@ def ward_vintages(con: duckdb.DuckDBPyConnection) -> list[str]:
 def _forces_without_wards(con: duckdb.DuckDBPyConnection, forces: Sequence[ForceProfile]) -> list[str]:
     loaded = {r[0] for r in con.execute("SELECT DISTINCT lad_code FROM geo.wards").fetchall()}
     return [f.key for f in forces if not loaded & set(f.lad_codes)]
+
+
+def force_area(con: duckdb.DuckDBPyConnection, code: str) -> shapely.Geometry:
+    """Return the latest loaded outline of the police force area ``code``, in British National Grid.
+
+    Raises
+    ------
+    LookupError
+        When it is not loaded (the message lists the force areas that are).
+    """
+    row = con.execute(
+        "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ? ORDER BY vintage DESC LIMIT 1",
+        [code],
+    ).fetchone()
+    if row is None:
+        loaded = con.execute("SELECT DISTINCT pfa_code FROM geo.force_areas ORDER BY 1").fetchall()
+        codes = ", ".join(r[0] for r in loaded) or "none"
+        raise LookupError(f"force area {code} is not loaded (loaded: {codes}); load the geography first")
+    return shapely.from_wkb(bytes(row[0]))
 
 
 def loaded_forces(con: duckdb.DuckDBPyConnection) -> tuple[ForceProfile, ...]:

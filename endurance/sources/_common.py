@@ -20,6 +20,7 @@ import shapely
 from pyproj import Transformer
 
 from endurance import DISPLAY_CRS, PROJECT_CRS
+from endurance.geography.official import force_area
 
 DATE_FORMATS = "ISO 8601 or dd/mm/yyyy HH:MM"
 #: Coordinate columns as the sources' files head them, and their raw column names.
@@ -72,16 +73,7 @@ class AreaCheck:
         cls, con: duckdb.DuckDBPyConnection, pfa_codes: Sequence[str], *, buffer_m: float = 2000.0
     ) -> AreaCheck:
         """Build the check from the force areas ``pfa_codes`` (the forces in use), joined."""
-        areas = []
-        for pfa_code in pfa_codes:
-            row = con.execute(
-                "SELECT ST_AsWKB(geom_27700) FROM geo.force_areas WHERE pfa_code = ?"
-                " ORDER BY vintage DESC LIMIT 1",
-                [pfa_code],
-            ).fetchone()
-            if row is None:
-                raise LookupError(f"force area {pfa_code} is not loaded; load the geography first")
-            areas.append(shapely.from_wkb(bytes(row[0])))
+        areas = [force_area(con, pfa_code) for pfa_code in pfa_codes]
         polygon = shapely.buffer(areas[0] if len(areas) == 1 else shapely.union_all(areas), buffer_m)
         shapely.prepare(polygon)
         return cls(polygon, buffer_m)
