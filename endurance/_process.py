@@ -146,12 +146,30 @@ def die_with_parent(sig: int = signal.SIGTERM) -> Callable[[], None]:
 
 #: The interrupt asked for and not yet handled (signals belong to the whole process).
 _PENDING: list[BaseException] = []
+#: The interrupt that arrived, handled or not, until ``forget_interrupts``.
+_ARRIVED: list[BaseException] = []
 
 
 def note_interrupt(exc: BaseException) -> BaseException:
     """Note that the process was asked to stop (from a signal handler); return ``exc`` to raise."""
     _PENDING[:] = [exc]
+    _ARRIVED[:] = [exc]
     return exc
+
+
+def interrupt_arrived() -> BaseException | None:
+    """Return the interrupt that arrived since :func:`forget_interrupts`, handled or not.
+
+    Code unwinding after a stop sees errors of every kind (a library cut short raises its
+    own); this says they are the stop.
+    """
+    return _ARRIVED[0] if _ARRIVED else None
+
+
+def forget_interrupts() -> None:
+    """Forget every interrupt noted: the command that was stopped has ended."""
+    _PENDING.clear()
+    _ARRIVED.clear()
 
 
 def deliver_interrupt() -> None:

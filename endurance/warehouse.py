@@ -446,7 +446,8 @@ def ending(exc: BaseException) -> dict[str, str]:
 
     Returns the ``status`` and ``error`` keyword arguments of ``finish_run``.
     """
-    if is_interrupt(exc):
+    if is_interrupt(exc) or _process.interrupt_arrived() is not None:
+        # An interrupt a library turned into an error of its own on the way is still the stop.
         _process.interrupt_handled()  # it is being dealt with: the ledger may be opened again
         return {"status": "interrupted", "error": f"interrupted ({type(exc).__name__}) before it finished"}
     return {"status": "failed", "error": f"{type(exc).__name__}: {exc}"}

@@ -70,7 +70,7 @@ def _signals_unwind() -> Iterator[None]:
     try:
         yield
     except BaseException as exc:
-        noted = _process.pending_interrupt()
+        noted = _process.interrupt_arrived()
         if noted is not None and not is_interrupt(exc):
             # A library caught the signal and raised its own error (pydantic, building a model
             # while Prefect starts, raises SchemaError): the user asked to stop, so it is that.
@@ -79,7 +79,7 @@ def _signals_unwind() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-        _process.interrupt_handled()
+        _process.forget_interrupts()
 
 
 def _reflowed(text: str) -> str:
@@ -201,10 +201,14 @@ class _OneLineReasons(logging.Filter):
     """A log filter for Prefect's own reports of a run stopped by an interrupt, full disk or failed reconcile.
 
     Prefect reports them with tracebacks; the command says each of those in one line of its
-    own, so the filter drops them.
+    own, so the filter drops them, and every report after an interrupt has arrived.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if _process.interrupt_arrived() is not None:
+            # Once Ctrl-C or SIGTERM has arrived, whatever Prefect reports breaking (a task cut
+            # short in its own code raises errors of every kind) is the stop the command says.
+            return False
         text = record.getMessage()
         if "aborted by an interrupt signal" in text or "aborted by a termination signal" in text:
             return False
@@ -660,7 +664,7 @@ def serve(
     try:
         serve_with_server(settings, port or settings.prefect_port)
     except BaseException as exc:  # Ctrl-C, perhaps while the server was starting: it has been stopped
-        noted = _process.pending_interrupt()
+        noted = _process.interrupt_arrived()
         if not (isinstance(exc, KeyboardInterrupt) or isinstance(noted, KeyboardInterrupt)):
             raise
     console.print("stopped serving; the Prefect server is stopped")

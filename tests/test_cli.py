@@ -562,3 +562,39 @@ def test_a_signal_a_library_wraps_in_its_own_error_still_stops_the_command_in_on
     assert shown.exit_code == 130, shown.output
     assert shown.output.startswith("interrupted: endurance settings was stopped by Ctrl-C")
     assert "Traceback" not in shown.output and "SchemaError" not in shown.output
+
+
+def test_after_an_interrupt_every_error_prefect_reports_is_the_stop() -> None:
+    # A task cut short by Ctrl-C inside Prefect's own code can fail with an error of another
+    # kind (seen once in CI: a traceback after the one `interrupted:` line). Once the signal
+    # has arrived, such an error is reported as the stop, in the ledger and on the console.
+    import logging
+
+    from endurance import _process, warehouse
+    from pipelines.cli import _OneLineReasons
+
+    def record() -> logging.LogRecord:
+        try:
+            raise RuntimeError("cannot schedule new futures after interpreter shutdown")
+        except RuntimeError as exc:
+            return logging.LogRecord(
+                "prefect.task_runs",
+                logging.ERROR,
+                __file__,
+                1,
+                "Task run failed",
+                None,
+                (RuntimeError, exc, None),
+            )
+
+    quiet = _OneLineReasons()
+    assert quiet.filter(record())  # a bug keeps its traceback
+    assert warehouse.ending(RuntimeError("boom"))["status"] == "failed"
+    try:
+        _process.note_interrupt(KeyboardInterrupt())
+        assert not quiet.filter(record())
+        assert warehouse.ending(RuntimeError("boom"))["status"] == "interrupted"
+        assert _process.interrupt_arrived() is not None  # still known to the command unwinding
+    finally:
+        _process.forget_interrupts()
+    assert _process.interrupt_arrived() is None and _process.pending_interrupt() is None
