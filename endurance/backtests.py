@@ -22,14 +22,16 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from endurance import warehouse
 from endurance.analysis.density import DEFAULT_CELL_M
 from endurance.analysis.forecast import DEFAULT_CANDIDATES, EventHistory
 from endurance.analysis.selection import SELECTION_WINDOW, Backtest, backtest, scorable_months
-from endurance.forces import DEFAULT_FORCE, profiles_in_use
+from endurance.forces import AnalysisArea, analysis_area, profiles_in_use
 from endurance.geography import ensure_official_layers, official
+from endurance.geography.official import loaded_forces
 from endurance.periods import Period, add_months
 from endurance.settings import Settings
 from endurance.warehouse import transaction
@@ -59,7 +61,7 @@ def backtest_stream(
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
-    force_code: str = DEFAULT_FORCE.force_code,
+    area: str | None = None,
 ) -> tuple[Backtest, str]:
     """Backtest every candidate on one stream of the warehouse and store the scores.
 
@@ -74,8 +76,9 @@ def backtest_stream(
         Every method of :data:`DEFAULT_CANDIDATES` is scored.
     coverage, cell_m
         As for :func:`endurance.hotspots.analyse_period`.
-    force_code
-        The police force area whose grid the stream is scored on.
+    area
+        The analysis area whose grid the stream is scored on: a loaded force's key, or
+        ``joint``; default the widest (:func:`endurance.forces.analysis_area`).
 
     Returns
     -------
@@ -87,7 +90,8 @@ def backtest_stream(
         raise ValueError(f"stream must be one of {', '.join(STREAMS)}, got {stream!r}")
     if stream == "incidents":
         check_linked(con)
-    study_area = force_area(con, force_code)
+    scored = analysis_area(area, loaded_forces(con))
+    study_area = study_area_of(con, scored)
     if first and last and last < first:
         raise ValueError(f"the months to report on end ({last}) before they start ({first})")
     upto = add_months(last, 1) if last else "9999-12"
@@ -115,7 +119,7 @@ def backtest_stream(
             f"some month before it (held: {held})"
         )
     with transaction(con):
-        label = replace_backtest(con, stream, tested, cell_m)
+        label = replace_backtest(con, stream, tested, cell_m, area=scored.key)
     return tested, label
 
 
@@ -127,7 +131,7 @@ def record_backtest(
     last: str | None = None,
     coverage: float = DEFAULT_COVERAGE,
     cell_m: float = DEFAULT_CELL_M,
-    force_code: str = DEFAULT_FORCE.force_code,
+    area: str | None = None,
 ) -> dict[str, Any]:
     """Run :func:`backtest_stream` on the settings' warehouse and record it in the run ledger.
 
@@ -136,16 +140,17 @@ def record_backtest(
     holds none yet, as after loading police.uk files alone.
 
     Returns :meth:`Backtest.report` with the ``stream``, the ``period`` label its rows
-    are stored under in ``marts.method_backtest``, ``cell_m``, ``force_code`` and the ``run_id``.
+    are stored under in ``marts.method_backtest``, ``cell_m``, the analysis ``area`` and the ``run_id``.
     """
-    options = {"from": first, "to": last, "coverage": coverage, "cell_m": cell_m, "force_code": force_code}
+    options = {"from": first, "to": last, "coverage": coverage, "cell_m": cell_m, "area": area}
     record = warehouse.RunRecord(
         flow="cli-backtest", settings=settings.describe(), parameters={"stream": stream, **options}
     )
     with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
         ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
+        area = analysis_area(area, loaded_forces(con)).key
         tested, label = backtest_stream(
-            con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, force_code=force_code
+            con, stream, first=first, last=last, coverage=coverage, cell_m=cell_m, area=area
         )
         report = tested.report()
         record.counts["backtest"] = {
@@ -158,7 +163,7 @@ def record_backtest(
         "stream": stream,
         "period": label,
         "cell_m": cell_m,
-        "force_code": force_code,
+        "area": area,
         "run_id": record.run_id,
         **report,
     }
@@ -171,13 +176,15 @@ def backtest_label(tested: Backtest) -> str:
     return Period(tested.evaluated[0], tested.evaluated[-1]).label
 
 
-def replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backtest, cell_m: float) -> str:
+def replace_backtest(
+    con: duckdb.DuckDBPyConnection, stream: str, tested: Backtest, cell_m: float, *, area: str
+) -> str:
     """Replace one backtest's rows in ``marts.method_backtest`` (inside the caller's transaction)."""
     label = backtest_label(tested)
-    key = [stream, label, tested.coverage, cell_m, tested.window]
+    key = [area, stream, label, tested.coverage, cell_m, tested.window]
     con.execute(
-        "DELETE FROM marts.method_backtest WHERE stream = ? AND period = ? AND coverage = ? AND cell_m = ?"
-        " AND selection_window = ?",
+        "DELETE FROM marts.method_backtest WHERE analysis_area = ? AND stream = ? AND period = ?"
+        " AND coverage = ? AND cell_m = ? AND selection_window = ?",
         key,
     )
     frame = tested.scores.copy()
@@ -188,14 +195,21 @@ def replace_backtest(con: duckdb.DuckDBPyConnection, stream: str, tested: Backte
     frame.insert(0, "coverage", tested.coverage)
     frame.insert(0, "period", label)
     frame.insert(0, "stream", stream)
+    frame.insert(0, "analysis_area", area)
     frame["computed_at"] = datetime.now()
     warehouse.insert_frame(con, "marts.method_backtest", frame)
     return label
 
 
-def force_area(con: duckdb.DuckDBPyConnection, code: str = DEFAULT_FORCE.force_code) -> BaseGeometry:
-    """Return the police force area ``code`` (British National Grid), the study area of the grid methods."""
-    return official.force_area(con, code)
+def study_area_of(con: duckdb.DuckDBPyConnection, area: AnalysisArea) -> BaseGeometry:
+    """Return the study area of the grid methods in ``area``: its police force areas (British National Grid).
+
+    Raises
+    ------
+    LookupError
+        When a force area of ``area`` is not loaded.
+    """
+    return shapely.union_all([official.force_area(con, code) for code in area.force_codes])
 
 
 def check_linked(con: duckdb.DuckDBPyConnection) -> None:

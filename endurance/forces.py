@@ -24,12 +24,12 @@ force needs a profile here and its boundary files, nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from endurance._errors import SettingsError
+from endurance._errors import ArgumentError, SettingsError
 
 if TYPE_CHECKING:
     from endurance.settings import Settings
@@ -188,3 +188,75 @@ def gazetteers(profiles: Iterable[ForceProfile]) -> tuple[Path, ...]:
 def force_of_lad(lad_code: str, profiles: Iterable[ForceProfile] = SHIPPED.values()) -> ForceProfile | None:
     """Return the force whose area holds local authority ``lad_code``, or ``None``."""
     return next((p for p in profiles if lad_code in p.lad_codes), None)
+
+
+#: The key of the analysis area covering every force loaded: the joint operation.
+JOINT = "joint"
+
+
+@dataclass(frozen=True)
+class AnalysisArea:
+    """What one set of hotspot marts, maps, exports and briefing packs covers.
+
+    One force area (key: the force's key), or the joint operation over every force in
+    use (key ``joint``): its study area is the union of their force areas, its wards
+    and authorities theirs.
+    """
+
+    key: str
+    name: str
+    forces: tuple[ForceProfile, ...]
+
+    @property
+    def force_codes(self) -> tuple[str, ...]:
+        """Return the GSS codes of the police force areas covered."""
+        return tuple(force.force_code for force in self.forces)
+
+    @property
+    def lad_codes(self) -> tuple[str, ...]:
+        """Return the GSS codes of the local authorities covered."""
+        return tuple(code for force in self.forces for code in force.lad_codes)
+
+    @property
+    def label(self) -> str:
+        """Return the area as titles and file names give it: ``Durham force area``, ``joint operation``."""
+        return f"{self.name} force area" if len(self.forces) == 1 else f"joint operation ({self.name})"
+
+
+def analysis_areas(profiles: Iterable[ForceProfile]) -> tuple[AnalysisArea, ...]:
+    """Return the analysis areas of ``profiles``: each force's, then the joint one when there are several."""
+    forces = tuple(profiles)
+    areas = [AnalysisArea(force.key, force.area_name, (force,)) for force in forces]
+    if len(forces) > 1:
+        areas.append(AnalysisArea(JOINT, " and ".join(force.area_name for force in forces), forces))
+    return tuple(areas)
+
+
+def analysis_area(key: str | None, profiles: Iterable[ForceProfile]) -> AnalysisArea:
+    """Return the analysis area ``key`` of ``profiles``; ``None`` is the widest (joint, or the only force).
+
+    Raises
+    ------
+    ArgumentError
+        Naming the key and listing the areas there are.
+    """
+    areas = analysis_areas(profiles)
+    if key is None:
+        return areas[-1]
+    found = next((area for area in areas if area.key == key.strip().lower()), None)
+    if found is None:
+        raise ArgumentError(
+            f"no analysis area {key!r}: the forces loaded give {', '.join(a.key for a in areas)}"
+            + ("" if len(areas) > 1 else f" (set ENDURANCE_FORCES=cleveland,durham for {JOINT!r})")
+        )
+    return found
+
+
+def area_suffix(area: AnalysisArea, areas: Sequence[AnalysisArea]) -> str:
+    """Return what output file names of ``area`` end with, among the ``areas`` in use.
+
+    Nothing for the widest area (the joint operation, or the only force): its files keep
+    the names they had before there were several forces; ``_<key>`` for a force when
+    there are several (``hotspots_2025-01_to_2025-12_durham.html``).
+    """
+    return "" if area.key == areas[-1].key else f"_{area.key}"

@@ -149,13 +149,21 @@ def _scope(period: Period, vintage: str) -> str:
 
 
 def _analysed_at(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> datetime | None:
-    """When the period was last analysed for ``vintage``, or None if it has not been."""
-    row = con.execute(
-        "SELECT g.analysed_at FROM marts.density_grid AS g WHERE g.period = ?"
-        " AND EXISTS (SELECT 1 FROM marts.ward_analysis AS w WHERE w.period = g.period AND w.vintage = ?)",
-        [period.label, vintage],
-    ).fetchone()
-    return row[0] if row else None
+    """When the period was last analysed for ``vintage`` in every analysis area (the oldest), or None.
+
+    None when some analysis area of the loaded forces has not been analysed.
+    """
+    from endurance.hotspots import analysis_areas_loaded
+
+    areas = [area.key for area in analysis_areas_loaded(con)]
+    rows = con.execute(
+        "SELECT g.analysed_at FROM marts.density_grid AS g"
+        " WHERE g.period = ? AND list_contains(?, g.analysis_area)"
+        " AND EXISTS (SELECT 1 FROM marts.ward_analysis AS w WHERE w.analysis_area = g.analysis_area"
+        " AND w.period = g.period AND w.vintage = ?)",
+        [period.label, areas, vintage],
+    ).fetchall()
+    return min(row[0] for row in rows) if len(rows) == len(areas) else None
 
 
 def stale(
@@ -239,14 +247,21 @@ def refresh(
 def analyse(
     con: duckdb.DuckDBPyConnection, period: Period, *, vintage: str, run_id: str | None = None
 ) -> dict[str, Any]:
-    """Analyse the period (``endurance.hotspots.analyse_period``) and record what it was built from."""
+    """Analyse the period in every analysis area and record what it was built from.
+
+    Each force area loaded, and the joint operation when there are several
+    (``endurance.hotspots.analyse_period``); returns each area's summary by its key.
+    """
     from endurance import hotspots
 
     mark = current(con)
     started = datetime.now()
-    summary = hotspots.analyse_period(con, period, vintage=vintage)
+    summaries = {
+        area.key: hotspots.analyse_period(con, period, vintage=vintage, area=area)
+        for area in hotspots.analysis_areas_loaded(con)
+    }
     record(con, "analysis", mark, scope=_scope(period, vintage), run_id=run_id, built_at=started)
-    return summary
+    return summaries
 
 
 def built_from(

@@ -37,9 +37,14 @@ What is counted
     counts (``marts.ward_month_counts.linked_incidents``). The grid methods use the
     incidents with a point; the ward figures are those ward counts themselves.
 
-Study area
-    Cleveland's police force area: the grid covers its bounds and the study cells are
-    those whose centre lies in it.
+Analysis areas
+    Each period is analysed per analysis area (:class:`endurance.forces.AnalysisArea`):
+    every loaded force's area, and the joint operation of them all when there are
+    several. The area's rows of each mart carry its key (``analysis_area``). The study
+    area is the union of the area's police force areas: the grid covers its bounds and
+    the study cells are those whose centre lies in it. Its incidents are those
+    attributed to those force areas, its wards those of its local authorities, and its
+    hotspot areas are named after the gazetteer places that lie in it.
 
 Defaults and overrides (keyword arguments of :func:`analyse_period`)
     ``cell_m=100`` (about a street block); ``coverage=0.05``: hotspot cells are the
@@ -78,7 +83,9 @@ from endurance.analysis.grid import DensityGrid, count_grid
 from endurance.analysis.selection import NESTED, SELECTION_WINDOW, Backtest, backtest
 from endurance.analysis.temporal import peak_days, peak_hours, temporal_profile
 from endurance.analysis.trend import mann_kendall, trend_label
-from endurance.backtests import DEFAULT_COVERAGE, check_linked, force_area, replace_backtest
+from endurance.backtests import DEFAULT_COVERAGE, check_linked, replace_backtest, study_area_of
+from endurance.forces import AnalysisArea, analysis_area, analysis_areas
+from endurance.geography.official import loaded_forces
 from endurance.periods import Period, add_months
 from endurance.warehouse import quote_table, transaction
 
@@ -131,8 +138,9 @@ def analyse_period(
     coverage: float = DEFAULT_COVERAGE,
     window: int = SELECTION_WINDOW,
     candidates: tuple[Method, ...] = DEFAULT_CANDIDATES,
+    area: AnalysisArea | None = None,
 ) -> dict[str, Any]:
-    """Analyse one period's incidents and replace its rows in the hotspot marts.
+    """Analyse one period's incidents in one analysis area and replace its rows in the hotspot marts.
 
     Parameters
     ----------
@@ -148,6 +156,9 @@ def analyse_period(
         method selection looks back over; see the module notes.
     candidates
         The methods the map's surface is chosen from, simplest first.
+    area
+        The force area or the joint operation analysed (:func:`analysis_areas_loaded`);
+        default the widest: the joint operation when several forces are loaded.
 
     Returns
     -------
@@ -157,9 +168,10 @@ def analyse_period(
     """
     started = time.perf_counter()
     _check_ready(con, vintage)
-    study_area = force_area(con)
-    wards = _wards(con, vintage)
-    history = _incidents(con, period.end)
+    area = area or analysis_area(None, loaded_forces(con))
+    study_area = study_area_of(con, area)
+    wards = _wards(con, vintage, area)
+    history = _incidents(con, period.end, area)
     months = len(period.months)
     recent = history.within(Period(min(period.shifted(-months).start, period.shifted(-12).start), period.end))
     current = history.within(period)
@@ -181,7 +193,8 @@ def analyse_period(
     counts = count_grid(current.x, current.y, grid)
     flagged = hotspot_cells(grid, coverage=coverage, study_mask=study)
     gi_z, gi_p, gi_class = _cell_gi_star(counts, study)
-    areas = dissolve_hotspots(grid, flagged, places=_gazetteer(con), wards=wards.by_name(), rank_by=counts)
+    places = _gazetteer(con, study_area)
+    areas = dissolve_hotspots(grid, flagged, places=places, wards=wards.by_name(), rank_by=counts)
     area_of = _area_of_incidents(grid, areas, recent)
 
     tables = {
@@ -192,10 +205,11 @@ def analyse_period(
         "temporal_profile": _temporal_frame(period, current, area_of[_in(recent.month, period)], len(areas)),
     }
     with transaction(con):
-        _replace(con, period, tables)
-        replace_backtest(con, "incidents", tested, cell_m)
-    accuracy = map_accuracy(con, period)
+        _replace(con, area, period, tables)
+        replace_backtest(con, "incidents", tested, cell_m, area=area.key)
+    accuracy = map_accuracy(con, period, area.key)
     return {
+        "area": area.key,
         "period": period.label,
         "vintage": vintage,
         "incidents": int(current.x.size),
@@ -208,8 +222,12 @@ def analyse_period(
     }
 
 
-def map_accuracy(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, Any] | None:
-    """Return the method the period's map is drawn with and how well its selection predicted.
+def map_accuracy(
+    con: duckdb.DuckDBPyConnection, period: Period, area: str | None = None
+) -> dict[str, Any] | None:
+    """Return the method the period's map of ``area`` is drawn with and how well its selection predicted.
+
+    ``area`` is an analysis area's key (default the widest loaded: :func:`area_key`).
 
     Keys: ``method``, ``label`` (plain words), ``forecast_month``, ``coverage``,
     ``backtest_from``, ``backtest_to`` (``YYYY-MM``), ``months``, ``window``, and the mean
@@ -219,12 +237,13 @@ def map_accuracy(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, An
     lists each month's chosen method and PAI beside naive's. None when the period was
     not analysed; the figures are None when no month could be scored.
     """
+    area = area_key(con, area)
     row = con.execute(
         "SELECT method, method_label, strftime(forecast_month, '%Y-%m'), coverage,"
         " strftime(backtest_from, '%Y-%m'), strftime(backtest_to, '%Y-%m'), backtest_months,"
         " nested_pai, nested_hit_rate, naive_pai, naive_hit_rate, method_pai, selection_window, cell_m"
-        " FROM marts.density_grid WHERE period = ?",
-        [period.label],
+        " FROM marts.density_grid WHERE analysis_area = ? AND period = ?",
+        [area, period.label],
     ).fetchone()
     if row is None:
         return None
@@ -239,11 +258,11 @@ def map_accuracy(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, An
         months = con.execute(
             "SELECT strftime(n.scored_month, '%Y-%m'), n.selected_method, n.incidents, n.pai, b.pai"
             " FROM marts.method_backtest AS n JOIN marts.method_backtest AS b USING"
-            " (stream, period, coverage, cell_m, selection_window, scored_month)"
-            " WHERE n.stream = 'incidents' AND n.period = ? AND n.coverage = ? AND n.cell_m = ?"
-            " AND n.selection_window = ? AND n.method = ? AND b.family = 'naive' AND n.in_summary"
-            " ORDER BY 1",
-            [label, found["coverage"], found["cell_m"], found["window"], NESTED],
+            " (analysis_area, stream, period, coverage, cell_m, selection_window, scored_month)"
+            " WHERE n.analysis_area = ? AND n.stream = 'incidents' AND n.period = ? AND n.coverage = ?"
+            " AND n.cell_m = ? AND n.selection_window = ? AND n.method = ? AND b.family = 'naive'"
+            " AND n.in_summary ORDER BY 1",
+            [area, label, found["coverage"], found["cell_m"], found["window"], NESTED],
         ).fetchall()
         found["by_month"] = [
             {"month": m, "method": _plain(name), "incidents": n, "pai": pai, "naive_pai": naive}
@@ -281,16 +300,18 @@ def _check_ready(con: duckdb.DuckDBPyConnection, vintage: str) -> None:
     check_linked(con)
 
 
-def _gazetteer(con: duckdb.DuckDBPyConnection) -> dict[str, BaseGeometry]:
+def _gazetteer(con: duckdb.DuckDBPyConnection, study_area: BaseGeometry) -> dict[str, BaseGeometry]:
+    """Return the gazetteers' places in the study area: hotspot areas are named after them."""
     rows = con.execute("SELECT name, ST_AsWKB(geom_27700) FROM geo.hotspots ORDER BY name").fetchall()
-    return {name: shapely.from_wkb(bytes(wkb)) for name, wkb in rows}
+    places = {name: shapely.from_wkb(bytes(wkb)) for name, wkb in rows}
+    return {name: place for name, place in places.items() if place.intersects(study_area)}
 
 
-def _wards(con: duckdb.DuckDBPyConnection, vintage: str) -> _Wards:
+def _wards(con: duckdb.DuckDBPyConnection, vintage: str, area: AnalysisArea) -> _Wards:
     table = con.execute(
         "SELECT ward_code, ward_name, lad_code, lad_name, ST_AsWKB(geom_27700) AS wkb FROM geo.wards"
-        " WHERE vintage = ? ORDER BY ward_code",
-        [vintage],
+        " WHERE vintage = ? AND list_contains(?, lad_code) ORDER BY ward_code",
+        [vintage, list(area.lad_codes)],
     ).df()
     table["geometry"] = shapely.from_wkb([bytes(w) for w in table.pop("wkb")])
     # A ward name used twice in a vintage is told apart by its authority.
@@ -299,12 +320,17 @@ def _wards(con: duckdb.DuckDBPyConnection, vintage: str) -> _Wards:
     return _Wards(table, vintage)
 
 
-def _incidents(con: duckdb.DuckDBPyConnection, last: str) -> _Incidents:
-    """Every located linked incident up to the end of month ``last``: all loaded history."""
+def _incidents(con: duckdb.DuckDBPyConnection, last: str, area: AnalysisArea) -> _Incidents:
+    """Every located linked incident in ``area`` up to the end of month ``last``: all loaded history.
+
+    An incident is in the area when it was attributed to one of its force areas (where
+    it happened, whichever force reported it).
+    """
     frame = con.execute(
         "SELECT x, y, strftime(month, '%Y-%m') AS month, occurred_at FROM staging.linked_incidents"
-        " WHERE x IS NOT NULL AND month < ?::DATE ORDER BY incident_id",
-        [f"{add_months(last, 1)}-01"],
+        " WHERE x IS NOT NULL AND month < ?::DATE AND incident_id IN (SELECT event_id"
+        " FROM staging.event_force_areas WHERE list_contains(?, pfa_code)) ORDER BY incident_id",
+        [f"{add_months(last, 1)}-01", list(area.force_codes)],
     ).df()
     return _Incidents(
         frame["x"].to_numpy(dtype=float),
@@ -566,12 +592,12 @@ def _ward_analysis_frame(
 ) -> pd.DataFrame:
     counts = con.execute(
         "SELECT ward_code, strftime(month, '%Y-%m') AS month, linked_incidents AS count"
-        " FROM marts.ward_month_counts WHERE vintage = ?",
-        [wards.vintage],
+        " FROM marts.ward_month_counts WHERE vintage = ? AND list_contains(?, ward_code)",
+        [wards.vintage, wards.table["ward_code"].tolist()],
     ).df()
     table = wards.table[["ward_code", "ward_name", "lad_code", "lad_name"]].copy()
     compared = compare_periods(counts, period, area="ward_code").set_index("ward_code")
-    compared = compared.reindex(table["ward_code"], fill_value=0)
+    compared = compared[["current", "previous", "year_ago"]].reindex(table["ward_code"], fill_value=0)
     table["incidents"] = compared["current"].to_numpy(dtype=int)
     table["previous"] = compared["previous"].to_numpy(dtype=int)
     table["last_year"] = compared["year_ago"].to_numpy(dtype=int)
@@ -639,16 +665,43 @@ def _temporal_frame(period: Period, current: _Incidents, area_of: np.ndarray, n_
 # --------------------------------------------------------------------------- writing
 
 
-def _replace(con: duckdb.DuckDBPyConnection, period: Period, tables: dict[str, pd.DataFrame]) -> None:
-    """Replace the period's rows in every mart and check them (inside the caller's transaction)."""
+def _replace(
+    con: duckdb.DuckDBPyConnection, area: AnalysisArea, period: Period, tables: dict[str, pd.DataFrame]
+) -> None:
+    """Replace the area's rows of the period in every mart, and check them (in the caller's transaction)."""
     start, stop = period.bounds
     for name in TABLES:
         target = quote_table(f"marts.{name}")
-        con.execute(f"DELETE FROM {target} WHERE period = ?", [period.label])  # noqa: S608 (quoted)
-        warehouse.insert_frame(con, target, tables[name])
+        con.execute(
+            f"DELETE FROM {target} WHERE analysis_area = ? AND period = ?",  # noqa: S608 (quoted)
+            [area.key, period.label],
+        )
+        warehouse.insert_frame(con, target, tables[name].assign(analysis_area=area.key))
     run_checks(
         con,
         "hotspots",
-        heading=f"hotspot analysis of {period.label} failed its checks",
-        params={"period": period.label, "start": start, "stop": stop},
+        heading=f"hotspot analysis of {period.label} ({area.label}) failed its checks",
+        params={
+            "area": area.key,
+            "period": period.label,
+            "start": start,
+            "stop": stop,
+            "lad_codes": list(area.lad_codes),
+        },
     )
+
+
+def analysis_areas_loaded(con: duckdb.DuckDBPyConnection) -> tuple[AnalysisArea, ...]:
+    """Return the analysis areas of the forces whose boundaries the warehouse holds."""
+    return analysis_areas(loaded_forces(con))
+
+
+def area_key(con: duckdb.DuckDBPyConnection, key: str | None) -> str:
+    """Return the key of analysis area ``key`` of the loaded forces (``None``: the widest), checked.
+
+    Raises
+    ------
+    ArgumentError
+        When the loaded forces have no such area.
+    """
+    return analysis_area(key, loaded_forces(con)).key

@@ -471,8 +471,11 @@ def backtest(
     period_to: str = typer.Option(None, "--to", help="Last month to report on, YYYY-MM."),
     coverage: float = typer.Option(0.05, "--coverage", help="Share of the force area flagged, e.g. 0.05."),
     cell_m: float = typer.Option(100.0, "--cell-m", help="Grid cell size in metres."),
-    force_area: str = typer.Option(
-        None, "--force-area", help="Police force area code whose grid is scored (default: Cleveland)."
+    force: str = typer.Option(
+        None,
+        "--force",
+        help="Whose grid is scored: a loaded force (cleveland, durham) or joint (default: joint "
+        "when several forces are loaded, else the one force).",
     ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object for scripts."),
 ) -> None:
@@ -485,7 +488,6 @@ def backtest(
     Scores are stored in marts.method_backtest.
     """
     from endurance.backtests import STREAMS, record_backtest
-    from endurance.forces import DEFAULT_FORCE
 
     settings = Settings.from_env()
     _check_months(period_from, period_to)
@@ -502,7 +504,7 @@ def backtest(
         last=period_to,
         coverage=coverage,
         cell_m=cell_m,
-        force_code=force_area or DEFAULT_FORCE.force_code,
+        area=force,
     )
     if as_json:
         print(json.dumps(report, indent=2, default=str))

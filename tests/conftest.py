@@ -140,3 +140,17 @@ def small_disk(tmp_path: Path) -> Iterator[SmallDisk]:
         yield SmallDisk(path)
     finally:
         subprocess.run(["umount", "-l", str(path)], check=False)
+
+
+@pytest.fixture(scope="session")
+def two_forces_analysed(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> dict:
+    """Return a warehouse serving Cleveland and Durham with 2025 analysed per area (tests/_two_forces.py).
+
+    Keys: ``db`` (the file: copy it before writing) and ``summaries`` (each area's analysis).
+    """
+    from tests._two_forces import build
+
+    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
+        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    path = tmp_path_factory.mktemp("two-forces-analysed") / "endurance.duckdb"
+    return {"db": path, "summaries": build(path, geodata_dir)}

@@ -27,6 +27,7 @@ RISING = [1, 2, 3, 4, 5, 6]
 #: The contract the maps and briefings read: (column, DuckDB type) in order; more may follow.
 CONTRACT = {
     "density_grid": [
+        ("analysis_area", "VARCHAR"),
         ("period", "VARCHAR"), ("origin_x", "DOUBLE"), ("origin_y", "DOUBLE"), ("cell_m", "DOUBLE"),
         ("nx", "INTEGER"), ("ny", "INTEGER"), ("method", "VARCHAR"), ("method_family", "VARCHAR"),
         ("method_params", "VARCHAR"), ("method_label", "VARCHAR"), ("bandwidth_m", "DOUBLE"),
@@ -39,11 +40,13 @@ CONTRACT = {
         ("method_pai", "DOUBLE"),
     ],
     "density_cells": [
+        ("analysis_area", "VARCHAR"),
         ("period", "VARCHAR"), ("col", "INTEGER"), ("row", "INTEGER"), ("x", "DOUBLE"), ("y", "DOUBLE"),
         ("lon", "DOUBLE"), ("lat", "DOUBLE"), ("density_km2", "DOUBLE"), ("incidents", "INTEGER"),
         ("hotspot", "BOOLEAN"), ("gi_z", "DOUBLE"), ("gi_p", "DOUBLE"), ("gi_class", "VARCHAR"),
     ],
     "hotspot_areas": [
+        ("analysis_area", "VARCHAR"),
         ("period", "VARCHAR"), ("area_id", "INTEGER"), ("name", "VARCHAR"), ("named_after", "VARCHAR"),
         ("ward_names", "VARCHAR"), ("lad_codes", "VARCHAR"), ("geom_4326", "GEOMETRY"),
         ("area_km2", "DOUBLE"), ("incidents", "INTEGER"), ("previous", "INTEGER"),
@@ -53,6 +56,7 @@ CONTRACT = {
         ("monthly", "VARCHAR"),
     ],
     "ward_analysis": [
+        ("analysis_area", "VARCHAR"),
         ("period", "VARCHAR"), ("vintage", "VARCHAR"), ("ward_code", "VARCHAR"), ("ward_name", "VARCHAR"),
         ("lad_code", "VARCHAR"), ("lad_name", "VARCHAR"), ("incidents", "INTEGER"),
         ("previous", "INTEGER"), ("last_year", "INTEGER"), ("change_previous", "DOUBLE"),
@@ -60,10 +64,12 @@ CONTRACT = {
         ("gi_z", "DOUBLE"), ("gi_p", "DOUBLE"), ("gi_class", "VARCHAR"), ("trend", "VARCHAR"),
     ],
     "temporal_profile": [
+        ("analysis_area", "VARCHAR"),
         ("period", "VARCHAR"), ("scope", "VARCHAR"), ("day_of_week", "INTEGER"), ("hour", "INTEGER"),
         ("incidents", "INTEGER"),
     ],
     "method_backtest": [
+        ("analysis_area", "VARCHAR"),
         ("stream", "VARCHAR"), ("period", "VARCHAR"), ("coverage", "DOUBLE"), ("cell_m", "DOUBLE"),
         ("selection_window", "INTEGER"), ("method", "VARCHAR"), ("family", "VARCHAR"),
         ("params", "VARCHAR"), ("scored_month", "DATE"), ("selected_method", "VARCHAR"),
@@ -406,7 +412,7 @@ def test_the_flow_analyses_the_demo_year(demo_run) -> None:
                 " ORDER BY started_at DESC LIMIT 1"
             ).fetchone()[0]
         )
-        summary = record["hotspots"]
+        summary = record["hotspots"]["cleveland"]
         period = Period("2025-01", "2025-12")
         assert summary["period"] == period.label and summary["hotspots"] > 0
         accuracy = hotspots.map_accuracy(con, period)
