@@ -1,8 +1,14 @@
-"""Place synthetic points on the real Cleveland boundaries and the hotspot gazetteer.
+"""Place synthetic points on a force's real boundaries and its hotspot gazetteer.
 
 Incidents cluster: most off-road-bike calls come from a few named places (Eston Hills
-above all) and the rural edges, the rest from anywhere people live. Points are drawn
+above all in Cleveland; the Durham coast, Waldridge Fell and east Darlington in
+Durham) and the rural edges, the rest from anywhere people live. Points are drawn
 inside polygons by rejection sampling, around a few random cores for clusters.
+
+A force's wards and LSOAs are the files its profile's ``layers`` patterns find under
+the geodata folder (the latest vintage), its named places its profile's gazetteer;
+each force weights its own places (``HOTSPOT_WEIGHTS_BY_FORCE``) and names its own
+streets (``STREETS_BY_FORCE``).
 """
 
 from __future__ import annotations
@@ -13,10 +19,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from endurance.geography import HOTSPOTS_PATH
+from endurance._errors import ArgumentError, GeodataMissingError
+from endurance.forces import CLEVELAND, ForceProfile
 from endurance.sources._common import lonlat_from_bng
 
-#: Share of hotspot incidents per gazetteer place.
+#: Share of Cleveland's hotspot incidents per gazetteer place.
 HOTSPOT_WEIGHTS = {
     "eston-hills": 0.30,
     "flatts-lane": 0.05,
@@ -26,7 +33,24 @@ HOTSPOT_WEIGHTS = {
     "east-middlesbrough": 0.17,
     "hemlington": 0.15,
 }
-#: Street names for addresses and police.uk "On or near" points (common, not a real address list).
+#: Share of Durham's hotspot incidents per gazetteer place: the coast (Horden, Crimdon,
+#: Peterlee), Waldridge Fell and east Darlington most.
+DURHAM_HOTSPOT_WEIGHTS = {
+    "DUR-horden-coast": 0.16,
+    "DUR-crimdon": 0.12,
+    "DUR-peterlee": 0.12,
+    "DUR-waldridge-fell": 0.16,
+    "DUR-darlington-east": 0.14,
+    "DUR-shotton-wingate": 0.07,
+    "DUR-haughton-springfield": 0.07,
+    "DUR-newton-aycliffe": 0.06,
+    "DUR-shildon": 0.05,
+    "DUR-stanley": 0.05,
+}
+#: Each force's hotspot weights, by force key.
+HOTSPOT_WEIGHTS_BY_FORCE = {"cleveland": HOTSPOT_WEIGHTS, "durham": DURHAM_HOTSPOT_WEIGHTS}
+#: Cleveland street names for addresses and police.uk "On or near" points (common, not a
+#: real address list).
 STREETS = [
     "Moor Lane",
     "Church Lane",
@@ -49,18 +73,89 @@ STREETS = [
     "Willow Crescent",
     "Sandy Lane",
 ]
+#: Durham street names, as for :data:`STREETS`.
+DURHAM_STREETS = [
+    "Front Street",
+    "Durham Road",
+    "Station Road",
+    "High Street",
+    "North Road",
+    "Coast Road",
+    "Fell Road",
+    "Colliery Road",
+    "Church Lane",
+    "South View",
+    "Park Avenue",
+    "Hawthorn Terrace",
+    "Beech Grove",
+    "Heather Drive",
+    "Gorse Way",
+    "Bracken Walk",
+    "Fern Court",
+    "Rowan Place",
+    "Willow Crescent",
+    "Sandy Lane",
+]
+#: Each force's street names, by force key.
+STREETS_BY_FORCE = {"cleveland": STREETS, "durham": DURHAM_STREETS}
+#: Wards larger than this (m²) make a force's rural edges; Durham's divisions are larger.
+RURAL_WARD_AREA = {"cleveland": 8e6, "durham": 30e6}
 
 
 class DemoGeography:
-    """The real boundaries the demo places its points on, in metres (EPSG:27700)."""
+    """A force's real boundaries the demo places its points on, in metres (EPSG:27700).
 
-    def __init__(self, geodata_dir: Path) -> None:
-        self.wards = gpd.read_file(geodata_dir / "cleveland_wards_2024.geojson").to_crs(27700)
-        self.lsoas = gpd.read_file(geodata_dir / "cleveland_lsoa_2011.geojson").to_crs(27700)
-        self.hotspots = gpd.read_file(HOTSPOTS_PATH).to_crs(27700).set_index("hotspot_id")
+    Parameters
+    ----------
+    geodata_dir
+        Folder with the official boundaries; the force's ``ward`` and ``lsoa`` patterns
+        are searched under it, and the latest vintage of each is used.
+    profile
+        The force (Cleveland unless given).
+    hotspot_weights
+        Share of hotspot incidents per gazetteer place; by default the force's own
+        (:data:`HOTSPOT_WEIGHTS_BY_FORCE`).
+    """
+
+    def __init__(
+        self,
+        geodata_dir: Path,
+        profile: ForceProfile = CLEVELAND,
+        *,
+        hotspot_weights: dict[str, float] | None = None,
+    ) -> None:
+        if profile.gazetteer is None:
+            raise ArgumentError(f"force {profile.key!r} has no gazetteer to place demo hotspots on")
+        self.profile = profile
+        self.wards = _latest_layer(geodata_dir, profile, "ward")
+        self.lsoas = _latest_layer(geodata_dir, profile, "lsoa")
+        self.hotspots = gpd.read_file(profile.gazetteer).to_crs(27700).set_index("hotspot_id")
+        self.hotspot_weights = (
+            HOTSPOT_WEIGHTS_BY_FORCE[profile.key] if hotspot_weights is None else hotspot_weights
+        )
+        unknown = sorted(set(self.hotspot_weights) - set(self.hotspots.index))
+        if unknown:
+            raise ArgumentError(
+                f"hotspot_weights names {', '.join(unknown)}, not in {profile.key}'s gazetteer"
+                f" {profile.gazetteer.name} (its places: {', '.join(self.hotspots.index)})"
+            )
+        self.streets = STREETS_BY_FORCE[profile.key]
         self.land = shapely.union_all(self.wards.geometry.to_numpy())
-        rural = self.wards[self.wards.area > 8e6]
+        rural = self.wards[self.wards.area > RURAL_WARD_AREA[profile.key]]
         self.rural = shapely.union_all(rural.geometry.to_numpy())
+
+
+def _latest_layer(geodata_dir: Path, profile: ForceProfile, kind: str) -> gpd.GeoDataFrame:
+    """Read the latest vintage of the force's boundary layer ``kind``, in metres."""
+    paths = sorted(p for pattern in profile.patterns(kind) for p in geodata_dir.glob(pattern))
+    if not paths:
+        raise GeodataMissingError(
+            f"{geodata_dir} has no {kind} layer of force {profile.key}"
+            f" ({', '.join(profile.patterns(kind))}); the demo places its points on them"
+        )
+    layers = [gpd.read_file(path) for path in paths]
+    latest = max(layers, key=lambda layer: str(layer["vintage"].iloc[0]))
+    return latest.to_crs(27700)
 
 
 def random_points(polygon: shapely.Geometry, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -103,8 +198,9 @@ def incident_points(geo: DemoGeography, n: int, rng: np.random.Generator) -> np.
     """Return ``n`` incident points: 55% on the hotspots, 20% on the rural edges, the rest anywhere."""
     n_hot, n_rural = int(n * 0.55), int(n * 0.2)
     parts = []
-    ids = list(HOTSPOT_WEIGHTS)
-    counts = rng.multinomial(n_hot, np.array(list(HOTSPOT_WEIGHTS.values())) / sum(HOTSPOT_WEIGHTS.values()))
+    weights = geo.hotspot_weights
+    ids = list(weights)
+    counts = rng.multinomial(n_hot, np.array(list(weights.values())) / sum(weights.values()))
     for hotspot_id, k in zip(ids, counts, strict=True):
         polygon = geo.hotspots.loc[hotspot_id, "geometry"]
         parts.append(clustered_points(polygon, int(k), rng, sigma=250.0))

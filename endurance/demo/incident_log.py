@@ -1,9 +1,10 @@
 """Write the demo's control-room incident log: a year of calls, most about off-road bikes.
 
-About 3,900 off-road-bike incidents (3,911 were reported in the 12 months to October
-2017) and a few hundred other calls, with the opening and closing codes, locations
-(grid references for most, latitude and longitude for some) and free text a real log
-holds; some narratives name a (fake) rider, bike and caller.
+For Cleveland about 3,900 off-road-bike incidents (3,911 were reported in the 12
+months to October 2017), for Durham about 2,000, and a few hundred other calls, with
+the opening and closing codes, locations (grid references for most, latitude and
+longitude for some) and free text a real log holds; some narratives name a (fake)
+rider, bike and caller.
 """
 
 from __future__ import annotations
@@ -11,18 +12,18 @@ from __future__ import annotations
 import numpy as np
 
 from endurance.demo import bad_rows
-from endurance.demo.geography import STREETS, DemoGeography, incident_points
+from endurance.demo.forces import DemoForce
+from endurance.demo.geography import DemoGeography, incident_points
 from endurance.demo.people import fake_person
-from endurance.demo.timing import timestamps
 from endurance.sources._common import lonlat_from_bng
 
 
 def incident_rows(
-    geo: DemoGeography, year: int, rng: np.random.Generator, planted: list[str]
+    geo: DemoGeography, force: DemoForce, year: int, rng: np.random.Generator, planted: list[str]
 ) -> tuple[list[list[str]], int]:
     """Return the control-room log's rows (good, then bad) and how many are off-road-bike incidents."""
-    n_bike, n_other = 3900, 420
-    stamps = timestamps(n_bike + n_other, year, rng)
+    n_bike, n_other = force.incidents, force.other_calls
+    stamps = force.timestamps(n_bike + n_other, year, rng)
     points = incident_points(geo, n_bike + n_other, rng)
     is_bike = rng.permutation(np.r_[np.ones(n_bike, bool), np.zeros(n_other, bool)])
     lon, lat = lonlat_from_bng(points[:, 0], points[:, 1])
@@ -45,8 +46,8 @@ def incident_rows(
     ]
     rows = []
     for i, (stamp, bike) in enumerate(zip(stamps, is_bike, strict=True)):
-        ref = f"CLE-{stamp:%Y%m%d}-{i:05d}"
-        street = rng.choice(STREETS)
+        ref = f"{force.refs.incident}-{stamp:%Y%m%d}-{i:05d}"
+        street = rng.choice(geo.streets)
         if bike:
             opening = rng.choice(["ASB-VEH", "ASB-NUI", "SUS-VEH", "FIRE-SEC"], p=[0.7, 0.18, 0.07, 0.05])
             closing = rng.choice(
@@ -73,4 +74,4 @@ def incident_rows(
     # A few bad rows of every kind, appended so they are easy to find in the file.
     grid = (f"{points[0, 0]:.0f}", f"{points[0, 1]:.0f}")
     latlon = (f"{lat[1]:.6f}", f"{lon[1]:.6f}")
-    return rows + bad_rows.incident_log_rows(year, grid, latlon, repeat=rows[5]), bike_count
+    return rows + bad_rows.incident_log_rows(year, grid, latlon, repeat=rows[5], force=force), bike_count

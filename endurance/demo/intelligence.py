@@ -13,16 +13,17 @@ from datetime import timedelta
 import numpy as np
 
 from endurance.demo import bad_rows
-from endurance.demo.geography import STREETS, DemoGeography, incident_points
+from endurance.demo.forces import DemoForce
+from endurance.demo.geography import DemoGeography, incident_points
 from endurance.demo.people import fake_person
-from endurance.demo.timing import created_at, timestamps
+from endurance.demo.timing import created_at
 from endurance.sources import incident_log
 from endurance.sources import intelligence as intelligence_source
 from endurance.sources._common import lonlat_from_bng
 
 
 def _echo_reports(
-    incident_rows: list[list[str]], year: int, rng: np.random.Generator, planted: list[str], n: int = 40
+    force: DemoForce, incident_rows: list[list[str]], year: int, rng: np.random.Generator, planted: list[str]
 ) -> list[list[str]]:
     """Resident and councillor reports of incidents already in the control-room log.
 
@@ -32,9 +33,11 @@ def _echo_reports(
     logged = [
         r
         for r in incident_rows
-        if r[5] and r[0].startswith(f"CLE-{year}") and incident_log.classify_off_road(r[3], r[9])
+        if r[5]
+        and r[0].startswith(f"{force.refs.incident}-{year}")
+        and incident_log.classify_off_road(r[3], r[9])
     ]
-    picks = rng.choice(len(logged), size=min(n, len(logged)), replace=False)
+    picks = rng.choice(len(logged), size=min(force.echoes, len(logged)), replace=False)
     rows = []
     for k, index in enumerate(sorted(picks)):
         ref, created, *_ = logged[index]
@@ -45,7 +48,7 @@ def _echo_reports(
         planted.extend([name, phone, vrm])
         rows.append(
             [
-                f"INT-{year}-E{k:04d}",
+                f"{force.refs.intelligence}-{year}-E{k:04d}",
                 f"{when:%Y-%m-%dT%H:%M}",
                 str(rng.choice(["Web form", "Councillor", "101 non-emergency call"])),
                 "2",
@@ -65,14 +68,15 @@ def _echo_reports(
 
 def intelligence_rows(
     geo: DemoGeography,
+    force: DemoForce,
     year: int,
     rng: np.random.Generator,
     planted: list[str],
     incident_rows: list[list[str]],
 ) -> list[list[str]]:
     """Return community intelligence rows: graded reports with planted personal data, then bad rows."""
-    n = 620
-    stamps = timestamps(n, year, rng)
+    n = force.intelligence
+    stamps = force.timestamps(n, year, rng)
     points = incident_points(geo, n, rng)
     lon, lat = lonlat_from_bng(points[:, 0], points[:, 1])
     aliases = [a.strip() for a in ";".join(geo.hotspots["aliases"]).split(";") if a.strip()]
@@ -81,7 +85,7 @@ def intelligence_rows(
     rows = []
     for i, stamp in enumerate(stamps):
         name, phone, vrm = fake_person(rng)
-        address = f"{rng.integers(1, 200)} {rng.choice(STREETS)}"
+        address = f"{rng.integers(1, 200)} {rng.choice(geo.streets)}"
         planted.extend([name, phone, vrm, address])
         kind = rng.random()
         if kind < 0.6:
@@ -98,7 +102,7 @@ def intelligence_rows(
         )
         rows.append(
             [
-                f"INT-{year}-{i:05d}",
+                f"{force.refs.intelligence}-{year}-{i:05d}",
                 f"{stamp:%Y-%m-%dT%H:%M}",
                 str(rng.choice(channels)),
                 str(rng.choice(["1", "2", "3"], p=[0.2, 0.65, 0.15])),
@@ -112,5 +116,5 @@ def intelligence_rows(
                 phone,
             ]
         )
-    rows += _echo_reports(incident_rows, year, rng, planted)
-    return rows + bad_rows.intelligence_rows(rows[0])
+    rows += _echo_reports(force, incident_rows, year, rng, planted)
+    return rows + bad_rows.intelligence_rows(rows[0], force=force)

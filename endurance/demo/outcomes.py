@@ -15,12 +15,11 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from endurance.demo import bad_rows
+from endurance.demo.forces import DemoForce
 from endurance.demo.geography import DemoGeography, clustered_points, coordinate_cells
 from endurance.demo.people import fake_vrm
-from endurance.demo.timing import created_at, timestamps
+from endurance.demo.timing import created_at
 from endurance.sources import outcomes as outcomes_source
-
-_INCIDENT_REF = re.compile(r"CLE-\d{8}-\d{5}")
 
 
 @dataclass
@@ -39,6 +38,7 @@ class _Outcome:
 
 def outcome_rows(
     geo: DemoGeography,
+    force: DemoForce,
     incident_rows: list[list[str]],
     year: int,
     rng: np.random.Generator,
@@ -51,7 +51,7 @@ def outcome_rows(
     draw from ``rng`` in a fixed order, so the same seed writes the same file.
     """
     end = datetime(year, 12, 31, 23, 59)
-    draws = _Draws(rng, _logged_incidents(incident_rows))
+    draws = _Draws(rng, force, _logged_incidents(force, incident_rows))
     out = _warnings(draws, geo, year)
     out += _repeat_warnings(draws, out, end)
     out += _seizures(draws, out)
@@ -59,31 +59,34 @@ def outcome_rows(
     out += _arrests_and_charges(draws, end)
     out += _tenancy_actions(draws, warned_people, end)
     out.sort(key=lambda o: (o.at, o.outcome_type))
-    rows = _written_rows(out, year, rng, planted)
+    rows = _written_rows(out, force, year, rng, planted)
     # A few bad rows of every kind.
-    return rows + bad_rows.outcome_rows(next(r for r in rows if r[7]), year, repeat=rows[3])
+    return rows + bad_rows.outcome_rows(next(r for r in rows if r[7]), year, repeat=rows[3], force=force)
 
 
-def _logged_incidents(incident_rows: list[list[str]]) -> dict[str, list[str]]:
-    """Return the first row of each well-formed incident reference in the log."""
+def _logged_incidents(force: DemoForce, incident_rows: list[list[str]]) -> dict[str, list[str]]:
+    """Return the first row of each well-formed incident reference of the force in the log."""
+    well_formed = re.compile(rf"{re.escape(force.refs.incident)}-\d{{8}}-\d{{5}}")
     incidents: dict[str, list[str]] = {}
     for row in incident_rows:
-        if _INCIDENT_REF.fullmatch(row[0]):
+        if well_formed.fullmatch(row[0]):
             incidents.setdefault(row[0], row)
     return incidents
 
 
 class _Draws:
-    """The random draws every kind of outcome shares: incidents, people, delays."""
+    """The random draws every kind of outcome shares: incidents, people, delays, and how many."""
 
-    def __init__(self, rng: np.random.Generator, incidents: dict[str, list[str]]) -> None:
+    def __init__(self, rng: np.random.Generator, force: DemoForce, incidents: dict[str, list[str]]) -> None:
         self.rng = rng
+        self.force = force
+        self.volumes = force.outcomes
         self.incidents = incidents
         self._people = iter(range(1, 10_000))
 
     def subject(self, *, with_vrm: float = 0.9) -> tuple[str, str]:
         """Return a new person reference and, most of the time, a fake VRM."""
-        return f"PER-SYN-{next(self._people):05d}", (
+        return f"{self.force.refs.person}-{next(self._people):05d}", (
             fake_vrm(self.rng) if self.rng.random() < with_vrm else ""
         )
 
@@ -107,11 +110,12 @@ def _warnings(draws: _Draws, geo: DemoGeography, year: int) -> list[_Outcome]:
     """Return s.59 warnings raised from logged incidents, then the Rural Task Force's own."""
     out = [
         _Outcome(draws.after(row), "S59-WARN", "POLICE", *draws.subject(), row[0], _coords(row))
-        for row in draws.closed_with("S59-WARN", 130)
+        for row in draws.closed_with("S59-WARN", draws.volumes.warnings)
     ]
     # Rural Task Force warnings, not raised from a logged call.
-    points = clustered_points(geo.rural, 20, draws.rng, cores=6, sigma=500.0)
-    for stamp, (x, y) in zip(timestamps(20, year, draws.rng), points, strict=True):
+    n = draws.volumes.patrol_warnings
+    points = clustered_points(geo.rural, n, draws.rng, cores=6, sigma=500.0)
+    for stamp, (x, y) in zip(draws.force.timestamps(n, year, draws.rng), points, strict=True):
         cells = coordinate_cells(x, y, draws.rng, latlon_share=0.5)
         out.append(
             _Outcome(
@@ -123,8 +127,10 @@ def _warnings(draws: _Draws, geo: DemoGeography, year: int) -> list[_Outcome]:
 
 def _repeat_warnings(draws: _Draws, warnings: list[_Outcome], end: datetime) -> list[_Outcome]:
     """Return second warnings of riders warned from a logged incident, within 12 months."""
+    from_incidents = sum(1 for w in warnings if w.incident_ref)
     again_warned = []
-    for first in [warnings[i] for i in draws.rng.choice(130, size=8, replace=False)]:
+    picks = draws.rng.choice(from_incidents, size=draws.volumes.repeat_warnings, replace=False)
+    for first in [warnings[i] for i in picks]:
         again = first.at + timedelta(
             days=int(draws.rng.integers(10, 120)), hours=int(draws.rng.integers(1, 6))
         )
@@ -138,7 +144,7 @@ def _repeat_warnings(draws: _Draws, warnings: list[_Outcome], end: datetime) -> 
 def _seizures(draws: _Draws, warnings: list[_Outcome]) -> list[_Outcome]:
     """Return s.59 seizures: most follow an earlier warning of the same rider or the same bike."""
     seized = []
-    for row in draws.closed_with("S59-SEIZE", 50):
+    for row in draws.closed_with("S59-SEIZE", draws.volumes.seizures):
         at = draws.after(row)
         earlier = [o for o in warnings if o.outcome_type == "S59-WARN" and o.at < at]
         person, vrm = draws.subject()
@@ -164,7 +170,7 @@ def _seized_again(
 def _arrests_and_charges(draws: _Draws, end: datetime) -> list[_Outcome]:
     """Return arrests, and charges for most of them some weeks later (recorded by date only)."""
     out = []
-    for row in draws.closed_with("ARREST", 20):
+    for row in draws.closed_with("ARREST", draws.volumes.arrests):
         person, vrm = draws.subject(with_vrm=0.5)
         arrest = _Outcome(draws.after(row), "ARREST", "POLICE", person, vrm, row[0], _coords(row))
         out.append(arrest)
@@ -181,7 +187,7 @@ def _tenancy_actions(
     """Return tenancy actions by housing providers and councils after an s.59 event is shared."""
     out = []
     rng = draws.rng
-    for i in rng.choice(len(warned_people), size=45, replace=False):
+    for i in rng.choice(len(warned_people), size=draws.volumes.tenancy_actions, replace=False):
         person, since = warned_people[int(i)]
         acted = since.date() + timedelta(days=int(rng.integers(7, 70)))
         if acted > end.date():
@@ -195,7 +201,7 @@ def _tenancy_actions(
 
 
 def _written_rows(
-    outcomes: list[_Outcome], year: int, rng: np.random.Generator, planted: list[str]
+    outcomes: list[_Outcome], force: DemoForce, year: int, rng: np.random.Generator, planted: list[str]
 ) -> list[list[str]]:
     """Return the outcomes as file rows, in mixed date formats; record the fakes planted."""
     rows = []
@@ -208,7 +214,7 @@ def _written_rows(
         planted.extend(p for p in (vrm, o.person) if p)
         rows.append(
             [
-                f"OUT-{year}-{i + 1:05d}",
+                f"{force.refs.outcome}-{year}-{i + 1:05d}",
                 when,
                 o.outcome_type,
                 outcomes_source.AGENCIES[o.agency],

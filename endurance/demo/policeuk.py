@@ -3,6 +3,8 @@
 The exact header and conventions of the real downloads: anti-social behaviour rows
 have no Crime ID and no outcome, every point is snapped to one of a few thousand
 anonymous shared map points ("On or near ..."), and some rows have no location.
+Each force's files name it in ``Reported by`` and ``Falls within``, follow its seasons,
+and draw their Crime IDs from a hash salted by force, so no two forces share one.
 """
 
 from __future__ import annotations
@@ -13,9 +15,8 @@ from typing import TypedDict
 import numpy as np
 import shapely
 
-from endurance.demo.geography import STREETS, DemoGeography, random_points
-from endurance.demo.timing import MONTH_WEIGHTS
-from endurance.forces import DEFAULT_FORCE
+from endurance.demo.forces import DemoForce
+from endurance.demo.geography import DemoGeography, random_points
 from endurance.sources._common import lonlat_from_bng
 
 CRIME_TYPES = {
@@ -62,7 +63,7 @@ def map_points(geo: DemoGeography, rng: np.random.Generator, n: int = 4000) -> M
     near = np.flatnonzero(shapely.contains_xy(hot, xy[:, 0], xy[:, 1]))
     return {
         "xy": xy,
-        "name": [f"On or near {rng.choice(STREETS)}" for _ in range(n)],
+        "name": [f"On or near {rng.choice(geo.streets)}" for _ in range(n)],
         "lsoa_code": list(geo.lsoas["lsoa_code"].iloc[pick]),
         "lsoa_name": list(geo.lsoas["lsoa_name"].iloc[pick]),
         "near_hotspot": near if len(near) else np.arange(n),
@@ -70,11 +71,12 @@ def map_points(geo: DemoGeography, rng: np.random.Generator, n: int = 4000) -> M
 
 
 def policeuk_rows(
-    geo: DemoGeography, year: int, month: int, rng: np.random.Generator, map_points: MapPoints
+    force: DemoForce, year: int, month: int, rng: np.random.Generator, map_points: MapPoints
 ) -> list[list[str]]:
     """Return one month's street-level rows: ASB and crimes snapped to the shared map points."""
-    n_asb = int(1400 * MONTH_WEIGHTS[month - 1] / MONTH_WEIGHTS.mean() * rng.uniform(0.9, 1.1))
-    n_crime = int(4200 * rng.uniform(0.92, 1.08))
+    seasons = force.month_weights
+    n_asb = int(force.asb_per_month * seasons[month - 1] / seasons.mean() * rng.uniform(0.9, 1.1))
+    n_crime = int(force.crimes_per_month * rng.uniform(0.92, 1.08))
     xy, names = map_points["xy"], map_points["name"]
     lsoa_code, lsoa_name = map_points["lsoa_code"], map_points["lsoa_name"]
     near_hotspot = map_points["near_hotspot"]
@@ -90,15 +92,16 @@ def policeuk_rows(
         crime_type = (
             "Anti-social behaviour" if asb else str(rng.choice(crime_types, p=crime_p / crime_p.sum()))
         )
-        crime_id = "" if asb else hashlib.sha256(f"{year}-{month:02d}-{i}".encode()).hexdigest()
+        salted = f"{force.refs.crime_salt}{year}-{month:02d}-{i}"
+        crime_id = "" if asb else hashlib.sha256(salted.encode()).hexdigest()
         outcome = "" if asb else str(rng.choice(OUTCOMES))
         located = rng.random() > 0.015
         rows.append(
             [
                 crime_id,
                 f"{year}-{month:02d}",
-                DEFAULT_FORCE.name,
-                DEFAULT_FORCE.name,
+                force.profile.name,
+                force.profile.name,
                 f"{lon[p]:.6f}" if located else "",
                 f"{lat[p]:.6f}" if located else "",
                 names[p] if located else "No Location",

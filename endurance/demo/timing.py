@@ -2,8 +2,9 @@
 
 Off-road-bike nuisance follows daylight and free time. Each day of the year is weighted
 by its month, its weekday and whether schools are out; each incident then gets an hour
-weighted towards the evening. The demo's sources all draw their times here, so they
-share one seasonal shape.
+weighted towards the evening. The demo's sources all draw their times here, so a
+force's sources share one seasonal shape; each force has its own month and weekday
+weights (Durham's peak is later and longer than Cleveland's, its winter quieter).
 """
 
 from __future__ import annotations
@@ -16,6 +17,11 @@ import numpy as np
 MONTH_WEIGHTS = np.array([0.45, 0.5, 0.7, 0.95, 1.2, 1.4, 1.6, 1.55, 1.1, 0.85, 0.6, 0.45])
 #: Relative volume by weekday, Monday first.
 WEEKDAY_WEIGHTS = np.array([0.85, 0.85, 0.9, 0.95, 1.2, 1.6, 1.5])
+#: Durham's relative monthly volume: a spring shoulder on the coast, then a later, longer
+#: peak (August to October) and a quieter winter than Cleveland's.
+DURHAM_MONTH_WEIGHTS = np.array([0.35, 0.4, 0.8, 1.15, 1.25, 1.15, 1.3, 1.5, 1.55, 1.3, 0.7, 0.4])
+#: Durham's relative volume by weekday: weekends on the coast and the fells weigh more.
+DURHAM_WEEKDAY_WEIGHTS = np.array([0.8, 0.8, 0.85, 0.9, 1.15, 1.8, 1.7])
 #: Relative volume by hour of day: after school and into the light evenings.
 HOUR_WEIGHTS = np.array(
     [
@@ -48,7 +54,7 @@ HOUR_WEIGHTS = np.array(
 
 
 def _school_holiday(day: date) -> bool:
-    """Whether ``day`` falls in a (rough) Teesside school holiday: more riders are out."""
+    """Whether ``day`` falls in a (rough) North East school holiday: more riders are out."""
     easter = date(day.year, 4, 7) <= day <= date(day.year, 4, 21)
     summer = date(day.year, 7, 22) <= day <= date(day.year, 9, 2)
     half_terms = any(date(day.year, m, 17) <= day <= date(day.year, m, 24) for m in (2, 5, 10))
@@ -56,13 +62,18 @@ def _school_holiday(day: date) -> bool:
 
 
 def timestamps(
-    n: int, year: int, rng: np.random.Generator, *, month_weights: np.ndarray = MONTH_WEIGHTS
+    n: int,
+    year: int,
+    rng: np.random.Generator,
+    *,
+    month_weights: np.ndarray = MONTH_WEIGHTS,
+    weekday_weights: np.ndarray = WEEKDAY_WEIGHTS,
 ) -> list[datetime]:
     """Return ``n`` sorted times in ``year``, weighted by month, weekday, school holiday and hour."""
     days = [date(year, 1, 1) + timedelta(days=i) for i in range(365)]
     weights = np.array(
         [
-            month_weights[d.month - 1] * WEEKDAY_WEIGHTS[d.weekday()] * (1.3 if _school_holiday(d) else 1.0)
+            month_weights[d.month - 1] * weekday_weights[d.weekday()] * (1.3 if _school_holiday(d) else 1.0)
             for d in days
         ]
     )
