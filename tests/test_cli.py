@@ -279,7 +279,7 @@ def test_backtest_table_reads_at_80_columns(demo_run, tmp_path, monkeypatch):
         (["--from", "2025-06", "--to", "2025-01"], "period ends (2025-01) before it starts (2025-06)"),
         (["--to", "2025-01"], "no month in 2025-01 can be scored"),
         (["--from", "2030-01", "--to", "2030-03"], "no month in 2030-01 to 2030-03 can be scored"),
-        (["--force-area", "E23000099"], "force area E23000099 is not loaded (loaded: E23000008, E23000013)"),
+        (["--force", "kent"], "no analysis area 'kent': the forces loaded give cleveland"),
     ],
 )
 def test_backtest_refuses_bad_input_in_one_line(demo_run, monkeypatch, tmp_path, args, message):
