@@ -46,7 +46,8 @@ import shapely
 from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehouse
 from endurance._errors import ExportError, NotLoadedError
 from endurance._tabular import Cell, Column
-from endurance.forces import DEFAULT_FORCE
+from endurance.forces import DEFAULT_PROFILES, AnalysisArea, ForceProfile, force_of_lad
+from endurance.geography.official import loaded_forces
 from endurance.periods import Period, latest_period
 from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
 from endurance.settings import Settings
@@ -150,8 +151,8 @@ COLUMNS: tuple[Column, ...] = (
     Column(
         "deliberate_secondary_fires",
         "count",
-        f"{DEFAULT_FORCE.fire_service} secondary fires (grass, heath, moorland, refuse, derelict vehicles) "
-        "recorded as started deliberately.",
+        "Secondary fires (grass, heath, moorland, refuse, derelict vehicles) recorded as started "
+        "deliberately by the fire and rescue service of the ward's force area.",
     ),
     Column(
         "policeuk_asb_reports",
@@ -208,15 +209,23 @@ CHANGES = {
     "change_vs_same_period_last_year": "same_period_last_year_incidents",
 }
 
-SOURCES = (
-    f"Off-road-bike incidents: {DEFAULT_FORCE.name} command-and-control incident logs.",
-    f"Community intelligence: reports to {DEFAULT_FORCE.name} graded 3x5x2 (counts only).",
-    "s.59 warnings and seizures: enforcement outcomes recorded by the police, councils and housing "
-    "providers.",
-    f"Deliberate secondary fires: {DEFAULT_FORCE.fire_service} incident records.",
-    "Antisocial behaviour context: data.police.uk street-level crime and ASB.",
-    "Named hotspots: the operation's gazetteer (geodata/hotspots.geojson).",
-)
+
+def sources(forces: Sequence[ForceProfile]) -> tuple[str, ...]:
+    """Return where a summary's figures come from, naming the ``forces`` whose wards it covers."""
+    police = " and ".join(force.name for force in forces)
+    fire = " and ".join(force.fire_service for force in forces)
+    places = ", ".join(f"geodata/{force.gazetteer.name}" for force in forces if force.gazetteer)
+    return (
+        f"Off-road-bike incidents: {police} command-and-control incident logs.",
+        f"Community intelligence: reports to {police} graded 3x5x2 (counts only).",
+        "s.59 warnings and seizures: enforcement outcomes recorded by the police, councils and housing "
+        "providers.",
+        f"Deliberate secondary fires: {fire} incident records.",
+        "Antisocial behaviour context: data.police.uk street-level crime and ASB.",
+        f"Named hotspots: the operation's gazetteer ({places}).",
+    )
+
+
 LICENCES = (
     "Ward boundaries: Source: Office for National Statistics licensed under the Open Government Licence "
     "v3.0. Contains OS data (c) Crown copyright and database right.",
@@ -245,6 +254,7 @@ class WardSummary:
     months_with_incidents: int
     tasking: str = ""
     data_label: str | None = None  # set when the warehouse holds synthetic (demo) rows
+    forces: tuple[ForceProfile, ...] = DEFAULT_PROFILES  # the forces whose wards the rows cover
 
     @property
     def stem(self) -> str:
@@ -256,7 +266,8 @@ class WardSummary:
         rows = [r for r in self.rows if r["lad_code"] == lad_code and r["row_type"] != "force total"]
         if not rows:
             raise ExportError(f"no wards of local authority {lad_code!r} in the summary")
-        return replace(self, scope=lad_code, scope_name=str(rows[0]["lad_name"]), rows=rows)
+        mine = tuple(force for force in self.forces if lad_code in force.lad_codes) or self.forces
+        return replace(self, scope=lad_code, scope_name=str(rows[0]["lad_name"]), rows=rows, forces=mine)
 
 
 # --- building the table -------------------------------------------------------------
@@ -311,11 +322,22 @@ def _difference(current: Cell, comparison: Cell) -> Cell:
     return SECONDARY
 
 
+def _force_key(lad_code: str) -> str:
+    """Return the key of the force whose area holds the authority; empty for an unknown authority."""
+    force = force_of_lad(lad_code)
+    return force.key if force else ""
+
+
 def _ranks(rows: list[dict[str, Cell]], key: str) -> None:
-    """Rank rows by shown, non-zero headline counts within ``key`` (1 = most, ties share)."""
+    """Rank rows by shown, non-zero headline counts within ``key`` (1 = most, ties share).
+
+    ``rank_in_lad`` ranks within the ward's authority, ``rank_in_force`` within its force area.
+    """
     groups: dict[Cell, list[dict[str, Cell]]] = {}
     for row in rows:
-        groups.setdefault(row["lad_code"] if key == "rank_in_lad" else "", []).append(row)
+        groups.setdefault(
+            row["lad_code"] if key == "rank_in_lad" else _force_key(str(row["lad_code"])), []
+        ).append(row)
     for members in groups.values():
         shown = sorted(
             (v for r in members if isinstance(v := r["off_road_bike_incidents"], int) and v > 0),
@@ -468,12 +490,23 @@ def build_ward_summary(
         months_with_incidents=sum(month in loaded for month in period.months),
         tasking=_tasking_note(con, period),
         data_label=label,
+        forces=loaded_forces(con),
     )
 
 
 def _tasking_note(con: duckdb.DuckDBPyConnection, period: Period) -> str:
-    """How the tasking map's hotspot areas were drawn, and how well its method predicted."""
-    accuracy = hotspots.map_accuracy(con, period)
+    """How the tasking maps' hotspot areas were drawn, and how well their methods predicted."""
+    areas = [area for area in hotspots.analysis_areas_loaded(con) if len(area.forces) == 1]
+    notes = [_tasking_note_of(con, period, area) for area in areas]
+    if len(notes) == 1:
+        return notes[0]
+    return "Each ward's tasking hotspots are those of its own force's map. " + " ".join(
+        f"{area.name}: {note}" for area, note in zip(areas, notes, strict=True)
+    )
+
+
+def _tasking_note_of(con: duckdb.DuckDBPyConnection, period: Period, area: AnalysisArea) -> str:
+    accuracy = hotspots.map_accuracy(con, period, area.key)
     if accuracy is None:
         return "The period has not been analysed, so no tasking hotspot areas are given."
     drawn = (
@@ -537,7 +570,7 @@ def notes(summary: WardSummary) -> list[tuple[str, str]]:
                 else "P only (lawful sharing permitted)."
             ),
         ),
-        ("Sources", " ".join(SOURCES)),
+        ("Sources", " ".join(sources(summary.forces))),
         ("Licences", " ".join(LICENCES)),
         ("Produced by run", summary.run_id),
         ("Produced at", f"{datetime.now():%Y-%m-%d %H:%M}"),

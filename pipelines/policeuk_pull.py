@@ -27,7 +27,7 @@ from prefect.tasks import exponential_backoff
 
 from endurance import _http, warehouse
 from endurance._errors import ArgumentError, MonthNotAvailableError, PoliceApiError
-from endurance.forces import DEFAULT_FORCE
+from endurance.forces import DEFAULT_FORCE, DEFAULT_FORCES, SHIPPED
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
 from endurance.periods import check_month
@@ -103,19 +103,23 @@ def latest_policeuk_month(api_url: str) -> str:
     retry_condition_fn=_retry_network_failures,
     timeout_seconds=1800,
 )
-def fetch_month(db_path: Path, month: str, out_dir: Path, api_url: str) -> dict[str, object]:
-    """Fetch one month for the force area into a police.uk street-level CSV."""
+def fetch_month(
+    db_path: Path, month: str, out_dir: Path, api_url: str, force: str = DEFAULT_FORCE.key
+) -> dict[str, object]:
+    """Fetch one month of one force's area (a shipped force's key) into a police.uk street-level CSV."""
     with warehouse.connect(db_path, read_only=True) as con, _client_warnings_in_run_log():
-        path = fetch_policeuk_month(con, month, out_dir, base_url=api_url, max_retries=CLIENT_RETRIES)
+        path = fetch_policeuk_month(
+            con, month, out_dir, force=SHIPPED[force], base_url=api_url, max_retries=CLIENT_RETRIES
+        )
     return warehouse.output_file(path)
 
 
-def check_parameters(force: str, month: str | None) -> None:
-    """Refuse another force, or a month not written YYYY-MM, before any work."""
+def check_parameters(force: str, month: str | None, in_use: tuple[str, ...] = DEFAULT_FORCES) -> None:
+    """Refuse a force not in use, or a month not written YYYY-MM, before any work."""
     problems = []
-    slug = DEFAULT_FORCE.policeuk_slug
-    if force != slug:
-        problems.append(f"force must be {slug!r} (the force area this warehouse holds); got {force!r}")
+    if force not in in_use:
+        listed = ", ".join(repr(key) for key in in_use)
+        problems.append(f"force must be one in use ({listed}: ENDURANCE_FORCES); got {force!r}")
     if month is not None:
         try:
             check_month(month, "month")
@@ -126,22 +130,23 @@ def check_parameters(force: str, month: str | None) -> None:
 
 
 @flow(name="endurance-policeuk-pull", log_prints=True, on_failure=[ledger_on_failure])
-def policeuk_pull(force: str = DEFAULT_FORCE.policeuk_slug, month: str | None = None) -> dict[str, Any]:
+def policeuk_pull(force: str = DEFAULT_FORCE.key, month: str | None = None) -> dict[str, Any]:
     """Fetch a month of street-level crime from the data.police.uk API and load it.
 
     Args:
-        force: The force whose area is fetched. Only "cleveland" is supported: the
-            warehouse holds Cleveland's force area and the file is written as Cleveland
-            Police's.
+        force: The force whose area is fetched: one in use (ENDURANCE_FORCES), e.g.
+            "cleveland" or "durham"; the file is written as that force's.
         month: The month to fetch (YYYY-MM); default: the latest month the API holds.
     """
     settings = Settings.from_env()
     record = flow_run_record("endurance-policeuk-pull", settings, {"force": force, "month": month})
-    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(force, month))
+    refuse_unless_valid(settings.db_path, record, lambda: check_parameters(force, month, settings.forces))
     with recorded_run(settings.db_path, record):
-        load_geography(settings.db_path, settings.geodata_dir)
+        load_geography(settings.db_path, settings.geodata_dir, settings.forces)
         chosen = month or latest_policeuk_month(settings.policeuk_api_url)
-        fetched = fetch_month(settings.db_path, chosen, settings.policeuk_dir, settings.policeuk_api_url)
+        fetched = fetch_month(
+            settings.db_path, chosen, settings.policeuk_dir, settings.policeuk_api_url, force
+        )
         loads = ingest_inputs(settings.db_path, Path(str(fetched["path"])), record.run_id)
         record.inputs = loads
         record.counts = {"month": chosen, "inputs": reconcile([FileLoad(**load) for load in loads])}

@@ -297,7 +297,9 @@ def test_the_policeuk_pull_fetches_the_latest_month_and_loads_it(
     assert staged == rows and status == "completed"
     assert json.loads(inputs)[0]["sha256"] == result["file"]["sha256"]
 
-    with pytest.raises(ValueError, match="force must be 'cleveland'"):
+    with pytest.raises(
+        ValueError, match=r"force must be one in use \('cleveland': ENDURANCE_FORCES\); got 'durham'"
+    ):
         policeuk_pull(force="durham")
 
 

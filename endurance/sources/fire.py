@@ -1,6 +1,8 @@
-"""Cleveland Fire Brigade incidents (CSV): the fires that go with off-road bikes.
+"""Fire and rescue service incidents (CSV): the fires that go with off-road bikes.
 
-Each row is one fire the brigade attended: an incident number, when the call came in
+The services of the forces in use send them in one layout (Cleveland Fire Brigade;
+County Durham and Darlington Fire and Rescue Service). Each row is one fire the brigade
+attended: an incident number, when the call came in
 (ISO 8601 or UK ``dd/mm/yyyy HH:MM``, Europe/London wall-clock time), what burned
 (``INCIDENT_TYPES``), the national fire category (``FIRE_CATEGORIES``), the recorded
 cause (``CAUSES``), British National Grid easting/northing and/or latitude/longitude,

@@ -59,7 +59,7 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from endurance import _http, _publish
 from endurance._errors import AreaNotFoundError, MonthNotAvailableError, PoliceApiError
 from endurance._http import TokenBucket
-from endurance.forces import DEFAULT_FORCE
+from endurance.forces import DEFAULT_FORCE, ForceProfile
 from endurance.sources.policeuk import HEADER
 
 log = logging.getLogger(__name__)
@@ -367,18 +367,18 @@ def fetch_policeuk_month(
     out_dir: Path,
     *,
     area: str | None = None,
+    force: ForceProfile = DEFAULT_FORCE,
     base_url: str = BASE_URL,
     category: str = "all-crime",
-    timeout: float = 60.0,
     max_retries: int = 5,
 ) -> Path:
-    """Fetch one month of Cleveland street-level crime from the API into a police.uk CSV.
+    """Fetch one month of one force's street-level crime from the API into a police.uk CSV.
 
-    The area is the Cleveland force polygon from ``geo.force_areas``, or, when ``area``
-    is a ward code, that ward's polygon from the newest vintage of ``geo.wards``
-    holding the code. The file is written under ``out_dir`` as
-    ``YYYY-MM-cleveland-street.csv`` (with the ward code and the category, when given,
-    before ``street``) and loads with ``endurance.sources.ingest_folder``.
+    The area is the force's polygon from ``geo.force_areas``, or, when ``area`` is a
+    ward code, that ward's polygon from the newest vintage of ``geo.wards`` holding the
+    code. The file is written under ``out_dir`` as ``YYYY-MM-<force>-street.csv`` (e.g.
+    ``2025-12-durham-api-street.csv``, with the ward code and the category, when given,
+    before ``street``), as the force's, and loads with ``endurance.sources.ingest_folder``.
 
     Parameters
     ----------
@@ -390,8 +390,10 @@ def fetch_policeuk_month(
         Folder to write the CSV into (created if missing).
     area
         A GSS ward code (``E05...``), or None for the whole force area.
-    base_url, category, timeout, max_retries
-        See ``fetch_street_crimes``.
+    force
+        The force (its profile): its area, its police.uk name and file-name slug.
+    base_url, category, max_retries
+        See ``fetch_street_crimes`` and ``PoliceApi``.
 
     Returns
     -------
@@ -407,28 +409,30 @@ def fetch_policeuk_month(
     """
     _check_month_format(month)
     _check_category(category)
-    polygon = _area_from_warehouse(con, area)
-    api = PoliceApi(base_url, timeout=timeout, max_retries=max_retries)
+    polygon = _area_from_warehouse(con, area, force.force_code)
+    api = PoliceApi(base_url, max_retries=max_retries)
     crimes = fetch_street_crimes(polygon, month, category=category, api=api)
     # "api" keeps the name apart from the archive file for the same month, which must
     # not be taken for a re-issue of it (the archive carries LSOA codes the API lacks).
     qualifiers = ["api", *(q for q in (area, None if category == "all-crime" else category) if q)]
-    path = Path(out_dir) / street_csv_name(month, DEFAULT_FORCE.policeuk_slug, qualifiers=qualifiers)
-    write_street_csv(crimes, path, force_name=DEFAULT_FORCE.name)
+    path = Path(out_dir) / street_csv_name(month, force.policeuk_slug, qualifiers=qualifiers)
+    write_street_csv(crimes, path, force_name=force.name)
     log.info("police.uk API: %d crime(s) for %s written to %s", len(crimes), month, path)
     return path
 
 
-def _area_from_warehouse(con: duckdb.DuckDBPyConnection, area: str | None) -> shapely.Geometry:
+def _area_from_warehouse(
+    con: duckdb.DuckDBPyConnection, area: str | None, force_code: str
+) -> shapely.Geometry:
     if area is None:
         row = con.execute(
             "SELECT ST_AsWKB(geom_4326) FROM geo.force_areas WHERE pfa_code = ?"
             " ORDER BY vintage DESC LIMIT 1",
-            [DEFAULT_FORCE.force_code],
+            [force_code],
         ).fetchone()
         if row is None:
             raise AreaNotFoundError(
-                f"force area {DEFAULT_FORCE.force_code} is not in geo.force_areas; load the geography first"
+                f"force area {force_code} is not in geo.force_areas; load the geography first"
             )
         return shapely.from_wkb(bytes(row[0]))
     row = con.execute(

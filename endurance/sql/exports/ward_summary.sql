@@ -62,7 +62,9 @@ SELECT
 FROM wards AS w
 LEFT JOIN sums AS s USING (ward_code)
 LEFT JOIN marts.ward_hotspots AS h ON h.vintage = $vintage AND w.ward_code = h.ward_code
-LEFT JOIN marts.ward_analysis AS a
-    ON a.period = $period AND a.vintage = $vintage AND w.ward_code = a.ward_code
+LEFT JOIN marts.ward_analysis AS a  -- the ward's own force's analysis: every area but the joint one
+    ON
+        a.analysis_area <> 'joint' AND a.period = $period AND a.vintage = $vintage
+        AND w.ward_code = a.ward_code
 LEFT JOIN in_force AS d ON w.ward_code = d.ward_code
 ORDER BY w.lad_code, w.ward_name, w.ward_code;

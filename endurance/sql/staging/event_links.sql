@@ -2,7 +2,7 @@
 -- Parameters: $rule, $source_a, $categories_a, $source_b, $categories_b, $distance,
 -- $hours (NULL: same calendar month instead), $one_to_one, and the study-area
 -- envelope $minx, $maxx, $miny, $maxy (British National Grid) that keeps national
--- police.uk rows far from Cleveland out of the join.
+-- police.uk rows far from the forces in use out of the join.
 INSERT INTO staging.event_links
 WITH a AS (
     SELECT event_id, x, y, occurred_at, month FROM staging.events
