@@ -15,9 +15,21 @@ What the map shows, bottom to top:
   after false-discovery-rate control, at 99, 95 and 90 % (off by default).
 - **Hotspot areas**: the hotspot cells dissolved into named areas, outlined by trend,
   with a popup of count, change, trend and peak days and hours.
-- **Gazetteer places**, the force outline, and two incident layers built from counts
+- **Gazetteer places**, the force outlines, and two incident layers built from counts
   per 100 m cell (never a point or a narrative): clustered counts, and a Leaflet.heat
   layer for exploration, off by default because its look changes with zoom.
+
+Analysis areas
+    A map is of one analysis area (:class:`endurance.forces.AnalysisArea`): a force
+    area, or the joint operation of every loaded force; by default the widest loaded
+    (the joint operation, or the only force). Every layer drawn from the hotspot marts
+    reads that area's rows (``analysis_area``), so a force's map shows its own grid,
+    hotspot areas and ward analysis. Its wards, gazetteer places and outlines are those
+    of the area's local authorities and force areas; its incident cells those that the
+    attribution rule places in them (the widest area keeps every cell, as a map of one
+    force always has). A map may be narrowed to one local authority of its area. The
+    widest area's map keeps the file name it had before there were several forces;
+    a force's map among several ends in its key (:func:`map_file_name`).
 
 A title block gives the period, sources, boundary vintage, generation time and run, the
 method drawing the surface in plain words and why it was chosen: the Predictive
@@ -36,7 +48,7 @@ from __future__ import annotations
 import html
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -54,6 +66,7 @@ from endurance import (
     _leaflet,
     _map_page,
     _publish,
+    forces,
     freshness,
     hotspots,
     marts,
@@ -63,7 +76,7 @@ from endurance._errors import AnalysisMissingError, NoDataError
 from endurance._grid import Grid
 from endurance._leaflet import MAX_ZOOM
 from endurance._publish import Stamp, check_writable
-from endurance.forces import DEFAULT_FORCE
+from endurance.forces import AnalysisArea
 from endurance.geography.attribution import SNAP_TOLERANCE_M
 from endurance.periods import Period
 from endurance.settings import Settings
@@ -87,6 +100,7 @@ class MapResult:
     lad_code: str | None = None
     png: Path | None = None
     analysed: bool = False
+    area: str | None = None
 
 
 # --------------------------------------------------------------------------- reading the marts
@@ -110,20 +124,21 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> 
     return warehouse.records(con.execute(sql_text(f"maps/{name}.sql"), params))
 
 
-def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
+def _read_density(con: duckdb.DuckDBPyConnection, period: Period, area: str) -> _Density:
     grid = con.execute(
         "SELECT origin_x, origin_y, cell_m, nx, ny, method_label, strftime(forecast_month, '%Y-%m'),"
-        " coverage, threshold_km2, incidents FROM marts.density_grid WHERE period = ?",
-        [period.label],
+        " coverage, threshold_km2, incidents FROM marts.density_grid WHERE analysis_area = ? AND period = ?",
+        [area, period.label],
     ).fetchone()
     if grid is None:
         raise AnalysisMissingError(
-            f"no hotspot analysis for {period.label} in marts.density_grid: run "
+            f"no hotspot analysis for {period.label} of analysis area {area!r} in marts.density_grid: run "
             "endurance.hotspots.analyse_period for it (the nightly flow and `endurance map` do)"
         )
     cells = con.execute(
-        'SELECT col, "row", density_km2, gi_class FROM marts.density_cells WHERE period = ?',
-        [period.label],
+        'SELECT col, "row", density_km2, gi_class FROM marts.density_cells'
+        " WHERE analysis_area = ? AND period = ?",
+        [area, period.label],
     ).fetchnumpy()
     return _Density(
         grid=Grid(float(grid[0]), float(grid[1]), float(grid[2]), int(grid[3]), int(grid[4])),
@@ -139,13 +154,22 @@ def _read_density(con: duckdb.DuckDBPyConnection, period: Period) -> _Density:
     )
 
 
-# --------------------------------------------------------------------------- restricting to one authority
+# --------------------------------------------------------------------------- what a map covers
 
 
 @dataclass(frozen=True)
 class _Area:
-    """The part of the force a map covers: every authority, or one."""
+    """What a map covers: one analysis area, all of it or one of its local authorities.
 
+    ``lads`` lists the authorities whose wards and places are drawn, ``None`` for every
+    one loaded (the widest area, as a map of one force always was). ``box`` and ``keep``
+    crop the density image and choose the cells that belong to the map; ``None`` when
+    nothing is left out.
+    """
+
+    analysis: AnalysisArea
+    several: bool  # more than one analysis area is loaded: titles name the area
+    lads: tuple[str, ...] | None
     lad_code: str | None
     lad_name: str | None
     box: _grid_layers.BngBox | None
@@ -160,25 +184,76 @@ def lad_codes(con: duckdb.DuckDBPyConnection, vintage: str) -> dict[str, str]:
     return {code: name for code, name in rows}
 
 
-def _area(con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None) -> _Area:
-    """Build the test "does this point belong to the authority" used for cells and pixels.
+def map_area(
+    con: duckdb.DuckDBPyConnection, vintage: str, *, area: str | None, lad_code: str | None
+) -> AnalysisArea:
+    """Return the analysis area a map of ``area``, or of local authority ``lad_code``, is of.
 
-    A point belongs to the authority whose wards hold it, or, when no ward holds it (a
-    beach seaward of the clipped coastline), to the nearest authority within the
-    attribution snapping distance: the rule events are attributed by.
+    ``area`` ``None``: the area of the force holding ``lad_code`` when it is given, else
+    the widest loaded (the joint operation, or the only force).
+
+    Raises
+    ------
+    ValueError
+        When ``lad_code`` has no wards of ``vintage`` (listing those that do), or lies
+        outside ``area`` (naming both).
+    ArgumentError
+        When the loaded forces have no area ``area`` (listing those there are).
     """
+    widest = hotspots.analysis_areas_loaded(con)[-1]
     if lad_code is None:
-        return _Area(None, None, None, None)
+        return forces.analysis_area(area, widest.forces)
     known = lad_codes(con, vintage)
     if lad_code not in known:
         listed = ", ".join(f"{code} ({name})" for code, name in known.items())
         raise ValueError(f"unknown local authority {lad_code!r} for {vintage} wards; valid codes: {listed}")
+    holder = forces.force_of_lad(lad_code, widest.forces)
+    chosen = forces.analysis_area(area if area is not None or holder is None else holder.key, widest.forces)
+    if holder is not None and lad_code not in chosen.lad_codes:
+        raise ValueError(
+            f"local authority {lad_code} ({known[lad_code]}) is not in analysis area {chosen.key!r} "
+            f"({chosen.label}): it is in {holder.key!r}; map it with that area or none"
+        )
+    return chosen
+
+
+def _area(
+    con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None, area: str | None = None
+) -> _Area:
+    """Resolve what the map covers, and the test "does this point belong to it" used for cells and pixels.
+
+    A point belongs to the map's authorities when their wards hold it, or, when no ward
+    holds it (a beach seaward of the clipped coastline), when the nearest authority
+    within the attribution snapping distance is one of them: the rule events are
+    attributed by.
+    """
+    chosen = map_area(con, vintage, area=area, lad_code=lad_code)
+    areas = hotspots.analysis_areas_loaded(con)
+    several = len(areas) > 1
+    if lad_code is not None:
+        box, keep = _belonging(con, vintage, (lad_code,))
+        return _Area(
+            chosen, several, chosen.lad_codes, lad_code, lad_codes(con, vintage)[lad_code], box, keep
+        )
+    if chosen.key == areas[-1].key:
+        return _Area(chosen, several, None, None, None, None, None)
+    box, keep = _belonging(con, vintage, chosen.lad_codes)
+    return _Area(chosen, several, chosen.lad_codes, None, None, box, keep)
+
+
+def _belonging(
+    con: duckdb.DuckDBPyConnection, vintage: str, codes: Collection[str]
+) -> tuple[_grid_layers.BngBox, _grid_layers.PixelMask]:
+    """Return the bounds of authorities ``codes`` (with the snapping margin) and the test of belonging."""
     outlines = {
         row["lad_code"]: shapely.from_wkb(bytes(row["geometry"]))
         for row in _rows(con, "lad_outlines", {"vintage": vintage})
     }
-    target = outlines[lad_code]
-    others = [g for code, g in outlines.items() if code != lad_code]
+    mine = [g for code, g in outlines.items() if code in codes]
+    if not mine:
+        raise LookupError(f"no wards of vintage {vintage!r} are loaded in {', '.join(codes)}")
+    target = shapely.union_all(mine)
+    others = [g for code, g in outlines.items() if code not in codes]
     land = shapely.union_all(list(outlines.values()))
     near = target.buffer(SNAP_TOLERANCE_M)
     for geometry in (target, land, near):
@@ -190,13 +265,13 @@ def _area(con: duckdb.DuckDBPyConnection, vintage: str, lad_code: str | None) ->
         shore[shore] &= ~shapely.contains_xy(land, x[shore], y[shore])
         if shore.any():
             points = shapely.points(x[shore], y[shore])
-            mine = shapely.distance(target, points)
+            distance = shapely.distance(target, points)
             theirs = np.min([shapely.distance(g, points) for g in others], axis=0) if others else np.inf
-            shore[shore] = mine <= theirs
+            shore[shore] = distance <= theirs
         return inside | shore
 
     xmin, ymin, xmax, ymax = near.bounds
-    return _Area(lad_code, known[lad_code], (xmin, ymin, xmax, ymax), keep)
+    return (xmin, ymin, xmax, ymax), keep
 
 
 def _listing(value: Any) -> str:
@@ -255,11 +330,15 @@ class _LayerNames:
     places: str = "Gazetteer places"
     cells: str = "Incidents per 100 m square (clustered)"
     heat: str = "Incident heat (exploration: changes with zoom)"
-    force: str = f"{DEFAULT_FORCE.area_name} force area"
 
     @staticmethod
     def wards(vintage: str) -> str:
         return f"Wards ({vintage}): incidents and change"
+
+    @staticmethod
+    def force(area: AnalysisArea) -> str:
+        """Name the outline layer: ``Durham force area``, ``Cleveland and Durham force areas``."""
+        return f"{area.name} force area{'s' if len(area.forces) > 1 else ''}"
 
 
 LAYER_NAMES = _LayerNames()
@@ -479,7 +558,7 @@ def _incident_layers(fmap: folium.Map, cells: list[list[float]]) -> None:
 # --------------------------------------------------------------------------- the map
 
 
-def build_hotspot_map(
+def build_hotspot_map(  # noqa: PLR0913 (the eight arguments a map always took, and its area)
     con: duckdb.DuckDBPyConnection,
     path: Path,
     *,
@@ -489,8 +568,9 @@ def build_hotspot_map(
     online_tiles: bool = False,
     tiles: str | None = None,
     lad_code: str | None = None,
+    area: str | None = None,
 ) -> MapResult:
-    """Write the hotspot map for ``period`` to ``path`` and return what it holds.
+    """Write the hotspot map of one analysis area for ``period`` to ``path`` and return what it holds.
 
     Parameters
     ----------
@@ -516,28 +596,36 @@ def build_hotspot_map(
     lad_code
         Map one local authority only: its wards, zoomed to it, and the incidents,
         density and hotspots within it.
+    area
+        The analysis area mapped: a loaded force's key (``cleveland``, ``durham``) or
+        ``joint``. ``None``: the force holding ``lad_code`` when it is given, else the
+        widest loaded (the joint operation, or the only force).
 
     Raises
     ------
     AnalysisMissingError
-        If the period has not been analysed.
+        If the period has not been analysed in the area.
     ValueError
-        If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists them).
+        If ``lad_code`` is not an authority with wards of ``vintage`` (the message lists
+        them) or lies outside ``area``; if the loaded forces have no area ``area``
+        (``ArgumentError``, listing those there are).
     """
+    scope = _area(con, vintage, lad_code, area)  # a bad area or authority is refused first
     _check_publishable(con, period, vintage)
     # A warehouse with demo rows says so on every map.
     stamp = replace(stamp, data_label=marts.data_label(con, stamp.data_label))
-    area = _area(con, vintage, lad_code)
-    data = _gather(con, period, vintage, area)
+    data = _gather(con, period, vintage, scope)
     inline = _assets.assets_available()
     if not inline:
         log.warning("npm map assets not installed; %s will load Leaflet from CDN links", path)
     fmap = _base_map(data.bounds, online_tiles=online_tiles, tiles=tiles)
-    drawn = _add_layers(fmap, data, period, vintage, area)
-    title = _title_lines(con, data, period, vintage, area, stamp)
+    drawn = _add_layers(fmap, data, period, vintage, scope)
+    title = _title_lines(con, data, period, vintage, scope, stamp)
     _add_page(fmap, title, drawn, data.density, vintage, marking=stamp.marking, inline=inline)
     _write_map(fmap, path, inline=inline)
-    return MapResult(path, path.stat().st_size, inline, drawn.layers, data.incidents, lad_code)
+    return MapResult(
+        path, path.stat().st_size, inline, drawn.layers, data.incidents, lad_code, area=scope.analysis.key
+    )
 
 
 @dataclass(frozen=True)
@@ -550,29 +638,29 @@ class _PeriodData:
     places: list[dict[str, Any]]
     cells: list[list[float]]  # [lat, lon, incidents] per occupied 100 m cell
     incidents: int
-    outline: list[tuple[Any, ...]]  # (force name, GeoJSON) of the force area
+    outline: list[dict[str, Any]]  # name and GeoJSON of each force area covered
     bounds: list[list[float]]
 
 
 def _gather(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: _Area) -> _PeriodData:
-    """Read the period's density, wards, hotspot areas, places, cell counts and force outline."""
+    """Read the area's density, wards, hotspot areas, places, cell counts and force outlines."""
     start, after = period.bounds
-    density = _read_density(con, period)
-    wards = _rows(con, "wards", {"period": period.label, "vintage": vintage, "lad": area.lad_code})
+    key, lads, lad = area.analysis.key, area.lads and list(area.lads), area.lad_code
+    density = _read_density(con, period, key)
+    wards = _rows(
+        con, "wards", {"area": key, "period": period.label, "vintage": vintage, "lads": lads, "lad": lad}
+    )
     if not wards:
-        raise LookupError(f"no wards of vintage {vintage!r} are loaded")
-    areas = _rows(con, "hotspot_areas", {"period": period.label, "lad": area.lad_code})
-    places = _rows(con, "places", {"start": start, "after": after, "lad": area.lad_code})
+        raise LookupError(f"no wards of vintage {vintage!r} are loaded in the {area.analysis.label}")
+    areas = _rows(con, "hotspot_areas", {"area": key, "period": period.label, "lad": lad})
+    places = _rows(con, "places", {"start": start, "after": after, "lads": lads, "lad": lad})
     cell_rows = _rows(con, "incident_cells", {"start": start, "after": after})
     if area.keep is not None and cell_rows:
         x = np.array([c["cell_x"] for c in cell_rows], dtype=float)
         y = np.array([c["cell_y"] for c in cell_rows], dtype=float)
         cell_rows = [c for c, kept in zip(cell_rows, area.keep(x, y), strict=True) if kept]
     cells = [[round(c["lat"], 4), round(c["lon"], 4), int(c["incidents"])] for c in cell_rows]
-    outline = con.execute(
-        "SELECT pfa_name, marts.map_geojson(geom_4326) AS geometry FROM geo.force_areas WHERE pfa_code = ?",
-        [DEFAULT_FORCE.force_code],
-    ).fetchall()
+    outline = _rows(con, "force_outlines", {"codes": list(area.analysis.force_codes)})
     return _PeriodData(
         density=density,
         wards=wards,
@@ -625,7 +713,7 @@ def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: st
     gistar = _gistar_layer(fmap, data.density, area)
     areas = _area_layer(fmap, data.areas, period)
     places = _places_layer(fmap, data.places, period)
-    _force_layer(fmap, data.outline)
+    _force_layer(fmap, data.outline, LAYER_NAMES.force(area.analysis))
     _incident_layers(fmap, data.cells)
     folium.LayerControl(collapsed=True).add_to(fmap)
     legend_layers = {"density": image, "wards": wards, "areas": areas, "gistar": gistar, "places": places}
@@ -639,19 +727,19 @@ def _add_layers(fmap: folium.Map, data: _PeriodData, period: Period, vintage: st
         LAYER_NAMES.gistar,
         LAYER_NAMES.areas,
         LAYER_NAMES.places,
-        LAYER_NAMES.force,
+        LAYER_NAMES.force(area.analysis),
         LAYER_NAMES.cells,
         LAYER_NAMES.heat,
     )
     return _Drawn(layers, ward_breaks, density_breaks)
 
 
-def _force_layer(fmap: folium.Map, outline: list[tuple[Any, ...]]) -> None:
-    """Add the force area's outline."""
+def _force_layer(fmap: folium.Map, outline: list[dict[str, Any]], name: str) -> None:
+    """Add the outline of each force area the map covers."""
     _geojson(
         fmap,
-        [{"name": n, "geometry": g} for n, g in outline],
-        name=LAYER_NAMES.force,
+        outline,
+        name=name,
         tooltip=[("name", "Police force area")],
         pane="outlines",
         style_function=lambda f: {"color": "#1f3b73", "weight": 2, "fill": False},
@@ -669,8 +757,11 @@ def _title_lines(
     """Write the title block's lines: what, where, how many, which method, sources, provenance."""
     density = data.density
     located = "" if area.lad_code else f", {density.incidents:,} of them at a point in density and areas"
-    where = f", {area.lad_name}" if area.lad_name else ""
-    analysed = marts.period_incidents(con, period, vintage, lad_code=area.lad_code)  # as the briefing says
+    # One force loaded: the title names no force, as it always has.
+    where = f", {area.lad_name}" if area.lad_name else f", {area.analysis.label}" if area.several else ""
+    analysed = _incidents_in(con, period, vintage, area)  # as the briefing says
+    covered = "the force area" if len(area.analysis.forces) == 1 else "the force areas"
+    reported = " and ".join(force.name for force in area.analysis.forces)
     threshold = (
         f" (at least {_map_page.number(density.threshold_km2)} expected incidents per km²)"
         if density.threshold_km2
@@ -684,13 +775,21 @@ def _title_lines(
         "the counts per 100 m square. No incident point is in this file.",
         f"Risk for {density.forecast_month} on {density.grid.cell_m:.0f} m cells (British National Grid): "
         f"{density.method_label}. Hotspot areas: the cells of highest risk covering "
-        f"{density.coverage:.0%} of the force area{threshold}.".replace("%", " %"),
-        _map_page.pai_line(hotspots.map_accuracy(con, period), force_wide=bool(area.lad_code)),
-        f"Sources: {DEFAULT_FORCE.name} incident logs; community intelligence (handling code P);"
-        " data.police.uk.",
+        f"{density.coverage:.0%} of {covered}{threshold}.".replace("%", " %"),
+        _map_page.pai_line(
+            hotspots.map_accuracy(con, period, area.analysis.key), force_wide=bool(area.lad_code)
+        ),
+        f"Sources: {reported} incident logs; community intelligence (handling code P); data.police.uk.",
         f"Boundaries: ONS electoral wards, {vintage} vintage; places: project gazetteer.",
         f"Generated {stamp.generated} by run {stamp.run_id}.",
     ]
+
+
+def _incidents_in(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: _Area) -> int:
+    """Return the period's incidents in the map's wards: the one figure every output gives for it."""
+    if area.lad_code is not None or area.lads is None:
+        return marts.period_incidents(con, period, vintage, lad_code=area.lad_code)
+    return sum(marts.period_incidents(con, period, vintage, lad_code=code) for code in area.lads)
 
 
 def _add_page(
@@ -745,59 +844,87 @@ def _ward_bounds(wards: list[dict[str, Any]]) -> list[list[float]]:
 # --------------------------------------------------------------------------- one command
 
 
-def publish_map(
+def map_file_name(
+    period: Period, area: AnalysisArea, areas: Sequence[AnalysisArea], lad_code: str | None = None
+) -> str:
+    """Return the file name of the map of ``area`` (or its authority ``lad_code``) among ``areas``.
+
+    ``hotspots_<period>.html`` for the widest area (the name a map of one force always
+    had), ``hotspots_<period>_<force key>.html`` for a force's map when several are
+    loaded (:func:`endurance.forces.area_suffix`), ``hotspots_<period>_<lad_code>.html``
+    for one local authority.
+    """
+    suffix = f"_{lad_code}" if lad_code else forces.area_suffix(area, areas)
+    return f"hotspots_{period.label}{suffix}.html"
+
+
+def area_map_paths(maps_dir: Path, period: Period, areas: Sequence[AnalysisArea]) -> list[tuple[str, Path]]:
+    """Return ``(area key, path)`` of the map of each analysis area, in the order of ``areas``.
+
+    What the nightly flow writes: one map per area of the loaded forces
+    (``hotspots.analysis_areas_loaded``), each by :func:`map_file_name` in ``maps_dir``;
+    pass the key as ``build_hotspot_map(..., area=key)``.
+    """
+    return [(area.key, maps_dir / map_file_name(period, area, areas)) for area in areas]
+
+
+def publish_map(  # noqa: PLR0913 (the eight arguments a map always took, and its area)
     settings: Settings,
     period: Period,
     *,
     lad_code: str | None = None,
+    area: str | None = None,
     out: Path | None = None,
     online_tiles: bool = False,
     tiles: str | None = None,
     png: bool = False,
     data_label: str | None = None,
 ) -> MapResult:
-    """Analyse the period if it has not been, write its map (and PNG), and record the run.
+    """Analyse the period if it has not been, write one analysis area's map (and PNG), record the run.
 
-    The map uses the settings' ward vintage and marking; it is written to ``out``, by
-    default ``<maps_dir>/hotspots_<period>[_<lad_code>].html``. The run is recorded in
-    ``ops.runs`` as ``cli-map`` and its id printed on the map. ``tiles`` (a tile server's
-    URL template) defaults to the settings' (``ENDURANCE_TILES``).
+    ``area`` and ``lad_code`` choose what is mapped as in :func:`build_hotspot_map`. The
+    map uses the settings' ward vintage and marking; it is written to ``out``, by default
+    to ``<maps_dir>/`` named by :func:`map_file_name`. The run is recorded in ``ops.runs``
+    as ``cli-map`` and its id printed on the map. ``tiles`` (a tile server's URL template)
+    defaults to the settings' (``ENDURANCE_TILES``).
     """
     tiles = tiles or settings.tiles
     vintage = settings.output_vintage
-    suffix = f"_{lad_code}" if lad_code else ""
-    path = out or settings.maps_dir / f"hotspots_{period.label}{suffix}.html"
-    check_writable(path.parent, "--out" if out else "ENDURANCE_OUT")  # before minutes of analysis
-    record = warehouse.RunRecord(
-        flow="cli-map",
-        settings=settings.describe(),
-        parameters={
-            "period": period.label,
-            "lad": lad_code,
-            "out": str(path),
-            "online_tiles": online_tiles,
-            "tiles": tiles,
-        },
-    )
-    with warehouse.connect(settings.db_path) as con, warehouse.recording(con, record):
-        _area(con, vintage, lad_code)  # a bad code fails before the analysis runs
-        freshness.refresh(con, run_id=record.run_id)  # newly loaded incidents reach the map
-        _refuse_empty(con, period, vintage)  # a period with no data is refused, not mapped empty
-        record.counts.update(freshness.refresh(con, period=period, vintage=vintage, run_id=record.run_id))
-        analysed = bool(record.counts["analysed"])
-        result = build_hotspot_map(
-            con,
-            path,
-            period=period,
-            vintage=vintage,
-            stamp=Stamp(record.run_id, settings.marking, data_label),
-            online_tiles=online_tiles,
-            tiles=tiles,
-            lad_code=lad_code,
+    check_writable(out.parent if out else settings.maps_dir, "--out" if out else "ENDURANCE_OUT")
+    with warehouse.connect(settings.db_path) as con:
+        chosen = map_area(con, vintage, area=area, lad_code=lad_code)  # refused before minutes of analysis
+        name = map_file_name(period, chosen, hotspots.analysis_areas_loaded(con), lad_code)
+        path = out or settings.maps_dir / name
+        record = warehouse.RunRecord(
+            flow="cli-map",
+            settings=settings.describe(),
+            parameters={
+                "period": period.label,
+                "area": chosen.key,
+                "lad": lad_code,
+                "out": str(path),
+                "online_tiles": online_tiles,
+                "tiles": tiles,
+            },
         )
-        picture = render_png(path, path.with_suffix(".png")) if png else None
-        record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
-    return replace(result, png=picture, analysed=analysed)
+        with warehouse.recording(con, record):
+            freshness.refresh(con, run_id=record.run_id)  # newly loaded incidents reach the map
+            _refuse_empty(con, period, vintage)  # a period with no data is refused, not mapped empty
+            record.counts.update(freshness.refresh(con, period=period, vintage=vintage, run_id=record.run_id))
+            result = build_hotspot_map(
+                con,
+                path,
+                period=period,
+                vintage=vintage,
+                stamp=Stamp(record.run_id, settings.marking, data_label),
+                online_tiles=online_tiles,
+                tiles=tiles,
+                lad_code=lad_code,
+                area=chosen.key,
+            )
+            picture = render_png(path, path.with_suffix(".png")) if png else None
+            record.outputs = [warehouse.output_file(p) for p in (path, picture) if p]
+    return replace(result, png=picture, analysed=bool(record.counts["analysed"]))
 
 
 def _check_publishable(con: duckdb.DuckDBPyConnection, period: Period, vintage: str) -> None:
@@ -850,7 +977,10 @@ __all__ = [
     "LAYER_NAMES",
     "publish_map",
     "MapResult",
+    "area_map_paths",
     "build_hotspot_map",
     "lad_codes",
+    "map_area",
+    "map_file_name",
     "render_png",
 ]

@@ -404,13 +404,21 @@ def map_command(
     lad: str = typer.Option(
         None,
         "--lad",
-        help="Map one local authority only (a code such as E06000002): its wards and incidents.",
+        help="Map one local authority only (a code such as E06000002): its wards and incidents, "
+        "from the analysis of its force area (or of --force when given).",
+    ),
+    force: str = typer.Option(
+        None,
+        "--force",
+        help="Whose map: a loaded force (cleveland, durham) or joint (default: joint when several "
+        "forces are loaded, else the one force).",
     ),
     out: Path = typer.Option(
         None,
         "--out",
         dir_okay=False,
-        help="HTML file to write (default: $ENDURANCE_OUT/maps/hotspots_<period>.html).",
+        help="HTML file to write (default: $ENDURANCE_OUT/maps/hotspots_<period>.html; a force's "
+        "map when several are loaded ends _<force>, one authority's _<code>).",
     ),
     online_tiles: bool = typer.Option(
         False, "--online-tiles", help="Add OpenStreetMap background tiles (the map then needs internet)."
@@ -426,8 +434,10 @@ def map_command(
 ) -> None:
     """Write the hotspot map for a period, analysing the period first if it has not been.
 
-    The map is one self-contained HTML file (no internet needed to open it) carrying the
-    protective marking of ENDURANCE_MARKING. Prints where it went, its size and its layers.
+    A map is of one analysis area: a force area, or the joint operation of every loaded
+    force (--force), optionally one of its local authorities (--lad). The map is one
+    self-contained HTML file (no internet needed to open it) carrying the protective
+    marking of ENDURANCE_MARKING. Prints where it went, its size and its layers.
     """
     from endurance.maps import publish_map
     from endurance.periods import Period
@@ -439,6 +449,7 @@ def map_command(
         settings,
         Period(period_from, period_to),
         lad_code=lad,
+        area=force,
         out=out,
         online_tiles=online_tiles,
         tiles=tile_template(tiles),

@@ -298,3 +298,73 @@ def test_the_png_has_no_zoom_buttons_or_layer_control(page, demo_run, tmp_path, 
     if width >= 1600:  # the size of the flow's PNG: everything unfolded, the force and its towns in view
         assert page.evaluate(HIDDEN) < 0.05
         assert labels["kinds"].get("lad") == 4
+
+
+# --------------------------------------------------------------------------- the joint operation's map
+
+#: Ward polygons drawn in the page, by ward code, with the box each covers on screen.
+DRAWN_WARDS = f"""() => {{
+    const found = {{}};
+    {MAP}.eachLayer(l => {{
+        const p = l.feature && l.feature.properties;
+        if (p && p.ward_code && l._path && l._path.isConnected) {{
+            const r = l._path.getBoundingClientRect();
+            found[p.ward_code] = [r.left, r.top, r.right, r.bottom];
+        }}
+    }});
+    return found;
+}}"""
+
+
+def test_the_joint_map_png_shows_both_forces(page, two_forces_analysed, tmp_path):
+    from tests._two_forces import YEAR
+
+    with warehouse.connect(two_forces_analysed["db"], read_only=True) as con:
+        html_path = maps.build_hotspot_map(
+            con, tmp_path / "joint.html", period=YEAR, vintage="2024", stamp=Stamp("r"), area="joint"
+        ).path
+        force_of = {
+            ward: "durham" if lad in ("E06000005", "E06000047") else "cleveland"
+            for ward, lad in con.execute(
+                "SELECT ward_code, lad_code FROM geo.wards WHERE vintage = '2024'"
+            ).fetchall()
+        }
+    with ThreadPoolExecutor(1) as pool:  # render_png runs its own Playwright, beside this module's
+        png = pool.submit(maps.render_png, html_path, tmp_path / "joint.png").result()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "joint_map.png").write_bytes(png.read_bytes())
+    _open(page, html_path)
+    page.evaluate("window.endurancePrint()")  # the PNG's view
+    page.wait_for_timeout(100)
+    assert page.problems == {"errors": [], "failed": [], "dialogs": []}
+    drawn = page.evaluate(DRAWN_WARDS)
+    per_force = {
+        force: [box for ward, box in drawn.items() if force_of[ward] == force]
+        for force in ("cleveland", "durham")
+    }
+    # Every ward of both forces is drawn, and each force's outline.
+    assert {force: len(boxes) for force, boxes in per_force.items()} == {
+        force: sum(of == force for of in force_of.values()) for force in per_force
+    }
+    outlines = page.evaluate(
+        f"""() => {{
+        const names = [];
+        {MAP}.eachLayer(l => {{
+            const p = l.feature && l.feature.properties;
+            if (p && (p.name === 'Cleveland' || p.name === 'Durham') && l._path && l._path.isConnected)
+                names.push(p.name);
+        }});
+        return names.sort();
+    }}"""
+    )
+    assert outlines == ["Cleveland", "Durham"]
+    # In the PNG, each force's wards lie in view and are drawn on: not the blank background.
+    picture = Image.open(png).convert("RGB")
+    background = picture.getpixel((5, picture.height // 2))
+    for force, boxes in per_force.items():
+        left, top = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        right, bottom = max(b[2] for b in boxes), max(b[3] for b in boxes)
+        assert 0 <= left < right <= picture.width and 0 <= top < bottom <= picture.height, (force, boxes)
+        region = picture.crop((int(left), int(top), int(right), int(bottom))).getcolors(maxcolors=1_000_000)
+        drawn_share = sum(n for n, colour in region if colour != background) / sum(n for n, _ in region)
+        assert drawn_share > 0.5, f"{force}: {drawn_share:.0%} of its box drawn on"

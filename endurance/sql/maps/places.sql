@@ -1,5 +1,6 @@
 -- The gazetteer's named places with the period's incidents and shareable
--- intelligence reports, for the map's places layer.
+-- intelligence reports, for the map's places layer: those in the map's local
+-- authorities ($lads, NULL for every one) or in its one authority ($lad).
 WITH counts AS (
     SELECT
         hotspot_id,
@@ -16,5 +17,7 @@ SELECT
     marts.map_geojson(g.geom_4326) AS geometry
 FROM geo.hotspots AS g
 LEFT JOIN counts AS c USING (hotspot_id)
-WHERE $lad IS NULL OR g.lad_code = $lad
+WHERE
+    ($lads IS NULL OR list_contains($lads, g.lad_code))
+    AND ($lad IS NULL OR g.lad_code = $lad)
 ORDER BY incidents DESC, g.name ASC;
