@@ -287,11 +287,11 @@ def _print_result(result: dict[str, Any], settings: Settings) -> None:
         f"repeat s.59 events {result['repeat_s59_events']:,}"
     )
     console.print(f"warehouse: {result['db_path']}")
-    console.print(f"map:       {result['map']['path']} ({result['map']['bytes']:,} bytes)")
-    png = result["map"].get("png") or {}
-    console.print(
-        f"map PNG:   {png['path']}" if png.get("path") else f"map PNG:   not rendered ({png.get('error')})"
-    )
+    for drawn in result.get("maps") or [result["map"]]:
+        console.print(f"map:       {drawn['path']} ({drawn['bytes']:,} bytes)")
+        png = drawn.get("png") or {}
+        shown = png["path"] if png.get("path") else f"not rendered ({png.get('error')})"
+        console.print(f"map PNG:   {shown}")
     for item in result["exports"]:
         console.print(f"export:    {item['path']}")
 
@@ -301,17 +301,28 @@ def demo(
     seed: int = typer.Option(20251, help="Seed for the synthetic data (same seed, same files)."),
     year: int = typer.Option(2025, help="Calendar year the synthetic data covers."),
 ) -> None:
-    """Generate the synthetic demo inputs and run the whole pipeline on them."""
+    """Generate the synthetic demo inputs and run the whole pipeline on them.
+
+    The demo is the whole operation: Cleveland and Durham, each force's maps, exports and
+    briefing pack and the joint ones, unless ENDURANCE_FORCES names the forces to show.
+    """
     from endurance.demo import generate_demo_inputs
+    from endurance.forces import SHIPPED, profiles_in_use
 
     if not 1900 <= year <= 2100:
         raise ArgumentError(f"--year must be a calendar year from 1900 to 2100, got {year}")
     if seed < 0:
         raise ArgumentError(f"--seed must be a whole number, 0 or more; got {seed}")
+    # Read by every flow of the run (Settings.from_env), so set for the process.
+    os.environ.setdefault("ENDURANCE_FORCES", ",".join(SHIPPED))
     settings = Settings.from_env()
-    folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir)
-    inputs = generate_demo_inputs(settings.out_dir / "demo-inputs", folder, seed=seed, year=year)
-    console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic)")
+    profiles = profiles_in_use(settings)
+    folder = geography.resolve_geodata_dir(env_dir=settings.geodata_dir, forces=profiles)
+    inputs = generate_demo_inputs(
+        settings.out_dir / "demo-inputs", folder, seed=seed, year=year, forces=profiles
+    )
+    names = " and ".join(profile.area_name for profile in profiles)
+    console.print(f"demo inputs: {inputs.folder} ({len(inputs.files)} files, synthetic, {names})")
     with _flow_runs(settings):
         result = _run_flow(inputs.folder, f"{year}-01", f"{year}-12", DEMO_LABEL)
         meeting = _first_meeting_after(date(year, 12, 31))

@@ -17,7 +17,7 @@ from prefect import flow, get_run_logger, task
 from endurance import exports, freshness, geography, linking, maps, marts, sources, warehouse
 from endurance._errors import ArgumentError, BrowserMissingError
 from endurance._publish import Stamp
-from endurance.forces import DEFAULT_FORCES, gazetteers, profiles_named
+from endurance.forces import DEFAULT_FORCES, analysis_areas, gazetteers, profiles_named
 from endurance.geography import attribution
 from endurance.ingest import reconcile
 from endurance.ledger import recorded_run
@@ -134,12 +134,11 @@ def write_map(
     out_path: Path,
     period: Period,
     vintage: str,
-    run_id: str,
-    data_label: str | None,
-    marking: str,
+    stamp: Stamp,
     tiles: str | None = None,
+    area: str | None = None,
 ) -> dict[str, object]:
-    """Write the self-contained hotspot map for the period, and its PNG beside it.
+    """Write the self-contained hotspot map of one analysis area for the period, and its PNG beside it.
 
     The PNG (for briefing packs) needs Debian's Chromium; without it the map is still
     written and the run record says why the PNG is missing.
@@ -150,8 +149,9 @@ def write_map(
             out_path,
             period=period,
             vintage=vintage,
-            stamp=Stamp(run_id, marking, data_label),
+            stamp=stamp,
             tiles=tiles,
+            area=area,
         )
     png: dict[str, object] = {"path": None}
     try:
@@ -221,7 +221,7 @@ def _ingest_and_publish(
     period_from: str | None,
     period_to: str | None,
     data_label: str | None,
-) -> tuple[Period, dict[str, Any], list[dict[str, Any]]]:
+) -> tuple[Period, list[dict[str, Any]], list[dict[str, Any]]]:
     """Run every task in order, noting in ``record`` what each read, counted and wrote."""
     db, run_id = settings.db_path, record.run_id
     layers = load_geography(db, settings.geodata_dir, settings.forces)
@@ -236,8 +236,12 @@ def _ingest_and_publish(
     vintage = settings.output_vintage
     record.counts["hotspots"] = analyse_hotspots(db, period, vintage, run_id)
     record.counts["built_from"] = describe_built_from(db, period, vintage)
-    map_path = settings.maps_dir / f"hotspots_{period.label}.html"
-    map_out = write_map(db, map_path, period, vintage, run_id, data_label, settings.marking, settings.tiles)
+    areas = analysis_areas(profiles_named(settings.forces))
+    stamp = Stamp(run_id, settings.marking, data_label)
+    map_outs = [
+        write_map(db, path, period, vintage, stamp, settings.tiles, key)
+        for key, path in maps.area_map_paths(settings.maps_dir, period, areas)
+    ]
     export_out = write_exports(
         db,
         settings.exports_dir,
@@ -247,11 +251,12 @@ def _ingest_and_publish(
         run_id,
         share_handling_c=settings.share_handling_c,
     )
-    png = map_out["png"]
-    record.outputs = [map_out, *([png] if isinstance(png, dict) and png.get("path") else []), *export_out]
+    pngs = [out["png"] for out in map_outs]
+    rendered = [png for png in pngs if isinstance(png, dict) and png.get("path")]
+    record.outputs = [*map_outs, *rendered, *export_out]
     record.counts["geography_layers"] = len(layers)
     record.counts["period"] = period.label
-    return period, map_out, export_out
+    return period, map_outs, export_out
 
 
 @flow(name="endurance-nightly", log_prints=True, on_failure=[ledger_on_failure])
@@ -261,7 +266,10 @@ def nightly(
     period_to: str | None = None,
     data_label: str | None = None,
 ) -> dict[str, Any]:
-    """Ingest a folder of inputs and publish the hotspot map and council ward summaries.
+    """Ingest a folder of inputs and publish the hotspot maps and council ward summaries.
+
+    One map per analysis area: each force's, and the joint operation's when several
+    forces are in use (ENDURANCE_FORCES).
 
     Args:
         input_dir: Folder of input files (police.uk monthly CSVs, incident logs,
@@ -288,7 +296,7 @@ def nightly(
     run_id = record.run_id
     refuse_unless_valid(settings.db_path, record, lambda: check_parameters(input_dir, period_from, period_to))
     with recorded_run(settings.db_path, record):
-        period, map_out, export_out = _ingest_and_publish(
+        period, map_outs, export_out = _ingest_and_publish(
             settings, record, Path(input_dir), period_from, period_to, data_label
         )
     publish_run_artifacts(
@@ -306,6 +314,7 @@ def nightly(
         "inputs": record.counts["inputs"],
         "linking": record.counts["linking"],
         "repeat_s59_events": record.counts["repeat_s59_events"],
-        "map": map_out,
+        "map": map_outs[-1],  # the widest area's: the joint operation, or the only force
+        "maps": map_outs,
         "exports": export_out,
     }
