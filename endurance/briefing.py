@@ -20,6 +20,20 @@ reads it:
 Everything comes from marts and the operations ledger, which hold counts, never
 personal data or intelligence text; every text value is escaped by the template.
 
+Analysis areas
+    A pack covers one analysis area (:class:`endurance.forces.AnalysisArea`): a force
+    area, or the joint operation of every force loaded. Its hotspots, timing, wards and
+    map's accuracy are the area's own analysis (``analysis_area`` of the marts); its
+    headline counts the wards of the area's local authorities. Outcomes, intelligence,
+    the monthly chart and the unlocated shares count the events placed in the area:
+    attributed to one of its force areas (where they happened, whichever force reported
+    them), or, for a report with no point, naming one of its wards. An event no force
+    area holds (no location, or beyond every force area loaded) belongs to no one force:
+    only the widest pack (the joint operation, or the only force) counts it, so with one
+    force loaded the pack counts exactly what it did before there were areas. Files
+    loaded and rejected rows are not split by force (a file may hold both forces' rows):
+    every pack gives the warehouse's figures, and says so when several forces are loaded.
+
 The *period* is the twelve whole months up to the last complete month before the
 meeting (or the latest month with incidents, when data lag behind). "Since the last
 meeting" means from the previous meeting's day (by default a week earlier) up to the
@@ -29,6 +43,7 @@ day before this one.
 from __future__ import annotations
 
 import base64
+import inspect
 import json
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -43,6 +58,7 @@ import pandas as pd
 from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts, warehouse
 from endurance._errors import ArgumentError, NotLoadedError
 from endurance._publish import Stamp
+from endurance.forces import AnalysisArea, area_suffix
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -115,6 +131,7 @@ class BriefingData:
     """Everything the pack shows, as plain values for the template."""
 
     meeting: Meeting
+    area: AnalysisArea
     vintage: str
     headline: dict[str, Any]
     monthly: list[tuple[str, int]]
@@ -128,18 +145,73 @@ class BriefingData:
     quality: dict[str, Any]
     pai: dict[str, Any] | None
     sources: list[str] = field(default_factory=list)
+    #: Whether the warehouse serves several forces: the pack then names what it leaves out.
+    several_forces: bool = False
 
 
-def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _Scope:
+    """The analysis area a pack covers, among those of the forces loaded."""
+
+    area: AnalysisArea
+    areas: tuple[AnalysisArea, ...]
+
+    @property
+    def widest(self) -> bool:
+        """Whether the area covers every force loaded (the joint operation, or the only force)."""
+        return self.area.key == self.areas[-1].key
+
+    def params(self, *, everything: bool | None = None) -> dict[str, Any]:
+        """Return the parameters of :data:`_PLACED` (``everything``: count events placed nowhere too)."""
+        return {
+            "everything": self.widest if everything is None else everything,
+            "force_codes": list(self.area.force_codes),
+            "lad_codes": list(self.area.lad_codes),
+        }
+
+
+#: Whether event ``{event_id}`` counts in an area's pack: every event in the widest pack,
+#: else those attributed to one of its force areas or, with no point, naming one of its wards.
+_PLACED = """(
+    $everything OR {event_id} IN (
+        SELECT event_id FROM staging.event_force_areas WHERE list_contains($force_codes, pfa_code)
+        UNION
+        SELECT event_id FROM staging.event_wards
+        WHERE method = 'named' AND list_contains($lad_codes, lad_code)
+    )
+)"""
+
+
+def _scope(con: duckdb.DuckDBPyConnection, area: str | None) -> _Scope:
+    """Return analysis area ``area`` of the loaded forces (``None``: the widest), checked.
+
+    Raises
+    ------
+    ArgumentError
+        When the loaded forces have no such area (the message lists those there are).
+    """
+    areas = hotspots.analysis_areas_loaded(con)
+    key = hotspots.area_key(con, area)
+    return _Scope(next(a for a in areas if a.key == key), areas)
+
+
+def _incidents(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: AnalysisArea) -> int:
+    # The same figure, from the same query, as the map's title (marts.period_incidents),
+    # summed over the area's authorities.
+    return sum(marts.period_incidents(con, period, vintage, lad_code=code) for code in area.lad_codes)
+
+
+def _headline(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str, scope: _Scope
+) -> dict[str, Any]:
     period = meeting.period
-    # The same figure, from the same query, as the map's title: marts.period_incidents.
-    incidents = marts.period_incidents(con, period, vintage)
-    previous = marts.period_incidents(con, period.previous(), vintage)
-    last_year = marts.period_incidents(con, period.year_earlier(), vintage)
+    incidents = _incidents(con, period, vintage, scope.area)
+    previous = _incidents(con, period.previous(), vintage, scope.area)
+    last_year = _incidents(con, period.year_earlier(), vintage, scope.area)
     row = con.execute(
         "SELECT count(*) FILTER (WHERE incidents > 0)::INTEGER FROM marts.ward_analysis"
-        " WHERE period = ? AND vintage = ?",
-        [period.label, vintage],
+        " WHERE analysis_area = ? AND period = ? AND vintage = ?",
+        [scope.area.key, period.label, vintage],
     ).fetchone()
     wards = row[0] if row else 0
     return {
@@ -152,20 +224,17 @@ def _headline(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) ->
     }
 
 
-def _monthly(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[tuple[str, int]]:
+def _monthly(con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope) -> list[tuple[str, int]]:
     start, after = meeting.period.bounds
-    counts = dict(
-        con.execute(
-            "SELECT strftime(month, '%Y-%m'), sum(events)::INTEGER FROM marts.event_months"
-            " WHERE category = 'off_road_bike' AND month >= ?::DATE AND month < ?::DATE GROUP BY 1",
-            [start, after],
-        ).fetchall()
-    )
-    months, month = [], meeting.period.start
-    while month <= meeting.period.end:
-        months.append((month, int(counts.get(month, 0))))
-        month = _add_months(month, 1)
-    return months
+    # The rows marts.event_months counts, read per event to keep those of the area.
+    query = f"""
+        SELECT strftime(month, '%Y-%m'), count(*)::INTEGER FROM staging.events
+        WHERE category = 'off_road_bike' AND month >= $start::DATE AND month < $after::DATE
+          AND {_PLACED.format(event_id="event_id")}
+        GROUP BY 1
+    """  # noqa: S608 (only the fixed event-id column is formatted in; values are bound)
+    counts = dict(con.execute(query, {"start": start, "after": after, **scope.params()}).fetchall())
+    return [(month, int(counts.get(month, 0))) for month in meeting.period.months]
 
 
 def _chart_data_uri(counts: list[tuple[str, int]], title: str, width: int, height: int) -> str:
@@ -177,28 +246,31 @@ def _chart_data_uri(counts: list[tuple[str, int]], title: str, width: int, heigh
         return "data:image/png;base64," + base64.b64encode(png.read_bytes()).decode("ascii")
 
 
-def _hotspots(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> list[dict[str, Any]]:
+def _hotspots(con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope) -> list[dict[str, Any]]:
     rows = warehouse.records(
         con.execute(
             "SELECT area_id, name, ward_names, area_km2, incidents, previous, last_year, change_previous,"
             " p_previous, change_last_year, p_last_year, trend, peak_days, peak_hours, monthly"
-            " FROM marts.hotspot_areas WHERE period = ? ORDER BY area_id LIMIT ?",
-            [meeting.period.label, TOP_HOTSPOTS],
+            " FROM marts.hotspot_areas WHERE analysis_area = ? AND period = ? ORDER BY area_id LIMIT ?",
+            [scope.area.key, meeting.period.label, TOP_HOTSPOTS],
         )
     )
-    months = [m for m, _ in _monthly(con, meeting)]
+    months = meeting.period.months
     for row in rows:
         monthly = [int(n) for n in json.loads(row.pop("monthly") or "[]")]
         row["chart"] = _chart_data_uri(list(zip(months, monthly, strict=False)), row["name"], 360, 150)
     return rows
 
 
-def _profile(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[list[int]], list[str]]:
+def _profile(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope
+) -> tuple[list[list[int]], list[str]]:
     """Incidents by hour (rows 0-23) and weekday (columns Mon-Sun), and the busiest windows."""
     table = [[0] * 7 for _ in range(24)]
     for dow, hour, n in con.execute(
-        "SELECT day_of_week, hour, incidents FROM marts.temporal_profile WHERE period = ? AND scope = 'all'",
-        [meeting.period.label],
+        "SELECT day_of_week, hour, incidents FROM marts.temporal_profile"
+        " WHERE analysis_area = ? AND period = ? AND scope = 'all'",
+        [scope.area.key, meeting.period.label],
     ).fetchall():
         table[hour][dow] = int(n)
     # Busiest four-hour windows on each weekday, best three overall.
@@ -211,7 +283,9 @@ def _profile(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[lis
     return table, peaks
 
 
-def _wards(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> list[dict[str, Any]]:
+def _wards(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str, scope: _Scope
+) -> list[dict[str, Any]]:
     _, after = meeting.period.bounds
     return warehouse.records(
         con.execute(
@@ -227,65 +301,86 @@ def _wards(con: duckdb.DuckDBPyConnection, meeting: Meeting, vintage: str) -> li
             FROM marts.ward_analysis AS a
             LEFT JOIN in_force AS d USING (ward_code)
             LEFT JOIN marts.ward_hotspots AS h ON h.vintage = a.vintage AND h.ward_code = a.ward_code
-            WHERE a.period = ? AND a.vintage = ? AND a.incidents > 0
+            WHERE a.analysis_area = ? AND a.period = ? AND a.vintage = ? AND a.incidents > 0
             ORDER BY a.incidents DESC, a.ward_name
             LIMIT ?
             """,
-            [vintage, after, after, meeting.period.label, vintage, TOP_WARDS],
+            [vintage, after, after, scope.area.key, meeting.period.label, vintage, TOP_WARDS],
         )
     )
 
 
-def _outcomes(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> tuple[list[dict[str, Any]], int]:
+def _outcomes(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope
+) -> tuple[list[dict[str, Any]], int]:
+    """Outcomes placed in the area by type: since the last meeting, the last 28 days, the period."""
     start, after = meeting.period.bounds
     rows = {
         kind: {"type": kind, "label": label, "since": 0, "last_28_days": 0, "period": 0}
         for kind, label in OUTCOME_TYPES.items()
     }
     repeat_since = 0
-    for kind, since, last28, period, repeats in con.execute(
-        """
+    # The rows marts.outcome_days counts, read per event to keep those of the area.
+    query = f"""
+        WITH outcomes AS (
+            SELECT o.outcome_at::DATE AS day, o.outcome_type, coalesce(r.is_repeat_s59, FALSE) AS repeat_s59
+            FROM staging.stg_enforcement_outcomes AS o
+            LEFT JOIN staging.s59_repeats AS r USING (event_id)
+            WHERE {_PLACED.format(event_id="o.event_id")}
+        )
         SELECT outcome_type,
-               sum(outcomes) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
-               sum(outcomes) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
-               sum(outcomes) FILTER (WHERE day >= ?::DATE AND day < ?::DATE)::INTEGER,
-               sum(repeat_s59) FILTER (WHERE day >= ? AND day < ?)::INTEGER
-        FROM marts.outcome_days GROUP BY 1
-        """,
-        [
-            meeting.since,
-            meeting.day,
-            meeting.last_28_days,
-            meeting.day,
-            start,
-            after,
-            meeting.since,
-            meeting.day,
-        ],
-    ).fetchall():
+               count(*) FILTER (WHERE day >= $since AND day < $day)::INTEGER,
+               count(*) FILTER (WHERE day >= $last_28_days AND day < $day)::INTEGER,
+               count(*) FILTER (WHERE day >= $start::DATE AND day < $after::DATE)::INTEGER,
+               count(*) FILTER (WHERE repeat_s59 AND day >= $since AND day < $day)::INTEGER
+        FROM outcomes GROUP BY 1
+    """  # noqa: S608 (only the fixed event-id column is formatted in; values are bound)
+    params = {
+        "since": meeting.since,
+        "day": meeting.day,
+        "last_28_days": meeting.last_28_days,
+        "start": start,
+        "after": after,
+        **scope.params(),
+    }
+    for kind, since, last28, period, repeats in con.execute(query, params).fetchall():
         row = rows.setdefault(kind, {"type": kind, "label": kind, "since": 0, "last_28_days": 0, "period": 0})
         row.update(since=since or 0, last_28_days=last28 or 0, period=period or 0)
         repeat_since += repeats or 0
     return list(rows.values()), repeat_since
 
 
-def _intelligence(con: duckdb.DuckDBPyConnection, meeting: Meeting, share_c: bool) -> dict[str, Any]:
-    """Intelligence counts by grading and channel, since the last meeting and over the period."""
+def _intelligence(
+    con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope, share_c: bool
+) -> dict[str, Any]:
+    """Intelligence placed in the area by grading and channel, since the last meeting and over the period."""
     codes = ["P", "C"] if share_c else ["P"]
     start, after = meeting.period.bounds
     grid = {(e, a): {"since": 0, "period": 0} for e in SOURCE_EVALUATION for a in INTELLIGENCE_ASSESSMENT}
     channels: dict[str, dict[str, Any]] = {
         c: {"label": label, "since": 0, "period": 0} for c, label in CHANNELS.items()
     }
-    query = """
+    # The rows marts.intelligence_days counts, read per report to keep those of the area.
+    query = f"""
+        WITH reports AS (
+            SELECT received_at::DATE AS day, source_evaluation, intelligence_assessment, channel
+            FROM staging.stg_intelligence_reports
+            WHERE list_contains($codes, handling_code) AND {_PLACED.format(event_id="event_id")}
+        )
         SELECT source_evaluation, intelligence_assessment, channel,
-               sum(reports) FILTER (WHERE day >= ? AND day < ?)::INTEGER,
-               sum(reports) FILTER (WHERE day >= ?::DATE AND day < ?::DATE)::INTEGER
-        FROM marts.intelligence_days WHERE list_contains(?, handling_code) GROUP BY ALL
-    """
-    for evaluation, assessment, channel, since, period in con.execute(
-        query, [meeting.since, meeting.day, start, after, codes]
-    ).fetchall():
+               count(*) FILTER (WHERE day >= $since AND day < $day)::INTEGER,
+               count(*) FILTER (WHERE day >= $start::DATE AND day < $after::DATE)::INTEGER
+        FROM reports GROUP BY ALL
+    """  # noqa: S608 (only the fixed event-id column is formatted in; values are bound)
+    params = {
+        "since": meeting.since,
+        "day": meeting.day,
+        "start": start,
+        "after": after,
+        "codes": codes,
+        **scope.params(),
+    }
+    for evaluation, assessment, channel, since, period in con.execute(query, params).fetchall():
         cell = grid.setdefault((evaluation, assessment), {"since": 0, "period": 0})
         cell["since"] += since or 0
         cell["period"] += period or 0
@@ -303,8 +398,17 @@ def _intelligence(con: duckdb.DuckDBPyConnection, meeting: Meeting, share_c: boo
     }
 
 
-def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]:
-    """Files and rows loaded since the last meeting, rejects by reason, unlocated shares."""
+#: The event categories whose unlocated share the pack gives.
+_QUALITY_CATEGORIES = ["off_road_bike", "community_intelligence", "asb_context"]
+
+
+def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting, scope: _Scope) -> dict[str, Any]:
+    """Files and rows loaded since the last meeting, rejects by reason, unlocated shares in the area.
+
+    Files and rejects are the warehouse's (a file is not split by force); the events of
+    the period are the area's, and a force's pack also counts the events of the period
+    no force area holds (``unplaced``: they are in the widest pack only).
+    """
     files = warehouse.records(
         con.execute(
             """
@@ -330,20 +434,34 @@ def _quality(con: duckdb.DuckDBPyConnection, meeting: Meeting) -> dict[str, Any]
         "SELECT reason, count(*)::INTEGER FROM ops.rejects GROUP BY 1 ORDER BY 2 DESC, 1"
     ).fetchall()
     start, after = meeting.period.bounds
+    period = {"start": start, "after": after, "categories": _QUALITY_CATEGORIES}
     unlocated = warehouse.records(
         con.execute(
-            """
-            SELECT category, sum(events)::INTEGER AS events, sum(unlocated)::INTEGER AS unlocated,
-                   sum(unlocated) / sum(events) AS share
-            FROM marts.event_months
-            WHERE month >= ?::DATE AND month < ?::DATE
-              AND category IN ('off_road_bike', 'community_intelligence', 'asb_context')
+            f"""
+            SELECT category, count(*)::INTEGER AS events,
+                   count(*) FILTER (WHERE x IS NULL)::INTEGER AS unlocated,
+                   count(*) FILTER (WHERE x IS NULL) / count(*) AS share
+            FROM staging.events
+            WHERE month >= $start::DATE AND month < $after::DATE AND list_contains($categories, category)
+              AND {_PLACED.format(event_id="event_id")}
             GROUP BY 1 ORDER BY 1
-            """,
-            [start, after],
+            """,  # noqa: S608 (only the fixed event-id column is formatted in; values are bound)
+            {**period, **scope.params()},
         )
     )
-    return {"since": files, "all": totals, "reasons": reasons, "unlocated": unlocated}
+    unplaced = 0
+    if not scope.widest:
+        everywhere = _Scope(scope.areas[-1], scope.areas)
+        row = con.execute(
+            f"""
+            SELECT count(*)::INTEGER FROM staging.events
+            WHERE month >= $start::DATE AND month < $after::DATE AND list_contains($categories, category)
+              AND NOT {_PLACED.format(event_id="event_id")}
+            """,  # noqa: S608 (only the fixed event-id column is formatted in; values are bound)
+            {**period, **everywhere.params(everything=False)},
+        ).fetchone()
+        unplaced = row[0] if row else 0
+    return {"since": files, "all": totals, "reasons": reasons, "unlocated": unlocated, "unplaced": unplaced}
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -351,30 +469,45 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 
 def collect_briefing(
-    con: duckdb.DuckDBPyConnection, meeting: Meeting, *, vintage: str, share_c: bool = False
+    con: duckdb.DuckDBPyConnection,
+    meeting: Meeting,
+    *,
+    vintage: str,
+    area: str | None = None,
+    share_c: bool = False,
 ) -> BriefingData:
-    """Read every section of the pack from the marts and the ledger.
+    """Read every section of the pack of analysis area ``area`` from the marts and the ledger.
 
-    The hotspot analysis for ``meeting.period`` must already be in the marts
+    ``area`` is a force's key or ``joint`` (default: the widest loaded, see
+    :func:`endurance.hotspots.area_key`). The hotspot analysis of the area for
+    ``meeting.period`` must already be in the marts
     (:func:`endurance.hotspots.analyse_period`); :func:`write_briefing` sees to that.
+
+    Raises
+    ------
+    ArgumentError
+        When the loaded forces have no analysis area ``area`` (the message lists those there are).
     """
-    profile, peaks = _profile(con, meeting)
-    outcomes, repeats = _outcomes(con, meeting)
+    scope = _scope(con, area)
+    profile, peaks = _profile(con, meeting, scope)
+    outcomes, repeats = _outcomes(con, meeting, scope)
     return BriefingData(
         meeting=meeting,
+        area=scope.area,
         vintage=vintage,
-        headline=_headline(con, meeting, vintage),
-        monthly=_monthly(con, meeting),
-        hotspots=_hotspots(con, meeting),
+        headline=_headline(con, meeting, vintage, scope),
+        monthly=_monthly(con, meeting, scope),
+        hotspots=_hotspots(con, meeting, scope),
         profile=profile,
         peak_windows=peaks,
-        wards=_wards(con, meeting, vintage),
+        wards=_wards(con, meeting, vintage, scope),
         outcomes=outcomes,
         repeat_s59_since=repeats,
-        intelligence=_intelligence(con, meeting, share_c),
-        quality=_quality(con, meeting),
-        pai=hotspots.map_accuracy(con, meeting.period),
+        intelligence=_intelligence(con, meeting, scope, share_c),
+        quality=_quality(con, meeting, scope),
+        pai=hotspots.map_accuracy(con, meeting.period, scope.area.key),
         sources=_sources(con),
+        several_forces=len(scope.areas) > 1,
     )
 
 
@@ -403,6 +536,9 @@ def _environment() -> jinja2.Environment:
     )
     env.filters["percent"] = _percent
     env.filters["p_value"] = _p_value
+    env.filters["capitalize_first"] = lambda text: (
+        text[:1].upper() + text[1:]
+    )  # "Joint operation (Cleveland ..."
     return env
 
 
@@ -469,6 +605,18 @@ class BriefingResult:
         return [p for p in (self.html, self.pdf, self.png, self.map_html, self.map_png) if p is not None]
 
 
+def _build_map(
+    con: duckdb.DuckDBPyConnection, path: Path, meeting: Meeting, *, vintage: str, stamp: Stamp, area: str
+) -> None:
+    """Write the hotspot map of analysis area ``area`` the pack shows."""
+    options: dict[str, Any] = {}
+    # maps.build_hotspot_map learns ``area`` in a parallel change; until it has, the map
+    # is the widest area's, which is the pack's own whenever one force is loaded.
+    if "area" in inspect.signature(maps.build_hotspot_map).parameters:
+        options["area"] = area
+    maps.build_hotspot_map(con, path, period=meeting.period, vintage=vintage, stamp=stamp, **options)
+
+
 def write_briefing(
     con: duckdb.DuckDBPyConnection,
     out_dir: Path,
@@ -476,33 +624,39 @@ def write_briefing(
     *,
     vintage: str,
     stamp: Stamp,
+    area: str | None = None,
     share_c: bool = False,
     render: bool = True,
 ) -> BriefingResult:
-    """Write the meeting's pack: HTML, its map (HTML and PNG), and a PDF and PNG of the pack.
+    """Write the meeting's pack of one analysis area: HTML, its map (HTML and PNG), a PDF and PNG.
+
+    ``area`` is a force's key or ``joint`` (default: the widest loaded). The widest
+    area's files are named ``briefing_<day>...``, as before there were several forces; a
+    force's, when several are loaded, ``briefing_<day>_<force>...``
+    (:func:`endurance.forces.area_suffix`).
 
     ``con`` must be writable: what the pack reads (attribution, links, marts, the period's
     hotspot analysis) is brought up to date first, each only where it is older than the
     staged rows. ``render=False`` skips Chromium (HTML only, no images of the map). The
     pack and its map carry ``stamp``: the run, its marking and data label.
+
+    Raises
+    ------
+    ArgumentError
+        When the loaded forces have no analysis area ``area`` (before anything is written).
     """
+    scope = _scope(con, area)
     # Attribution, links, marts and the period's analysis as the staged rows are now.
     freshness.refresh(con, period=meeting.period, vintage=vintage, run_id=stamp.run_id)
     stamp = replace(stamp, data_label=marts.data_label(con, stamp.data_label))  # demo rows held: it says so
     out_dir.mkdir(parents=True, exist_ok=True)
-    stem = f"briefing_{meeting.day.isoformat()}"
+    stem = f"briefing_{meeting.day.isoformat()}{area_suffix(scope.area, scope.areas)}"
     map_html = out_dir / f"{stem}_map.html"
-    maps.build_hotspot_map(
-        con,
-        map_html,
-        period=meeting.period,
-        vintage=vintage,
-        stamp=stamp,
-    )
+    _build_map(con, map_html, meeting, vintage=vintage, stamp=stamp, area=scope.area.key)
     map_png = out_dir / f"{stem}_map.png" if render else None
     if map_png is not None:
         maps.render_png(map_html, map_png)
-    data = collect_briefing(con, meeting, vintage=vintage, share_c=share_c)
+    data = collect_briefing(con, meeting, vintage=vintage, area=scope.area.key, share_c=share_c)
     html_path = out_dir / f"{stem}.html"
     _publish.write_text(
         html_path,

@@ -376,10 +376,12 @@ def _date(value: str | None, option: str) -> date | None:
         raise ValueError(f"{option} must be a date written YYYY-MM-DD, got {value!r}") from None
 
 
-def _run_briefing(meeting: date, since: date | None, data_label: str | None) -> dict[str, Any]:
+def _run_briefing(
+    meeting: date, since: date | None, data_label: str | None, force: str | None = None
+) -> dict[str, Any]:
     from pipelines.briefing import tasking_briefing  # imported late: Prefect reads PREFECT_HOME on import
 
-    return tasking_briefing(meeting=meeting, since=since, data_label=data_label)
+    return tasking_briefing(meeting=meeting, since=since, data_label=data_label, force=force)
 
 
 def _print_outputs(outputs: list[dict[str, Any]]) -> None:
@@ -394,16 +396,27 @@ def brief(
         None, "--since", help="The previous meeting's date, YYYY-MM-DD (default: a week before)."
     ),
     label: str = typer.Option(None, "--label", help='A line shown prominently, e.g. "SYNTHETIC DEMO DATA".'),
+    force: str = typer.Option(
+        None,
+        "--force",
+        help="Whose pack: a loaded force (cleveland, durham) or joint (every loaded force together). "
+        "Default: one pack per analysis area loaded (with two forces: each force's and the joint one).",
+    ),
 ) -> None:
-    """Write the tasking briefing pack for a meeting: HTML, PDF, PNG and its hotspot map."""
+    """Write the tasking briefing packs for a meeting: HTML, PDF, PNG and its hotspot map.
+
+    One pack per analysis area: the widest (the joint operation, or the only force loaded)
+    is named briefing_<meeting>.html; a force's, when several are loaded,
+    briefing_<meeting>_<force>.html.
+    """
     day = _date(meeting, "--meeting")
     assert day is not None
     previous = _date(since, "--since")  # both dates checked before Prefect starts
     with _flow_runs(Settings.from_env()):
-        result = _run_briefing(day, previous, label)
+        result = _run_briefing(day, previous, label, force)
     console.print(
-        f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}), "
-        f"run {result['run_id']}:"
+        f"briefing for {result['meeting']} (period {result['period']}, since {result['since']}; "
+        f"{', '.join(result['areas'])}), run {result['run_id']}:"
     )
     _print_outputs(result["outputs"])
 

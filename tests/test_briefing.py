@@ -6,7 +6,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from endurance import briefing, hotspots, linking, marts, warehouse
+from endurance import briefing, forces, hotspots, linking, marts, warehouse
 from endurance._publish import Stamp
 from endurance.geography import attribution
 from endurance.periods import Period
@@ -96,7 +96,7 @@ def test_meeting_period_is_the_twelve_months_to_the_last_complete_month(small_wa
 
 def test_outcomes_are_counted_in_each_window(small_warehouse):
     meeting = briefing.plan_meeting(small_warehouse, date(2025, 7, 8))
-    rows, repeats = briefing._outcomes(small_warehouse, meeting)
+    rows, repeats = briefing._outcomes(small_warehouse, meeting, briefing._scope(small_warehouse, None))
     by_type = {r["type"]: r for r in rows}
     warnings = by_type["S59-WARN"]
     assert (warnings["since"], warnings["last_28_days"], warnings["period"]) == (1, 2, 1)
@@ -109,12 +109,13 @@ def test_outcomes_are_counted_in_each_window(small_warehouse):
 
 def test_intelligence_counts_only_shareable_items_by_grading(small_warehouse):
     meeting = briefing.plan_meeting(small_warehouse, date(2025, 7, 8))
-    intel = briefing._intelligence(small_warehouse, meeting, share_c=False)
+    scope = briefing._scope(small_warehouse, None)
+    intel = briefing._intelligence(small_warehouse, meeting, scope, share_c=False)
     assert intel["handling_codes"] == ["P"]
     assert intel["grid"]["1A"] == {"since": 1, "period": 1}
     assert intel["grid"]["2C"] == {"since": 1, "period": 0}
     assert (intel["since_total"], intel["period_total"]) == (2, 1)
-    with_c = briefing._intelligence(small_warehouse, meeting, share_c=True)
+    with_c = briefing._intelligence(small_warehouse, meeting, scope, share_c=True)
     assert with_c["grid"]["2C"]["since"] == 2 and with_c["since_total"] == 3
     channels = {c["label"]: c for c in with_c["channels"]}
     assert channels["Web form"]["since"] == 1 and channels["101 non-emergency call"]["since"] == 2
@@ -122,10 +123,38 @@ def test_intelligence_counts_only_shareable_items_by_grading(small_warehouse):
 
 def test_quality_counts_reasons_and_unlocated(small_warehouse):
     meeting = briefing.plan_meeting(small_warehouse, date(2025, 7, 8))
-    quality = briefing._quality(small_warehouse, meeting)
+    quality = briefing._quality(small_warehouse, meeting, briefing._scope(small_warehouse, None))
     unlocated = {u["category"]: u for u in quality["unlocated"]}
     assert unlocated["off_road_bike"]["events"] == 5 and unlocated["off_road_bike"]["unlocated"] == 0
     assert quality["reasons"] == []  # nothing went through the quarantine here
+
+
+def test_with_one_force_the_pack_counts_what_it_counted_before_there_were_areas(small_warehouse):
+    """Cleveland alone: every event and ward of the warehouse is the one area's, as the marts count them."""
+    con = small_warehouse
+    meeting = briefing.plan_meeting(con, date(2025, 7, 8))
+    data = briefing.collect_briefing(con, meeting, vintage="2024")
+    assert data.area.key == "cleveland" and not data.several_forces
+    assert data.headline["incidents"] == marts.period_incidents(con, meeting.period, "2024") > 0
+    start, after = meeting.period.bounds
+    monthly = dict(
+        con.execute(
+            "SELECT strftime(month, '%Y-%m'), sum(events)::INTEGER FROM marts.event_months"
+            " WHERE category = 'off_road_bike' AND month >= ?::DATE AND month < ?::DATE GROUP BY 1",
+            [start, after],
+        ).fetchall()
+    )
+    assert dict(data.monthly) == {m: monthly.get(m, 0) for m in meeting.period.months}
+    period_outcomes = dict(
+        con.execute(
+            "SELECT outcome_type, sum(outcomes)::INTEGER FROM marts.outcome_days"
+            " WHERE day >= ?::DATE AND day < ?::DATE GROUP BY 1",
+            [start, after],
+        ).fetchall()
+    )
+    assert {o["type"]: o["period"] for o in data.outcomes if o["period"]} == period_outcomes
+    assert data.intelligence == briefing._intelligence(con, meeting, briefing._scope(con, "cleveland"), False)
+    assert data.quality["unplaced"] == 0
 
 
 def _hostile_data() -> briefing.BriefingData:
@@ -134,6 +163,7 @@ def _hostile_data() -> briefing.BriefingData:
     meeting = briefing.Meeting(day=date(2025, 7, 8), since=date(2025, 7, 1), period=period)
     return briefing.BriefingData(
         meeting=meeting,
+        area=forces.analysis_area(None, (forces.CLEVELAND,)),
         vintage="2024",
         headline={
             "incidents": 5,
