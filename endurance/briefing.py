@@ -43,7 +43,6 @@ day before this one.
 from __future__ import annotations
 
 import base64
-import inspect
 import json
 import tempfile
 from dataclasses import dataclass, field, replace
@@ -609,12 +608,7 @@ def _build_map(
     con: duckdb.DuckDBPyConnection, path: Path, meeting: Meeting, *, vintage: str, stamp: Stamp, area: str
 ) -> None:
     """Write the hotspot map of analysis area ``area`` the pack shows."""
-    options: dict[str, Any] = {}
-    # maps.build_hotspot_map learns ``area`` in a parallel change; until it has, the map
-    # is the widest area's, which is the pack's own whenever one force is loaded.
-    if "area" in inspect.signature(maps.build_hotspot_map).parameters:
-        options["area"] = area
-    maps.build_hotspot_map(con, path, period=meeting.period, vintage=vintage, stamp=stamp, **options)
+    maps.build_hotspot_map(con, path, period=meeting.period, vintage=vintage, stamp=stamp, area=area)
 
 
 def write_briefing(

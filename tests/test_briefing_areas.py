@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import inspect
 import os
 import subprocess
 import sys
@@ -24,32 +22,16 @@ MEETING = date(2026, 1, 6)
 
 @pytest.fixture
 def map_areas(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """Record the analysis area of every map the briefing builds.
-
-    Until ``maps.build_hotspot_map`` takes ``area`` (a parallel change), a map of a
-    two-force warehouse cannot be drawn: a stub page stands in for it.
-    """
+    """Record the analysis area of every map the briefing builds (the real map is drawn)."""
     real = maps.build_hotspot_map
     areas: list[str | None] = []
 
     def recording(con, path, *, area=None, **options):
         areas.append(area)
-        if "area" in inspect.signature(real).parameters:
-            return real(con, path, area=area, **options)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"<html><body><h1>Stand-in map of {area}</h1></body></html>", encoding="utf-8")
-        return None
+        return real(con, path, area=area, **options)
 
     monkeypatch.setattr(maps, "build_hotspot_map", recording)
-    if "area" not in inspect.signature(real).parameters:  # the stand-in has no map to wait for
-        monkeypatch.setattr(maps, "render_png", lambda html, png, **_: png.write_bytes(_PNG) and png)
     return areas
-
-
-#: A 1x1 white PNG.
-_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg=="
-)
 
 
 @pytest.fixture
