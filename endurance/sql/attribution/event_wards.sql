@@ -9,6 +9,10 @@
 --   snapped   in no ward, but within $tolerance metres of one (beaches and foreshore
 --             lie seaward of wards clipped to the coastline): the nearest ward;
 --   outside   farther than $tolerance from every ward: no ward, distance recorded.
+-- One rule more applies after these, to a vintage that covers only some of the forces in
+-- use (Cleveland's 2013 and 2018 wards): a point snapped to a ward but lying in the area
+-- of a force the vintage does not cover is outside instead, never snapped across the
+-- force boundary (endurance/geography/attribution.py, for this statement and the engine).
 INSERT INTO staging.event_wards
 WITH wards AS (
     SELECT ward_code, ward_name, lad_code, geom_27700 AS geom FROM geo.wards
