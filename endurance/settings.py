@@ -223,9 +223,11 @@ class Settings:
         return self.out_dir / "exports"
 
     @property
-    def inbox_dir(self) -> Path:
-        """Folder the nightly deployment loads new input files from."""
-        return self.out_dir / "inbox"
+    def inbox_dirs(self) -> tuple[Path, ...]:
+        """The folders the nightly deployment loads new input files from: each force in use's inbox."""
+        from endurance.forces import profiles_named
+
+        return tuple(self.out_dir / profile.inbox for profile in profiles_named(self.forces))
 
     @property
     def policeuk_dir(self) -> Path:

@@ -22,6 +22,7 @@ To add a deployment, append a ``DeploymentSpec`` to ``DEPLOYMENTS``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
@@ -132,7 +133,7 @@ def _nightly_schedules(settings: Settings) -> list[Schedule]:
 
 
 def _nightly_parameters(settings: Settings) -> dict[str, Any]:
-    return {"input_dir": str(settings.inbox_dir.resolve())}
+    return {"input_dir": os.pathsep.join(str(inbox.resolve()) for inbox in settings.inbox_dirs)}
 
 
 def _policeuk_schedules(settings: Settings) -> list[Schedule]:
@@ -156,7 +157,7 @@ DEPLOYMENTS: tuple[DeploymentSpec, ...] = (
     DeploymentSpec(
         "nightly-ingest",
         nightly,
-        "Every night at 02:30: load new files from the inbox folder, attribute them to wards and "
+        "Every night at 02:30: load new files from each force's inbox folder, attribute them to wards and "
         "hotspots, and refresh the hotspot map and council ward summaries.",
         schedules=_nightly_schedules,
         parameters=_nightly_parameters,

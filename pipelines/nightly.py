@@ -8,6 +8,7 @@ what it wrote and how it ended.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -197,11 +198,20 @@ def write_exports(
     return [warehouse.output_file(p) for p in paths]
 
 
+def input_folders(input_dir: str) -> list[Path]:
+    """Return the folders ``input_dir`` names: one, or several separated by ``:`` as in ``PATH``."""
+    return [Path(folder) for folder in input_dir.split(os.pathsep) if folder.strip()]
+
+
 def check_parameters(input_dir: str, period_from: str | None, period_to: str | None) -> None:
     """Refuse a missing folder or a bad period before anything is loaded, listing every problem."""
     problems = []
-    if not Path(input_dir).is_dir():
-        problems.append(f"input_dir {input_dir!r} is not a folder")
+    folders = input_folders(input_dir)
+    if not folders:
+        problems.append("input_dir names no folder")
+    for folder in folders:
+        if not folder.is_dir():
+            problems.append(f"input_dir {str(folder)!r} is not a folder")
     for name, month in (("period_from", period_from), ("period_to", period_to)):
         if month is not None:
             try:
@@ -217,7 +227,7 @@ def check_parameters(input_dir: str, period_from: str | None, period_to: str | N
 def _ingest_and_publish(
     settings: Settings,
     record: warehouse.RunRecord,
-    input_dir: Path,
+    folders: list[Path],
     period_from: str | None,
     period_to: str | None,
     data_label: str | None,
@@ -225,7 +235,8 @@ def _ingest_and_publish(
     """Run every task in order, noting in ``record`` what each read, counted and wrote."""
     db, run_id = settings.db_path, record.run_id
     layers = load_geography(db, settings.geodata_dir, settings.forces)
-    loads = ingest_inputs(db, input_dir, run_id, allow_empty=True)  # a quiet night is no failure
+    # A quiet night (an empty inbox) is no failure.
+    loads = [load for folder in folders for load in ingest_inputs(db, folder, run_id, allow_empty=True)]
     record.inputs = [{k: load[k] for k in _INPUT_FIELDS} for load in loads]
     record.counts = {"inputs": reconcile([FileLoad(**load) for load in loads])}
     record.counts["repeat_s59_events"] = flag_repeats(db)
@@ -274,7 +285,8 @@ def nightly(
     Args:
         input_dir: Folder of input files (police.uk monthly CSVs, incident logs,
             intelligence, fire, outcomes), searched recursively; files already loaded
-            are skipped.
+            are skipped. Several folders are separated by ":" as in PATH (the
+            deployment's default: the inbox of each force in use).
         period_from: First month (YYYY-MM) to map and export; default: the first of
             the latest twelve months with incidents.
         period_to: Last month (YYYY-MM) to map and export; default: the latest month
@@ -297,7 +309,7 @@ def nightly(
     refuse_unless_valid(settings.db_path, record, lambda: check_parameters(input_dir, period_from, period_to))
     with recorded_run(settings.db_path, record):
         period, map_outs, export_out = _ingest_and_publish(
-            settings, record, Path(input_dir), period_from, period_to, data_label
+            settings, record, input_folders(input_dir), period_from, period_to, data_label
         )
     publish_run_artifacts(
         settings.db_path,

@@ -114,10 +114,10 @@ def fetch_month(
     return warehouse.output_file(path)
 
 
-def check_parameters(force: str, month: str | None, in_use: tuple[str, ...] = DEFAULT_FORCES) -> None:
+def check_parameters(force: str | None, month: str | None, in_use: tuple[str, ...] = DEFAULT_FORCES) -> None:
     """Refuse a force not in use, or a month not written YYYY-MM, before any work."""
     problems = []
-    if force not in in_use:
+    if force is not None and force not in in_use:
         listed = ", ".join(repr(key) for key in in_use)
         problems.append(f"force must be one in use ({listed}: ENDURANCE_FORCES); got {force!r}")
     if month is not None:
@@ -130,12 +130,13 @@ def check_parameters(force: str, month: str | None, in_use: tuple[str, ...] = DE
 
 
 @flow(name="endurance-policeuk-pull", log_prints=True, on_failure=[ledger_on_failure])
-def policeuk_pull(force: str = DEFAULT_FORCE.key, month: str | None = None) -> dict[str, Any]:
+def policeuk_pull(force: str | None = None, month: str | None = None) -> dict[str, Any]:
     """Fetch a month of street-level crime from the data.police.uk API and load it.
 
     Args:
         force: The force whose area is fetched: one in use (ENDURANCE_FORCES), e.g.
-            "cleveland" or "durham"; the file is written as that force's.
+            "cleveland" or "durham"; its file is written as that force's. Default:
+            every force in use, one file each.
         month: The month to fetch (YYYY-MM); default: the latest month the API holds.
     """
     settings = Settings.from_env()
@@ -144,17 +145,28 @@ def policeuk_pull(force: str = DEFAULT_FORCE.key, month: str | None = None) -> d
     with recorded_run(settings.db_path, record):
         load_geography(settings.db_path, settings.geodata_dir, settings.forces)
         chosen = month or latest_policeuk_month(settings.policeuk_api_url)
-        fetched = fetch_month(
-            settings.db_path, chosen, settings.policeuk_dir, settings.policeuk_api_url, force
-        )
-        loads = ingest_inputs(settings.db_path, Path(str(fetched["path"])), record.run_id)
+        fetched = [
+            fetch_month(settings.db_path, chosen, settings.policeuk_dir, settings.policeuk_api_url, key)
+            for key in ([force] if force else settings.forces)
+        ]
+        loads = [
+            load
+            for file in fetched
+            for load in ingest_inputs(settings.db_path, Path(str(file["path"])), record.run_id)
+        ]
         record.inputs = loads
         record.counts = {"month": chosen, "inputs": reconcile([FileLoad(**load) for load in loads])}
         record.counts["attribution"] = attribute(settings.db_path)
         record.counts["linking"] = link(settings.db_path)
         record.counts["marts"] = build(settings.db_path)
-        record.outputs = [fetched]
+        record.outputs = fetched
     publish_run_artifacts(
         settings.db_path, record, None, settings.output_vintage, settings.suppression_threshold
     )
-    return {"run_id": record.run_id, "month": chosen, "file": fetched, "inputs": record.counts["inputs"]}
+    return {
+        "run_id": record.run_id,
+        "month": chosen,
+        "file": fetched[0],  # the first force's
+        "files": fetched,
+        "inputs": record.counts["inputs"],
+    }

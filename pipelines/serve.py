@@ -250,7 +250,8 @@ def serve_with_server(settings: Settings, port: int, *, startup_timeout: float =
 
     from pipelines.deployments import deployments
 
-    settings.inbox_dir.mkdir(parents=True, exist_ok=True)
+    for inbox in settings.inbox_dirs:
+        inbox.mkdir(parents=True, exist_ok=True)
     to_serve = deployments(settings)  # built first: a bad setting fails before the server starts
     with (
         PrefectServer(port, settings.prefect_home.resolve(), startup_timeout=startup_timeout),

@@ -6,6 +6,7 @@ import asyncio
 import importlib
 import socket
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -79,7 +80,7 @@ def test_each_parameter_is_one_plain_typed_field_in_the_ui(served, name):
     if name == "weekly-briefing":
         assert properties["meeting"]["format"] == "date"
     if name == "nightly-ingest":
-        assert properties["input_dir"]["default"].endswith("inbox")
+        assert Path(properties["input_dir"]["default"]).name == "inbox"  # Cleveland's alone
 
 
 def test_every_task_has_a_timeout():
@@ -213,3 +214,13 @@ def test_the_serving_banner_says_how_to_trigger_with_endurance_trigger(served):
     banner = serving_banner(list(served.values()))
     assert "endurance trigger DEPLOYMENT" in banner and "prefect deployment run" not in banner
     assert all(name in banner for name in served)
+
+
+def test_the_nightly_deployment_reads_every_force_s_inbox(monkeypatch, tmp_path):
+    from endurance.settings import Settings
+    from pipelines.deployments import _nightly_parameters
+
+    monkeypatch.setenv("ENDURANCE_OUT", str(tmp_path))
+    monkeypatch.setenv("ENDURANCE_FORCES", "cleveland,durham")
+    folders = _nightly_parameters(Settings.from_env())["input_dir"]
+    assert folders == f"{tmp_path / 'inbox'}:{tmp_path / 'inbox-durham'}"

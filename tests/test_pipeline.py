@@ -90,3 +90,17 @@ def test_a_second_run_on_the_same_files_changes_nothing(demo_run):
     assert second["rows_in"] == 0 and second["staged"] == 0
     with warehouse.connect(demo_run["db"], read_only=True) as con:
         assert table_counts(con) == demo_run["counts_after_first"]
+
+
+def test_the_nightly_reads_several_folders_separated_as_in_path(tmp_path):
+    from pipelines.nightly import check_parameters, input_folders
+
+    (tmp_path / "inbox").mkdir()
+    (tmp_path / "inbox-durham").mkdir()
+    both = f"{tmp_path / 'inbox'}:{tmp_path / 'inbox-durham'}"
+    assert input_folders(both) == [tmp_path / "inbox", tmp_path / "inbox-durham"]
+    check_parameters(both, None, None)
+    with pytest.raises(ValueError, match="input_dir '.*inbox-kent' is not a folder"):
+        check_parameters(f"{both}:{tmp_path / 'inbox-kent'}", None, None)
+    with pytest.raises(ValueError, match="input_dir names no folder"):
+        check_parameters(":", None, None)
