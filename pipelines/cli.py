@@ -820,6 +820,9 @@ def fetch_policeuk(
     month: str = typer.Argument(..., help="Month to fetch, YYYY-MM (the API holds recent months only)."),
     area: str = typer.Option(None, "--area", help="A ward code (E05...) instead of the whole force area."),
     out: Path = typer.Option(None, "--out", help="Folder for the CSV (default: $ENDURANCE_OUT/policeuk)."),
+    force: str = typer.Option(
+        None, "--force", help="The force whose area is fetched, one in use (default: the first in use)."
+    ),
 ) -> None:
     """Fetch a month of street-level crime from the data.police.uk API as a police.uk CSV.
 
@@ -830,11 +833,18 @@ def fetch_policeuk(
 
     settings = Settings.from_env()
     check_month(month, "MONTH")
+    in_use = profiles_in_use(settings)
+    chosen = next((p for p in in_use if p.key == (force or in_use[0].key).strip().lower()), None)
+    if chosen is None:
+        listed = ", ".join(p.key for p in in_use)
+        raise ArgumentError(f"--force must be a force in use ({listed}: ENDURANCE_FORCES), got {force!r}")
     folder = out or settings.out_dir / "policeuk"
     check_writable(folder, "--out")  # before the API is asked for a month of crimes
     with warehouse.connect(settings.db_path) as con:
-        geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=profiles_in_use(settings))
-        path = fetch_policeuk_month(con, month, folder, area=area)
+        geography.ensure_official_layers(con, env_dir=settings.geodata_dir, forces=in_use)
+        path = fetch_policeuk_month(
+            con, month, folder, area=area, force=chosen, base_url=settings.policeuk_api_url
+        )
     console.print(f"wrote {path}")
 
 

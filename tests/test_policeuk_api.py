@@ -308,3 +308,40 @@ def test_fetch_policeuk_month_for_one_ward(tmp_path, geo_con, fake_api):
 
     with pytest.raises(AreaNotFoundError, match="'E05999999' is not a ward code"):
         fetch_policeuk_month(geo_con, MONTH, tmp_path, area="E05999999", base_url=fake_api.url)
+
+
+def test_fetch_policeuk_for_durham_writes_durham_constabulary_s_file(
+    tmp_path, two_forces_db, fake_api, monkeypatch
+):
+    import csv
+
+    from typer.testing import CliRunner
+
+    from pipelines.cli import app
+
+    # Crimes around Durham city beside the Cleveland grid the fake API holds.
+    start = len(fake_api.crimes)
+    fake_api.crimes += [
+        make_crime(start + k, -1.62 + 0.02 * (k % 5), 54.74 + 0.02 * (k // 5)) for k in range(20)
+    ]
+    db = tmp_path / "endurance.duckdb"
+    db.write_bytes(two_forces_db.read_bytes())
+    for key, value in {
+        "ENDURANCE_DB": db,
+        "ENDURANCE_OUT": tmp_path,
+        "ENDURANCE_FORCES": "cleveland,durham",
+        "ENDURANCE_POLICEUK_API": fake_api.url,
+    }.items():
+        monkeypatch.setenv(key, str(value))
+    runner = CliRunner()
+    done = runner.invoke(app, ["fetch-policeuk", MONTH, "--force", "durham", "--out", str(tmp_path / "api")])
+    assert done.exit_code == 0, done.output
+    path = tmp_path / "api" / f"{MONTH}-durham-api-street.csv"
+    with open(path, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 20 and {r["Reported by"] for r in rows} == {"Durham Constabulary"}
+    refused = runner.invoke(app, ["fetch-policeuk", MONTH, "--force", "kent"])
+    assert refused.exit_code == 1
+    assert (
+        "--force must be a force in use (cleveland, durham: ENDURANCE_FORCES), got 'kent'" in refused.output
+    )
