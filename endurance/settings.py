@@ -16,13 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from endurance._errors import SettingsError
-from endurance.forces import DEFAULT_FORCES, force_keys
+from endurance.forces import DEFAULT_FORCES, DEFAULT_PROFILES, force_keys, profiles_named
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 POLICEUK_API = "https://data.police.uk/api"
 
-#: The protective marking maps carry unless ``ENDURANCE_MARKING`` says otherwise.
-DEFAULT_MARKING = "OFFICIAL-SENSITIVE"
+#: The protective marking of the first force in use by default (its profile's), which
+#: maps, PNGs and briefing packs carry unless ``ENDURANCE_MARKING`` says otherwise.
+DEFAULT_MARKING = DEFAULT_PROFILES[0].marking
 
 
 def tile_template(value: str | None, *, name: str = "--tiles") -> str | None:
@@ -130,7 +131,8 @@ class Settings:
         as ``<N`` in partner exports (default 5, so 1 to 4 show as ``<5``).
     marking
         ``ENDURANCE_MARKING``: the protective marking printed at the top and bottom of
-        every map, its PNG and the briefing pack (default ``OFFICIAL-SENSITIVE``, the Government Security
+        every map, its PNG and the briefing pack (default the first force in use's
+        marking, ``OFFICIAL-SENSITIVE`` for both shipped forces: the Government Security
         Classification a force gives tasking products that hold policing locations).
     share_handling_c
         ``ENDURANCE_SHARE_HANDLING_C``: count intelligence with handling code C (sharing
@@ -193,6 +195,7 @@ class Settings:
             raise SettingsError(
                 f"ENDURANCE_SUPPRESS_BELOW must be a whole number of at least 1, got {threshold!r}"
             )
+        forces = force_keys(env.get("ENDURANCE_FORCES"))
         return cls(
             out_dir=out_dir,
             db_path=_path_or_none(env.get("ENDURANCE_DB")) or out_dir / "endurance.duckdb",
@@ -202,9 +205,9 @@ class Settings:
             suppression_threshold=int(threshold),
             share_handling_c=_flag(env, "ENDURANCE_SHARE_HANDLING_C"),
             **_operations_settings(env),
-            marking=(env.get("ENDURANCE_MARKING") or "").strip() or DEFAULT_MARKING,
+            marking=(env.get("ENDURANCE_MARKING") or "").strip() or profiles_named(forces)[0].marking,
             tiles=tile_template(env.get("ENDURANCE_TILES"), name="ENDURANCE_TILES"),
-            forces=force_keys(env.get("ENDURANCE_FORCES")),
+            forces=forces,
         )
 
     @property
