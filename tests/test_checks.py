@@ -36,12 +36,15 @@ def test_clean_marts_pass_and_every_broken_check_is_listed(con):
 
 def test_each_query_is_given_only_the_parameters_it_names(con):
     # DuckDB refuses a parameter a query does not use; the hotspot checks use different ones.
-    used = [
-        {name for name in ("period", "start", "stop") if f"${name}" in c.query}
-        for c in _checks.checks_of("hotspots")
-    ]
-    assert {"period"} in used and {"period", "start", "stop"} in used
+    names = ("area", "period", "start", "stop", "lad_codes")
+    used = [{name for name in names if f"${name}" in c.query} for c in _checks.checks_of("hotspots")]
+    assert {"area", "period"} in used and set(names) in used
     marts.build_marts(con)
-    _checks.run_checks(
-        con, "hotspots", heading="h", params={"period": "p", "start": "2025-01-01", "stop": "2025-02-01"}
-    )
+    params = {
+        "area": "cleveland",
+        "period": "p",
+        "start": "2025-01-01",
+        "stop": "2025-02-01",
+        "lad_codes": [],
+    }
+    _checks.run_checks(con, "hotspots", heading="h", params=params)
