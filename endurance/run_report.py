@@ -177,21 +177,32 @@ def image_markdown(path: Path, alt: str) -> str:
     return f"# {_cell(alt)}\n\n![{_cell(alt)}](data:image/png;base64,{encoded})\n\n`{path.resolve()}`\n"
 
 
-def _hotspot_method(summary: object) -> list[str]:
-    """Return the map's method and its tested accuracy against the naive baseline, when the run analysed."""
-    if not isinstance(summary, Mapping) or not isinstance(summary.get("accuracy"), Mapping):
+def _hotspot_method(summaries: object) -> list[str]:
+    """Return each analysed area's map method and its tested accuracy against the naive baseline.
+
+    ``summaries`` is the run's analysis summary by analysis area (``freshness.analyse``);
+    nothing when the run analysed nothing.
+    """
+    if not isinstance(summaries, Mapping):
         return []
-    accuracy = summary["accuracy"]
-    drawn = f"Risk for {accuracy['forecast_month']} drawn with {accuracy['label']}."
-    lines = ["## Hotspot map's method", "", drawn]
-    if accuracy.get("nested_pai") is None:
-        lines.append("Too little history to test it against later months yet.")
-    else:
-        lines.append(
-            f"Chosen because it predicted best over {accuracy['backtest_from']} to "
-            f"{accuracy['backtest_to']}: "
-            f"PAI {accuracy['nested_pai']:.2f} for the selection (each month chosen without seeing it) "
-            f"against {accuracy['naive_pai']:.2f} for the naive baseline, at {accuracy['coverage']:.0%} "
-            "of the force area."
-        )
-    return [*lines, ""]
+    found = {
+        key: summary["accuracy"]
+        for key, summary in summaries.items()
+        if isinstance(summary, Mapping) and isinstance(summary.get("accuracy"), Mapping)
+    }
+    lines: list[str] = []
+    for key, accuracy in found.items():
+        heading = "## Hotspot map's method" + (f" ({_cell(str(key))})" if len(found) > 1 else "")
+        lines += [heading, "", f"Risk for {accuracy['forecast_month']} drawn with {accuracy['label']}."]
+        if accuracy.get("nested_pai") is None:
+            lines.append("Too little history to test it against later months yet.")
+        else:
+            lines.append(
+                f"Chosen because it predicted best over {accuracy['backtest_from']} to "
+                f"{accuracy['backtest_to']}: "
+                f"PAI {accuracy['nested_pai']:.2f} for the selection (each month chosen without seeing it) "
+                f"against {accuracy['naive_pai']:.2f} for the naive baseline, at {accuracy['coverage']:.0%} "
+                "of the force area."
+            )
+        lines.append("")
+    return lines

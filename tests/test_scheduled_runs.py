@@ -460,3 +460,26 @@ def test_a_refused_connection_in_the_pull_is_logged_as_warnings_and_said_plainly
     )
     retries = [m for m in warnings if "connection refused" in m and "retry" in m]
     assert len(retries) == 2, warnings
+
+
+def test_the_run_summary_gives_each_analysed_area_s_method():
+    from endurance.run_report import _hotspot_method
+
+    accuracy = {
+        "forecast_month": "2026-01",
+        "label": "kernel density",
+        "nested_pai": 14.1,
+        "naive_pai": 5.4,
+        "backtest_from": "2025-07",
+        "backtest_to": "2025-12",
+        "coverage": 0.05,
+    }
+    one = _hotspot_method({"cleveland": {"accuracy": accuracy}})
+    assert one[0] == "## Hotspot map's method" and "PAI 14.10 for the selection" in one[3]
+    three = _hotspot_method({key: {"accuracy": accuracy} for key in ("cleveland", "durham", "joint")})
+    assert [line for line in three if line.startswith("##")] == [
+        "## Hotspot map's method (cleveland)",
+        "## Hotspot map's method (durham)",
+        "## Hotspot map's method (joint)",
+    ]
+    assert _hotspot_method(None) == [] and _hotspot_method({"joint": {"accuracy": None}}) == []
