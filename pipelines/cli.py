@@ -555,8 +555,8 @@ def _print_backtest(report: dict[str, Any]) -> None:
     span = months[0] if len(months) == 1 else f"{months[0]} to {months[-1]}"
     plural = "s" if len(months) != 1 else ""
     console.print(
-        f"{report['stream']}: {len(months)} month{plural} scored ({span}), "
-        f"{report['coverage']:.0%} of the force area flagged, {report['cell_m']:g} m cells",
+        f"{report['stream']} in {report['area']}: {len(months)} month{plural} scored ({span}), "
+        f"{report['coverage']:.0%} of the area flagged, {report['cell_m']:g} m cells",
         highlight=False,
     )
     table = Table(

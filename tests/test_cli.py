@@ -263,7 +263,9 @@ def test_backtest_table_reads_at_80_columns(demo_run, tmp_path, monkeypatch):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert max(len(line) for line in lines) <= 80
-    assert lines[0].startswith("policeuk_asb: 6 months scored (2025-07 to 2025-12), 5% of the force area")
+    assert lines[0].startswith(
+        "policeuk_asb in cleveland: 6 months scored (2025-07 to 2025-12), 5% of the area"
+    )
     assert any(line.startswith("│ selected (nested)") for line in lines)
     assert any(line.startswith("the map would use: ") for line in lines)
 
