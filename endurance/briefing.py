@@ -57,7 +57,8 @@ import pandas as pd
 from endurance import _browser, _publish, analysis, freshness, hotspots, maps, marts, warehouse
 from endurance._errors import ArgumentError, NotLoadedError
 from endurance._publish import Stamp
-from endurance.forces import AnalysisArea, area_suffix
+from endurance.forces import AnalysisArea, analysis_area, analysis_areas, area_suffix
+from endurance.geography.official import loaded_forces
 from endurance.grading import CHANNELS, INTELLIGENCE_ASSESSMENT, SOURCE_EVALUATION
 from endurance.periods import Period
 from endurance.sources.outcomes import OUTCOME_TYPES
@@ -189,15 +190,13 @@ def _scope(con: duckdb.DuckDBPyConnection, area: str | None) -> _Scope:
     ArgumentError
         When the loaded forces have no such area (the message lists those there are).
     """
-    areas = hotspots.analysis_areas_loaded(con)
-    key = hotspots.area_key(con, area)
-    return _Scope(next(a for a in areas if a.key == key), areas)
+    loaded = loaded_forces(con)
+    return _Scope(analysis_area(area, loaded), analysis_areas(loaded))
 
 
 def _incidents(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: AnalysisArea) -> int:
-    # The same figure, from the same query, as the map's title (marts.period_incidents),
-    # summed over the area's authorities.
-    return sum(marts.period_incidents(con, period, vintage, lad_code=code) for code in area.lad_codes)
+    # The same figure, from the same query, as the map's title (marts.period_incidents).
+    return marts.period_incidents(con, period, vintage, lad_codes=area.lad_codes)
 
 
 def _headline(

@@ -787,9 +787,8 @@ def _title_lines(
 
 def _incidents_in(con: duckdb.DuckDBPyConnection, period: Period, vintage: str, area: _Area) -> int:
     """Return the period's incidents in the map's wards: the one figure every output gives for it."""
-    if area.lad_code is not None or area.lads is None:
-        return marts.period_incidents(con, period, vintage, lad_code=area.lad_code)
-    return sum(marts.period_incidents(con, period, vintage, lad_code=code) for code in area.lads)
+    lad_codes = (area.lad_code,) if area.lad_code is not None else area.lads
+    return marts.period_incidents(con, period, vintage, lad_codes=lad_codes)
 
 
 def _add_page(

@@ -8,6 +8,8 @@ and fail loudly.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import duckdb
 
 from endurance import freshness
@@ -73,21 +75,24 @@ def no_incidents_message(period: Period, loaded: set[str]) -> str | None:
 
 
 def period_incidents(
-    con: duckdb.DuckDBPyConnection, period: Period, vintage: str, *, lad_code: str | None = None
+    con: duckdb.DuckDBPyConnection, period: Period, vintage: str, *, lad_codes: Iterable[str] | None = None
 ) -> int:
     """Incidents in a period: the one figure every output gives for it.
 
     Linked incidents (off-road-bike incidents and shareable intelligence reports, each
     incident counted once however many ways it was reported) placed in a ward of
     ``vintage`` (at a point, or a report naming the ward), in the period's months;
-    optionally in one local authority. The briefing's headline, the map's title and the
-    hotspot analysis's ward figures are all this number.
+    optionally in some local authorities only (one authority's map, one force's pack).
+    The briefing's headline, the map's title and the hotspot analysis's ward figures are
+    all this number.
     """
     start, stop = period.bounds
+    codes = None if lad_codes is None else list(lad_codes)
     row = con.execute(
         "SELECT coalesce(sum(linked_incidents), 0)::BIGINT FROM marts.ward_month_counts"
-        " WHERE vintage = ? AND month >= ?::DATE AND month < ?::DATE AND (? IS NULL OR lad_code = ?)",
-        [vintage, start, stop, lad_code, lad_code],
+        " WHERE vintage = ? AND month >= ?::DATE AND month < ?::DATE"
+        " AND (?::VARCHAR[] IS NULL OR list_contains(?::VARCHAR[], lad_code))",
+        [vintage, start, stop, codes, codes],
     ).fetchone()
     return int(row[0]) if row else 0
 
