@@ -46,7 +46,7 @@ import shapely
 from endurance import PROJECT_CRS, _tabular, freshness, hotspots, marts, warehouse
 from endurance._errors import ExportError, NotLoadedError
 from endurance._tabular import Cell, Column
-from endurance.forces import DEFAULT_PROFILES, AnalysisArea, ForceProfile, force_of_lad
+from endurance.forces import DEFAULT_PROFILES, JOINT, AnalysisArea, ForceProfile, force_of_lad
 from endurance.geography.official import loaded_forces
 from endurance.periods import Period, latest_period
 from endurance.privacy import SECONDARY, SharingRules, neutralise_formula, suppress_groups
@@ -292,6 +292,7 @@ def _ward_rows(
             "year_after": year_after,
             "share_c": share_handling_c,
             "period": period.label,
+            "joint": JOINT,
         },
     )
     return warehouse.records(cursor)

@@ -22,6 +22,7 @@ import duckdb  # noqa: E402
 import pytest  # noqa: E402
 
 from endurance import forces, geography, warehouse  # noqa: E402
+from tests._two_forces import skip_without_durham  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 pytest_plugins = ["tests._demo", "tests._fake_policeuk"]
@@ -79,8 +80,12 @@ def geo_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
 @pytest.fixture
 def geo_con(geo_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a private writable copy of the geography warehouse for one test."""
-    copy = tmp_path / "warehouse.duckdb"
-    copy.write_bytes(geo_db.read_bytes())
+    yield from _private_copy(geo_db, tmp_path / "warehouse.duckdb")
+
+
+def _private_copy(db: Path, copy: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Yield a connection to a copy of ``db`` at ``copy``, closed afterwards."""
+    copy.write_bytes(db.read_bytes())
     connection = warehouse.connect(copy)
     yield connection
     connection.close()
@@ -89,8 +94,7 @@ def geo_con(geo_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]
 @pytest.fixture(scope="session")
 def two_forces_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> Path:
     """Return a warehouse file with the official layers of Cleveland and Durham loaded."""
-    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
-        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    skip_without_durham(geodata_dir)
     path = tmp_path_factory.mktemp("forces") / "two_forces.duckdb"
     with warehouse.connect(path) as connection:
         geography.load_official_layers(connection, geodata_dir, forces=(forces.CLEVELAND, forces.DURHAM))
@@ -100,11 +104,7 @@ def two_forces_db(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -
 @pytest.fixture
 def two_forces_con(two_forces_db: Path, tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a private writable copy of the two-force geography warehouse for one test."""
-    copy = tmp_path / "two_forces.duckdb"
-    copy.write_bytes(two_forces_db.read_bytes())
-    connection = warehouse.connect(copy)
-    yield connection
-    connection.close()
+    yield from _private_copy(two_forces_db, tmp_path / "two_forces.duckdb")
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +150,6 @@ def two_forces_analysed(tmp_path_factory: pytest.TempPathFactory, geodata_dir: P
     """
     from tests._two_forces import build
 
-    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
-        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    skip_without_durham(geodata_dir)
     path = tmp_path_factory.mktemp("two-forces-analysed") / "endurance.duckdb"
     return {"db": path, "summaries": build(path, geodata_dir)}

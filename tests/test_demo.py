@@ -21,6 +21,7 @@ from endurance.demo.geography import DURHAM_HOTSPOT_WEIGHTS, DemoGeography
 from endurance.demo.timing import created_at
 from endurance.forces import CLEVELAND, DURHAM, ForceProfile
 from endurance.sources._common import bng_from_lonlat
+from tests._two_forces import skip_without_durham
 
 NOW = datetime(2026, 1, 15)
 #: Rows of each file of Cleveland's default year for seed 20251, as it has always been written.
@@ -60,8 +61,7 @@ def _bytes(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def both(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path):
     """Both forces' demo years for the default seed."""
-    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
-        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    skip_without_durham(geodata_dir)
     return generate_demo_inputs(tmp_path_factory.mktemp("both"), geodata_dir, forces=(CLEVELAND, DURHAM))
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from endurance import warehouse
+from tests._two_forces import skip_without_durham
 
 PERIOD = "2025-01_to_2025-12"
 AUTHORITIES = ["E06000001", "E06000002", "E06000003", "E06000004", "E06000005", "E06000047"]
@@ -33,8 +34,7 @@ def _endurance(args: list[str], env: dict[str, str]) -> str:
 @pytest.fixture(scope="module")
 def operation(tmp_path_factory: pytest.TempPathFactory, geodata_dir: Path) -> dict:
     """Run `endurance demo` with ENDURANCE_FORCES unset, in a process of its own with its own Prefect."""
-    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
-        pytest.skip("Durham's boundaries (durham/ in the shared geodata) not available")
+    skip_without_durham(geodata_dir)
     out = tmp_path_factory.mktemp("operation")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "ENDURANCE_"))}
     env |= {

@@ -9,6 +9,7 @@ from endurance import forces, sources
 from endurance._errors import SettingsError
 from endurance.geography import attribution, official
 from endurance.settings import Settings
+from tests._two_forces import skip_without_durham
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -92,8 +93,7 @@ def test_reloading_keeps_both_and_dropping_a_force_reloads(two_forces_con, geoda
 
 
 def test_ensure_loads_a_force_newly_in_use(geo_con, geodata_dir):
-    if not any(geodata_dir.glob("durham/*wards_*.geojson")):
-        pytest.skip("Durham's boundaries not available")
+    skip_without_durham(geodata_dir)
     assert official.ensure_official_layers(geo_con, env_dir=geodata_dir) == []
     loaded = official.ensure_official_layers(
         geo_con, env_dir=geodata_dir, forces=(forces.CLEVELAND, forces.DURHAM)

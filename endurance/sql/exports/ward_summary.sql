@@ -5,7 +5,8 @@
 -- Reads marts only. Parameters: vintage; period (the label the analysis marts use);
 -- start/after (first day of the period and of
 -- the month after it), and the same for previous_* and year_* ; share_c (count
--- intelligence with handling code C too: a configured information-sharing agreement).
+-- intelligence with handling code C too: a configured information-sharing agreement); joint
+-- (the key of the joint operation's analysis area, endurance.forces.JOINT).
 WITH wards AS (
     SELECT DISTINCT ward_code, ward_name, lad_code, lad_name
     FROM marts.ward_month_counts
@@ -64,7 +65,7 @@ LEFT JOIN sums AS s USING (ward_code)
 LEFT JOIN marts.ward_hotspots AS h ON h.vintage = $vintage AND w.ward_code = h.ward_code
 LEFT JOIN marts.ward_analysis AS a  -- the ward's own force's analysis: every area but the joint one
     ON
-        a.analysis_area <> 'joint' AND a.period = $period AND a.vintage = $vintage
+        a.analysis_area <> $joint AND a.period = $period AND a.vintage = $vintage
         AND w.ward_code = a.ward_code
 LEFT JOIN in_force AS d ON w.ward_code = d.ward_code
 ORDER BY w.lad_code, w.ward_name, w.ward_code;
